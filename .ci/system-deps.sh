@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs the Debian packages the product needs, only those that are missing.
+set -e
+need=""
+fc-list 2>/dev/null | grep -q "Liberation Serif" || need="$need fonts-liberation2"
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" != "0" ]; then
+    echo "Cần cài các gói Debian:$need  (sudo apt-get install$need)" >&2
+    exit 1
+  fi
+  echo "Installing Debian packages:$need"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi
