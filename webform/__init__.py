@@ -1,0 +1,78 @@
+"""The web app: commune self-assessment and district review.
+
+Application factory in the style of Flask's flaskr tutorial: configuration from the environment,
+blueprints by responsibility, templates beside them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import config as config_module
+from . import db, scoring
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.from_env(instance))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    # The engine is compiled here, once per process, and shared by every request.
+    scoring.init_app(app)
+
+    from . import admin, assessment, auth, cli, review, templating
+
+    auth.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(assessment.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.route("/")
+    def index() -> Any:
+        if current_user.is_authenticated:
+            return redirect(auth.home_for(current_user))
+        return redirect(url_for("auth.login"))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_e: CSRFError) -> Any:
+        msg = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."
+        return render_template("error.html", code=400, message=msg), 400
+
+    for code, msg in (
+        (403, "Bạn không có quyền truy cập trang này."),
+        (404, "Không tìm thấy trang hoặc hồ sơ."),
+        (405, "Thao tác không được hỗ trợ."),
+        (413, "Dữ liệu gửi lên quá lớn."),
+    ):
+        app.register_error_handler(code, _error_view(code, msg))
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def _error_view(code: int, message: str) -> Any:
+    def view(_e: Exception) -> Any:
+        return render_template("error.html", code=code, message=message), code
+
+    return view

@@ -1,0 +1,109 @@
+"""Fixtures for the web app tests: a migrated database per test, the demo data, logged-in clients.
+
+SQLite by default (a migrated template file copied per test); set TEST_DATABASE_URL to a PostgreSQL URL
+(`make test-postgres` does) to run the same tests there (tables emptied per test).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from webform import create_app
+from webform.migrate import upgrade
+from webform.seed import seed_demo
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+TABLES = ["history", "item_reviews", "corrections", "assessments", "users", "communes"]
+PASSWORD = "demo2022"
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if PG_URL:
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return str(path)
+
+
+def fresh_database_url(template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    db = tmp_path / "cfc.sqlite3"
+    shutil.copyfile(template, db)
+    return f"sqlite:///{db}"
+
+
+def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "ENV_NAME": "development",
+    }
+    config.update(extra)
+    app = create_app(config)
+    return app
+
+
+@pytest.fixture
+def app(_template_db: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(fresh_database_url(_template_db, tmp_path), tmp_path)
+    with app.app_context():
+        seed_demo(app)
+    yield app
+    app.extensions["cfc_db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    return client.post("/auth/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def officer(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    assert login(c, "xa-iatoi").status_code == 302
+    return c
+
+
+@pytest.fixture
+def other_officer(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    assert login(c, "xa-iadal").status_code == 302
+    return c
+
+
+@pytest.fixture
+def reviewer(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    assert login(c, "thamdinh").status_code == 302
+    return c
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    assert login(c, "quantri").status_code == 302
+    return c

@@ -1,0 +1,293 @@
+"""The commune officer's self-assessment: the generated form, live score, save draft, submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import history
+from .auth import assessment_for, role_required
+from .db import get_session
+from .models import ROLE_COMMUNE, Assessment, HistoryEntry, utcnow
+from .scoring import (
+    MSG_MISSING,
+    ParsedForm,
+    make_assessment,
+    parse_form,
+    raw_from_values,
+    score_or_none,
+    scoring,
+    validate,
+)
+from .workflow import EDITABLE_STATES, IllegalTransition, check
+
+bp = Blueprint("assessment", __name__, url_prefix="/assessment")
+
+MSG_HAS_ERRORS = "Chưa lưu: có số liệu chưa hợp lệ. Xem thông báo bên cạnh từng ô."
+MSG_INCOMPLETE = "Chưa gửi được: còn {n} ô chưa nhập. Hồ sơ chỉ được gửi khi đã nhập đủ và hợp lệ."
+MSG_CONFLICT = (
+    "Chưa lưu: hồ sơ đã được {who} lưu lúc {when}, sau khi bạn mở trang. Số liệu bạn vừa nhập vẫn ở bên "
+    "dưới; những ô khác với bản mới nhất được đánh dấu. Bấm “Lưu nháp” lần nữa để ghi bằng số liệu bên dưới, "
+    "hoặc mở lại trang để xem bản mới nhất."
+)
+MSG_NOT_EDITABLE = "Hồ sơ ở trạng thái “{state}” nên không sửa được."
+
+
+def sections(cs: Any) -> list[dict[str, Any]]:
+    """Form sections in criteria order; each input appears once, in the first section that reads it."""
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+
+    def take(inputs: list[Any]) -> list[Any]:
+        fresh = [d for d in inputs if d.id not in seen]
+        seen.update(d.id for d in fresh)
+        return fresh
+
+    out.append({"id": "general", "title": "Thông tin chung", "max": None, "inputs": take(cs.general_inputs)})
+    for crit in cs.criteria:
+        out.append(
+            {
+                "id": crit.id,
+                "title": f"Tiêu chí {crit.id}. {crit.name}",
+                "max": crit.max,
+                "inputs": take(cs.inputs_for_criterion(crit.id)),
+                "item_list": [i for i in cs.items if i.criterion == crit.id],
+            }
+        )
+    # Any input no section claimed still gets a place, so nothing in the YAML is unreachable.
+    rest = take(list(cs.inputs))
+    if rest:
+        out.append({"id": "other", "title": "Số liệu khác", "max": None, "inputs": rest})
+    return out
+
+
+def _score(a: Assessment, values: dict[str, Any]) -> Any:
+    eng = scoring().engine(a.criteria_set_id)
+    return score_or_none(eng, make_assessment(a.commune.profile(), a.period, values))
+
+
+def _last_change(a: Assessment) -> HistoryEntry | None:
+    return get_session().scalar(
+        select(HistoryEntry)
+        .where(HistoryEntry.assessment_id == a.id)
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    )
+
+
+def render_form(
+    a: Assessment,
+    parsed: ParsedForm | None = None,
+    status: int = 200,
+    messages: list[str] | None = None,
+    result: Any = None,
+    version: int | None = None,
+    changed: set[str] | None = None,
+) -> Any:
+    cs = scoring().criteria_set(a.criteria_set_id)
+    if parsed is None:
+        parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
+                            sources=dict(a.sources or {}))
+    if result is None and not parsed.errors:
+        result = _score(a, parsed.values)
+    return (
+        render_template(
+            "assessment/form.html",
+            a=a,
+            cs=cs,
+            sections=sections(cs),
+            parsed=parsed,
+            result=result,
+            editable=a.state in EDITABLE_STATES and current_user.role == ROLE_COMMUNE,
+            messages=messages or [],
+            version=a.version if version is None else version,
+            changed=changed or set(),
+        ),
+        status,
+    )
+
+
+@bp.route("/")
+@role_required(ROLE_COMMUNE)
+def index() -> Any:
+    rows = list(
+        get_session().scalars(
+            select(Assessment)
+            .where(Assessment.commune_id == current_user.commune_id)
+            .order_by(Assessment.period.desc())
+        )
+    )
+    return render_template("assessment/index.html", assessments=rows)
+
+
+@bp.route("/new", methods=["POST"])
+@role_required(ROLE_COMMUNE)
+def new() -> Any:
+    period_text = (request.form.get("period") or "").strip()
+    if not period_text.isdigit() or not 2000 <= int(period_text) <= 2100:
+        flash("Năm đánh giá không hợp lệ.", "error")
+        return redirect(url_for("assessment.index"))
+    period = int(period_text)
+    try:
+        cs = scoring().for_period(period)
+    except Exception:
+        cs = None
+    if cs is None:
+        flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")
+        return redirect(url_for("assessment.index"))
+    session = get_session()
+    a = Assessment(commune_id=current_user.commune_id, period=period, criteria_set_id=cs.id, state="draft",
+                   values={}, sources={})
+    session.add(a)
+    try:
+        session.flush()
+        history.record(session, a, current_user.id, "state", None, "draft", "Tạo hồ sơ tự đánh giá")
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        flash(f"Xã đã có hồ sơ tự đánh giá năm {period}.", "error")
+        return redirect(url_for("assessment.index"))
+    return redirect(url_for("assessment.edit", assessment_id=a.id))
+
+
+@bp.route("/<int:assessment_id>", methods=["GET"])
+@login_required
+def edit(assessment_id: int) -> Any:
+    a = assessment_for(current_user, assessment_id)
+    return render_form(a)[0]
+
+
+@bp.route("/<int:assessment_id>", methods=["POST"])
+@role_required(ROLE_COMMUNE)
+def save(assessment_id: int) -> Any:
+    a = assessment_for(current_user, assessment_id)
+    action = request.form.get("action", "save")
+    if action not in {"save", "submit", "preview"}:
+        abort(400)
+    cs = scoring().criteria_set(a.criteria_set_id)
+    eng = scoring().engine(a.criteria_set_id)
+    parsed = parse_form(cs, request.form)
+    doc = make_assessment(a.commune.profile(), a.period, parsed.values)
+    if not parsed.errors:
+        validate(eng, doc, parsed)
+    form_version = _int(request.form.get("version"))
+
+    if action == "preview":
+        # "Tính điểm" without JavaScript: score what was typed, store nothing.
+        return render_form(a, parsed, 400 if parsed.errors else 200,
+                           [MSG_HAS_ERRORS] if parsed.errors else [], version=form_version)
+    if a.state not in EDITABLE_STATES:
+        return render_form(a, parsed, 409, [MSG_NOT_EDITABLE.format(state=_state_label(a.state))],
+                           version=form_version)
+    if parsed.errors or parsed.general_errors:
+        return render_form(a, parsed, 400, [MSG_HAS_ERRORS, *parsed.general_errors], version=form_version)
+    if form_version != a.version:
+        return _conflict(a, parsed)
+
+    result = score_or_none(eng, doc)
+    if action == "submit":
+        missing = [d.id for d in cs.inputs if d.id not in parsed.values]
+        if missing or result is None:
+            for input_id in missing:
+                parsed.errors[input_id] = MSG_MISSING
+            return render_form(a, parsed, 400, [MSG_INCOMPLETE.format(n=len(missing))], version=form_version)
+
+    session = get_session()
+    old_values, old_sources = dict(a.values or {}), dict(a.sources or {})
+    history.record_changes(session, a, current_user.id, "values", old_values, parsed.values)
+    history.record_changes(session, a, current_user.id, "sources", old_sources, parsed.sources)
+    a.values = parsed.values
+    a.sources = parsed.sources
+    a.self_total = result.total if result is not None else None
+    a.updated_at = utcnow()
+    if action == "submit":
+        try:
+            t = check("submit", a.state, current_user.role)
+        except IllegalTransition as exc:
+            session.rollback()
+            return render_form(a, parsed, 409, [str(exc)], version=form_version)
+        if a.corrections or a.item_reviews:
+            # A re-submission replaces the figures; the team's earlier corrections stay in the history.
+            history.record(session, a, current_user.id, "review", None, None,
+                           "Gửi lại sau khi bị trả lại: điều chỉnh của lần thẩm định trước "
+                           "được lưu trong lịch sử")
+            a.corrections.clear()
+            a.item_reviews.clear()
+        history.record(session, a, current_user.id, "state", a.state, t.target, None)
+        a.state = t.target
+        a.return_comment = None
+        a.verified_total = None
+        a.verified_recognised = None
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        return _conflict(get_session().get(Assessment, a.id), parsed)
+    if action == "submit":
+        flash("Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.", "success")
+    else:
+        flash("Đã lưu nháp.", "success")
+    return redirect(url_for("assessment.edit", assessment_id=a.id))
+
+
+def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
+    last = _last_change(a)
+    who = (last.user.full_name or last.user.username) if last and last.user else "người khác"
+    from .templating import vn_datetime
+
+    when = vn_datetime(last.at) if last else ""
+    stored = a.values or {}
+    changed = {k for k in set(stored) | set(parsed.values) if stored.get(k) != parsed.values.get(k)}
+    return render_form(a, parsed, 409, [MSG_CONFLICT.format(who=who, when=when)], version=a.version,
+                       changed=changed)
+
+
+@bp.route("/<int:assessment_id>/score", methods=["POST"])
+@role_required(ROLE_COMMUNE)
+def live_score(assessment_id: int) -> Any:
+    """Score what is typed so far, store nothing: the form calls this as the officer types."""
+    a = assessment_for(current_user, assessment_id)
+    cs = scoring().criteria_set(a.criteria_set_id)
+    eng = scoring().engine(a.criteria_set_id)
+    parsed = parse_form(cs, request.form)
+    doc = make_assessment(a.commune.profile(), a.period, parsed.values)
+    if not parsed.errors:
+        validate(eng, doc, parsed)
+    result = None if parsed.errors else score_or_none(eng, doc)
+    panel = render_template("_score_panel.html", result=result, cs=cs, a=a)
+    crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
+    return jsonify({"panel": panel, "errors": parsed.errors, "criteria": crit,
+                    "total": result.total if result is not None else None})
+
+
+@bp.route("/<int:assessment_id>/history")
+@login_required
+def show_history(assessment_id: int) -> Any:
+    a = assessment_for(current_user, assessment_id)
+    entries = list(
+        get_session().scalars(
+            select(HistoryEntry).where(HistoryEntry.assessment_id == a.id).order_by(HistoryEntry.id)
+        )
+    )
+    cs = scoring().criteria_set(a.criteria_set_id)
+    labels = {f"values.{d.id}": d.label for d in cs.inputs}
+    labels.update({f"sources.{d.id}": f"Nguồn số liệu: {d.label}" for d in cs.inputs})
+    labels.update({f"correction.{d.id}": f"Điều chỉnh: {d.label}" for d in cs.inputs})
+    labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
+    return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
+
+
+def _int(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _state_label(state: str) -> str:
+    from .workflow import STATE_LABELS
+
+    return STATE_LABELS.get(state, state)

@@ -1,0 +1,60 @@
+"""Writing the append-only change log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .models import Assessment, HistoryEntry, utcnow
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def record(
+    session: Session,
+    assessment: Assessment,
+    user_id: int | None,
+    field: str,
+    old: Any,
+    new: Any,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        HistoryEntry(
+            assessment_id=assessment.id,
+            user_id=user_id,
+            at=utcnow(),
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+            reason=reason,
+        )
+    )
+
+
+def record_changes(
+    session: Session,
+    assessment: Assessment,
+    user_id: int | None,
+    prefix: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    reason: str | None = None,
+) -> int:
+    """One entry per key whose value changed; returns how many."""
+    count = 0
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            record(session, assessment, user_id, f"{prefix}.{key}", old.get(key), new.get(key), reason)
+            count += 1
+    return count

@@ -1,0 +1,174 @@
+"""Tables. Only aggregate counts per commune are stored: no child is ever named or recorded."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+ROLE_COMMUNE = "commune"
+ROLE_REVIEWER = "reviewer"
+ROLE_ADMIN = "admin"
+ROLES = {
+    ROLE_COMMUNE: "Cán bộ xã",
+    ROLE_REVIEWER: "Tổ thẩm định cấp huyện",
+    ROLE_ADMIN: "Quản trị",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str] = mapped_column(String(120), default="")
+    province: Mapped[str] = mapped_column(String(120))
+    type: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(20))
+    ntm_tdmnpb_override: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def profile(self) -> dict[str, Any]:
+        """The commune block of an engine assessment."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "district": self.district,
+            "province": self.province,
+            "type": self.type,
+            "region": self.region,
+            "ntm_tdmnpb_override": bool(self.ntm_tdmnpb_override),
+        }
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    commune: Mapped[Commune | None] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # flask-login: a deactivated account cannot log in
+        return bool(self.active)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("commune_id", "period", name="uq_assessment_commune_period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    period: Mapped[int] = mapped_column(Integer)
+    criteria_set_id: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    # Optimistic lock: every save names the version it was based on; a stale save is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    return_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    self_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    verified_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    verified_recognised: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    decision_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    decision_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decision_signer: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    commune: Mapped[Commune] = relationship(lazy="joined")
+    corrections: Mapped[list[Correction]] = relationship(
+        back_populates="assessment", order_by="Correction.id", cascade="all, delete-orphan"
+    )
+    item_reviews: Mapped[list[ItemReview]] = relationship(cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Correction(Base):
+    """The team's value for one input, beside the commune's value (never overwriting it)."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (UniqueConstraint("assessment_id", "input_id", name="uq_correction_input"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    input_id: Mapped[str] = mapped_column(String(60))
+    commune_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    team_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="corrections")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ItemReview(Base):
+    """The team accepted an item as the commune scored it."""
+
+    __tablename__ = "item_reviews"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id", name="uq_item_review"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    item_id: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HistoryEntry(Base):
+    """Append-only log of every change: who, when, field, old → new, why."""
+
+    __tablename__ = "history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    field: Mapped[str] = mapped_column(String(80))
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _history_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
+    # The database refuses it too (triggers in the migration); this catches it earlier with a clear error.
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, HistoryEntry):
+            raise AppendOnlyError("history is append-only")

@@ -1,0 +1,194 @@
+"""The bridge to the scoring engine: built once per process, shared by every request.
+
+Nothing here knows a criterion: inputs, labels, help texts and items all come from the criteria YAML
+through the engine API. This module only turns HTML form strings into typed values and back.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+MSG_NOT_INT = "Phải là số nguyên không âm (ví dụ: 0, 12, 1850)."
+MSG_NOT_BOOL = "Chọn Có hoặc Không."
+MSG_MISSING = "Chưa nhập số liệu này."
+MSG_TOO_LONG = "Ghi chú quá dài (tối đa 500 ký tự)."
+SOURCE_MAX = 500
+_THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
+
+
+class Scoring:
+    """The catalog of criteria sets and one compiled Engine per set, made at start-up."""
+
+    def __init__(self, criteria_dir: str) -> None:
+        from engine import Catalog, Engine
+
+        self.catalog = Catalog.load(criteria_dir)
+        self._engines: dict[str, Any] = {}
+        for cs in _all_sets(self.catalog):
+            self._engines[cs.id] = Engine(cs)
+        self._lock = threading.Lock()
+
+    def criteria_set(self, set_id: str) -> Any:
+        return self.catalog.get(set_id)
+
+    def for_period(self, period: int) -> Any:
+        return self.catalog.for_period(period)
+
+    def sets(self) -> list[Any]:
+        return _all_sets(self.catalog)
+
+    def engine(self, set_id: str) -> Any:
+        eng = self._engines.get(set_id)
+        if eng is None:
+            # A set added to the folder after start-up: compile it once, never per request.
+            with self._lock:
+                eng = self._engines.get(set_id)
+                if eng is None:
+                    from engine import Engine
+
+                    eng = Engine(self.catalog.get(set_id))
+                    self._engines[set_id] = eng
+        return eng
+
+
+def _all_sets(catalog: Any) -> list[Any]:
+    """Every criteria set of the catalog, whatever collection the catalog exposes them as."""
+    for attr in ("sets", "criteria_sets", "all"):
+        value = getattr(catalog, attr, None)
+        if callable(value):
+            value = value()
+        if value is not None:
+            return list(value.values()) if isinstance(value, dict) else list(value)
+    try:
+        return list(catalog)
+    except TypeError:
+        return []
+
+
+_PROCESS_SCORING: dict[str, Scoring] = {}
+_PROCESS_LOCK = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    # One compiled engine per process and criteria folder: several app instances (tests, workers in one
+    # process) share it, because each engine owns a rules host that must not be created repeatedly.
+    folder = str(app.config["CRITERIA_DIR"])
+    with _PROCESS_LOCK:
+        if folder not in _PROCESS_SCORING:
+            _PROCESS_SCORING[folder] = Scoring(folder)
+        app.extensions["cfc_scoring"] = _PROCESS_SCORING[folder]
+
+
+def scoring() -> Scoring:
+    return current_app.extensions["cfc_scoring"]
+
+
+@dataclass
+class ParsedForm:
+    """What the officer typed (raw, to redisplay) and what it means (typed values)."""
+
+    raw: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general_errors: list[str] = field(default_factory=list)
+
+
+def value_field(input_id: str) -> str:
+    return f"v_{input_id}"
+
+
+def source_field(input_id: str) -> str:
+    return f"s_{input_id}"
+
+
+def parse_value(input_def: Any, text: str | None) -> tuple[Any, str | None]:
+    """(value, error). A blank means missing (None); the engine decides ranges and part ≤ whole."""
+    text = (text or "").strip()
+    if text == "":
+        return None, None
+    if input_def.type == "bool":
+        if text in {"co", "true", "1"}:
+            return True, None
+        if text in {"khong", "false", "0"}:
+            return False, None
+        return None, MSG_NOT_BOOL
+    # Counts: digits only; "1.850" (Vietnamese thousands separator) is tolerated, "12.5" is not.
+    if _THOUSANDS.fullmatch(text):
+        text = re.sub(r"[.,\s]", "", text)
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return None, MSG_NOT_INT
+    return int(text), None
+
+
+def parse_form(cs: Any, form: Any) -> ParsedForm:
+    parsed = ParsedForm()
+    for input_def in cs.inputs:
+        raw = form.get(value_field(input_def.id), "")
+        parsed.raw[input_def.id] = raw
+        value, error = parse_value(input_def, raw)
+        if error:
+            parsed.errors[input_def.id] = error
+        elif value is not None:
+            parsed.values[input_def.id] = value
+        note = (form.get(source_field(input_def.id), "") or "").strip()
+        if len(note) > SOURCE_MAX:
+            parsed.errors.setdefault(input_def.id, MSG_TOO_LONG)
+            note = note[:SOURCE_MAX]
+        if note:
+            parsed.sources[input_def.id] = note
+    return parsed
+
+
+def format_value(input_def: Any, value: Any) -> str:
+    """A stored value as the form shows it."""
+    if value is None:
+        return ""
+    if input_def.type == "bool":
+        return "co" if value else "khong"
+    return str(value)
+
+
+def display_value(input_def: Any | None, value: Any) -> str:
+    """A value as a person reads it (history, review)."""
+    if value is None or value == "":
+        return "(trống)"
+    if value is True:
+        return "Có"
+    if value is False:
+        return "Không"
+    return str(value)
+
+
+def raw_from_values(cs: Any, values: dict[str, Any]) -> dict[str, str]:
+    return {d.id: format_value(d, values.get(d.id)) for d in cs.inputs}
+
+
+def make_assessment(commune_profile: dict[str, Any], period: int, values: dict[str, Any]) -> dict[str, Any]:
+    return {"commune": commune_profile, "period": period, "values": dict(values)}
+
+
+def validate(eng: Any, assessment: dict[str, Any], parsed: ParsedForm) -> None:
+    """Add the engine's own findings (negative, part > whole, ...) next to the fields they name."""
+    for err in eng.validate(assessment):
+        name = str(err.field)
+        key = name.split(".", 1)[1] if name.startswith("values.") else name
+        if key in {d for d in parsed.raw} or key in assessment["values"]:
+            parsed.errors.setdefault(key, err.message)
+        else:
+            parsed.general_errors.append(err.message)
+
+
+def score_or_none(eng: Any, assessment: dict[str, Any]) -> Any:
+    """The engine's result, or None when the figures are not valid enough to score."""
+    from engine import InvalidAssessment
+
+    try:
+        return eng.score(assessment)
+    except InvalidAssessment:
+        return None

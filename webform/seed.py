@@ -1,0 +1,71 @@
+"""Demo data for Ia H'Drai 2022: three communes, five accounts, empty 2022 self-assessments."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from . import history
+from .auth import hash_password
+from .db import get_session
+from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
+from .scoring import scoring
+
+DEMO_PASSWORD = "demo2022"
+DEMO_PERIOD = 2022
+DISTRICT = "Huyện Ia H'Drai"
+COMMUNES = [
+    ("23538", "Xã Ia Tơi", "xa-iatoi"),
+    ("23535", "Xã Ia Đal", "xa-iadal"),
+    ("23537", "Xã Ia Dom", "xa-iadom"),
+]
+
+
+class SeedRefused(RuntimeError):
+    pass
+
+
+def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
+    """Create what is missing (idempotent); returns (username, password, role label) for printing."""
+    if app.config.get("ENV_NAME") == "production":
+        raise SeedRefused(
+            "Không tạo tài khoản mẫu khi CFC_ENV=production (demo accounts refused in production)."
+        )
+    session = get_session()
+    cs = scoring().for_period(DEMO_PERIOD)
+    accounts: list[tuple[str, str, str]] = []
+
+    def user(username: str, full_name: str, role: str, commune: Commune | None = None,
+             district: str | None = None) -> None:
+        if session.scalar(select(User).where(User.username == username)) is None:
+            session.add(User(username=username, full_name=full_name, role=role, active=True,
+                             password_hash=hash_password(DEMO_PASSWORD),
+                             commune_id=commune.id if commune else None, district=district))
+        accounts.append((username, DEMO_PASSWORD, full_name))
+
+    for code, name, username in COMMUNES:
+        commune = session.scalar(select(Commune).where(Commune.code == code))
+        if commune is None:
+            commune = Commune(code=code, name=name, district=DISTRICT, province="Tỉnh Kon Tum",
+                              type="mien_nui_dbkk", region="tay_nguyen", ntm_tdmnpb_override=False)
+            session.add(commune)
+            session.flush()
+        user(username, f"Cán bộ {name}", ROLE_COMMUNE, commune=commune)
+        exists = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
+                                                         Assessment.period == DEMO_PERIOD))
+        if exists is None and cs is not None:
+            a = Assessment(commune_id=commune.id, period=DEMO_PERIOD, criteria_set_id=cs.id, state="draft",
+                           values={}, sources={})
+            session.add(a)
+            session.flush()
+            history.record(session, a, None, "state", None, "draft", "Tạo hồ sơ mẫu")
+    user("thamdinh", "Tổ thẩm định huyện Ia H'Drai", ROLE_REVIEWER, district=DISTRICT)
+    user("quantri", "Quản trị hệ thống", ROLE_ADMIN)
+    session.commit()
+    return accounts
+
+
+def print_accounts(accounts: list[tuple[str, str, str]]) -> None:
+    print("Tài khoản mẫu (demo accounts):")
+    for username, password, label in accounts:
+        print(f"  {username:<10} {password:<10} {label}")

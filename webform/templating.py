@@ -1,0 +1,45 @@
+"""Jinja filters and globals shared by all templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from .workflow import STATE_LABELS
+
+PRODUCT_NAME = "Đánh giá xã, phường, thị trấn phù hợp với trẻ em"
+# Times are stored in UTC; officers read Vietnam time (UTC+7, no daylight saving).
+VN_OFFSET = timedelta(hours=7)
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return (value + VN_OFFSET).strftime("%H:%M %d/%m/%Y")
+
+
+def vn_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def yesno_vi(value: object) -> str:
+    if value is None:
+        return "(trống)"
+    if value is True:
+        return "Có"
+    if value is False:
+        return "Không"
+    return str(value)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["state_label"] = lambda s: STATE_LABELS.get(s, s)
+    app.jinja_env.filters["vn_datetime"] = vn_datetime
+    app.jinja_env.filters["vn_date"] = vn_date
+    app.jinja_env.filters["yesno_vi"] = yesno_vi
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"product_name": PRODUCT_NAME}
