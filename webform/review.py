@@ -242,7 +242,7 @@ def transition(assessment_id: int) -> Any:
         a.verified_total = result.total
         a.verified_recognised = bool(result.recognised)
         history.record(session, a, current_user.id, "verified_total", None, result.total,
-                       f"Kết quả thẩm định: {result.verdict_text}")
+                       f"Kết quả thẩm định: {result.verdict}")
     elif name == "propose":
         if not a.verified_recognised:
             return render_review(a, 409, ["Chỉ lập tờ trình khi kết quả thẩm định là “Đạt”."])
