@@ -107,3 +107,56 @@ def admin(app: Flask) -> FlaskClient:
     c = app.test_client()
     assert login(c, "quantri").status_code == 302
     return c
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def example_values(name: str = "ia-toi-2022.yaml") -> dict[str, Any]:
+    import yaml
+
+    return dict(yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))["values"])
+
+
+def form_data(values: dict[str, Any], version: int, action: str = "save", **extra: str) -> dict[str, str]:
+    """What the browser posts for these values (bools as the Có/Không radios)."""
+    data = {"action": action, "version": str(version)}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            data[f"v_{key}"] = "co" if value else "khong"
+        else:
+            data[f"v_{key}"] = str(value)
+    data.update(extra)
+    return data
+
+
+def assessment_of(app: Flask, code: str = "23538") -> Any:
+    from sqlalchemy import select
+
+    from webform.db import get_session
+    from webform.models import Assessment, Commune
+
+    with app.app_context():
+        session = get_session()
+        return session.scalar(select(Assessment).join(Commune).where(Commune.code == code))
+
+
+def history_of(app: Flask, assessment_id: int) -> list[Any]:
+    from sqlalchemy import select
+
+    from webform.db import get_session
+    from webform.models import HistoryEntry
+
+    with app.app_context():
+        return list(get_session().scalars(
+            select(HistoryEntry).where(HistoryEntry.assessment_id == assessment_id).order_by(HistoryEntry.id)))
+
+
+def engine_total(app: Flask, values: dict[str, Any], commune: dict[str, Any] | None = None) -> Any:
+    """The score straight from the engine (not through any web code), for comparison."""
+    scoring = app.extensions["cfc_scoring"]
+    eng = scoring.engine(scoring.for_period(2022).id)
+    profile = commune or {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai",
+                          "province": "Tỉnh Kon Tum", "type": "mien_nui_dbkk", "region": "tay_nguyen",
+                          "ntm_tdmnpb_override": False}
+    return eng.score({"commune": profile, "period": 2022, "values": values})
