@@ -149,7 +149,9 @@ def history_of(app: Flask, assessment_id: int) -> list[Any]:
 
     with app.app_context():
         return list(get_session().scalars(
-            select(HistoryEntry).where(HistoryEntry.assessment_id == assessment_id).order_by(HistoryEntry.id)))
+            select(HistoryEntry)
+            .where(HistoryEntry.assessment_id == assessment_id)
+            .order_by(HistoryEntry.id)))
 
 
 def engine_total(app: Flask, values: dict[str, Any], commune: dict[str, Any] | None = None) -> Any:
