@@ -148,17 +148,26 @@ def history_of(app: Flask, assessment_id: int) -> list[Any]:
     from webform.models import HistoryEntry
 
     with app.app_context():
-        return list(get_session().scalars(
-            select(HistoryEntry)
-            .where(HistoryEntry.assessment_id == assessment_id)
-            .order_by(HistoryEntry.id)))
+        return list(
+            get_session().scalars(
+                select(HistoryEntry)
+                .where(HistoryEntry.assessment_id == assessment_id)
+                .order_by(HistoryEntry.id)
+            )
+        )
 
 
 def engine_total(app: Flask, values: dict[str, Any], commune: dict[str, Any] | None = None) -> Any:
     """The score straight from the engine (not through any web code), for comparison."""
     scoring = app.extensions["cfc_scoring"]
     eng = scoring.engine(scoring.for_period(2022).id)
-    profile = commune or {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai",
-                          "province": "Tỉnh Kon Tum", "type": "mien_nui_dbkk", "region": "tay_nguyen",
-                          "ntm_tdmnpb_override": False}
+    profile = commune or {
+        "code": "23538",
+        "name": "Xã Ia Tơi",
+        "district": "Huyện Ia H'Drai",
+        "province": "Tỉnh Kon Tum",
+        "type": "mien_nui_dbkk",
+        "region": "tay_nguyen",
+        "ntm_tdmnpb_override": False,
+    }
     return eng.score({"commune": profile, "period": 2022, "values": values})

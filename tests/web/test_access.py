@@ -31,11 +31,13 @@ MATRIX = [
     ("GET", "/auth/login", {"anon": 200, "xa-iatoi": 302, "thamdinh": 302, "quantri": 302}),
 ]
 
-FORM = {"/review/1/accept": {"item_id": "1.1", "version": "1"},
-        "/review/1/correct": {"input_id": "c1_officer", "value": "co", "reason": "x", "version": "1"},
-        "/review/1/transition": {"name": "verify", "version": "1"},
-        "/assessment/1": {"action": "save", "version": "1"},
-        "/assessment/new": {"period": "2024"}}
+FORM = {
+    "/review/1/accept": {"item_id": "1.1", "version": "1"},
+    "/review/1/correct": {"input_id": "c1_officer", "value": "co", "reason": "x", "version": "1"},
+    "/review/1/transition": {"name": "verify", "version": "1"},
+    "/assessment/1": {"action": "save", "version": "1"},
+    "/assessment/new": {"period": "2024"},
+}
 
 
 @pytest.mark.parametrize("method,path,expected", MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
@@ -69,11 +71,28 @@ def test_missing_assessment_is_404_like_a_foreign_one(officer):
 
 def test_reviewer_sees_only_own_district(app: Flask, admin):
     # A commune and its assessment in another district, and a reviewer of that other district.
-    r = admin.post("/admin/communes", data={"code": "99999", "name": "Xã Khác", "district": "Huyện Khác",
-                                           "province": "Tỉnh Khác", "type": "con_lai", "region": "dbsh"})
+    r = admin.post(
+        "/admin/communes",
+        data={
+            "code": "99999",
+            "name": "Xã Khác",
+            "district": "Huyện Khác",
+            "province": "Tỉnh Khác",
+            "type": "con_lai",
+            "region": "dbsh",
+        },
+    )
     assert r.status_code == 302
-    r = admin.post("/admin/users", data={"username": "xa-khac", "full_name": "Cán bộ Xã Khác",
-                                        "role": "commune", "commune_id": "4", "password": "matkhau123"})
+    r = admin.post(
+        "/admin/users",
+        data={
+            "username": "xa-khac",
+            "full_name": "Cán bộ Xã Khác",
+            "role": "commune",
+            "commune_id": "4",
+            "password": "matkhau123",
+        },
+    )
     assert r.status_code == 302
     c = app.test_client()
     assert login(c, "xa-khac", "matkhau123").status_code == 302

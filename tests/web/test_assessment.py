@@ -52,9 +52,14 @@ def test_every_input_appears_exactly_once(app: Flask, officer):
 
 def test_save_draft_with_partial_figures_stores_them_and_the_history(app: Flask, officer):
     a = assessment_of(app)
-    r = officer.post(f"/assessment/{a.id}", data=form_data(
-        {"children_under16": 1850, "c1_officer": True, "c2_births": 42}, a.version,
-        s_c2_births="Sổ đăng ký khai sinh UBND xã"))
+    r = officer.post(
+        f"/assessment/{a.id}",
+        data=form_data(
+            {"children_under16": 1850, "c1_officer": True, "c2_births": 42},
+            a.version,
+            s_c2_births="Sổ đăng ký khai sinh UBND xã",
+        ),
+    )
     assert r.status_code == 302
     a2 = assessment_of(app)
     assert a2.values == {"children_under16": 1850, "c1_officer": True, "c2_births": 42}
@@ -92,8 +97,9 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(app: Flask, officer):
 
 def test_part_larger_than_whole_is_refused_naming_both_fields(app: Flask, officer):
     a = assessment_of(app)
-    r = officer.post(f"/assessment/{a.id}", data=form_data({"c2_births": 10, "c2_registered_on_time": 12},
-                                                         a.version))
+    r = officer.post(
+        f"/assessment/{a.id}", data=form_data({"c2_births": 10, "c2_registered_on_time": 12}, a.version)
+    )
     assert r.status_code == 400
     cs = _cs(app)
     block = r.text.split('id="f-c2_registered_on_time"')[1].split('class="field')[0]
@@ -103,8 +109,9 @@ def test_part_larger_than_whole_is_refused_naming_both_fields(app: Flask, office
 
 def test_vietnamese_thousands_separator_is_understood_but_decimals_are_not(app: Flask, officer):
     a = assessment_of(app)
-    r = officer.post(f"/assessment/{a.id}", data={"action": "save", "version": a.version,
-                                                  "v_children_under16": "1.850"})
+    r = officer.post(
+        f"/assessment/{a.id}", data={"action": "save", "version": a.version, "v_children_under16": "1.850"}
+    )
     assert r.status_code == 302
     assert assessment_of(app).values["children_under16"] == 1850
     a = assessment_of(app)

@@ -12,8 +12,9 @@ from .conftest import assessment_of, engine_total, example_values, form_data, hi
 
 def submit(app: Flask, officer: FlaskClient, values: dict | None = None, code: str = "23538") -> int:
     a = assessment_of(app, code)
-    r = officer.post(f"/assessment/{a.id}", data=form_data(values or example_values(), a.version,
-                                                         action="submit"))
+    r = officer.post(
+        f"/assessment/{a.id}", data=form_data(values or example_values(), a.version, action="submit")
+    )
     assert r.status_code == 302, r.text[:500]
     return a.id
 
@@ -23,11 +24,23 @@ def act(app: Flask, reviewer: FlaskClient, aid: int, name: str, **fields: str):
     return reviewer.post(f"/review/{aid}/transition", data={"name": name, "version": a.version, **fields})
 
 
-def correct(app: Flask, reviewer: FlaskClient, aid: int, input_id: str, value: str, reason: str = "",
-            evidence: str = ""):
+def correct(
+    app: Flask,
+    reviewer: FlaskClient,
+    aid: int,
+    input_id: str,
+    value: str,
+    reason: str = "",
+    evidence: str = "",
+):
     a = assessment_of(app)
-    data = {"input_id": input_id, "value": value, "reason": reason, "evidence": evidence,
-            "version": a.version}
+    data = {
+        "input_id": input_id,
+        "value": value,
+        "reason": reason,
+        "evidence": evidence,
+        "version": a.version,
+    }
     return reviewer.post(f"/review/{aid}/correct", data=data)
 
 
@@ -53,13 +66,21 @@ def test_full_review_correct_verify_propose_recognise(app: Flask, officer, revie
     assert r.status_code == 302
     # Correct one figure: the support records show more children in special circumstances supported.
     new = values["c6_special_supported"] + 2
-    r = correct(app, reviewer, aid, "c6_special_supported", str(new), "Hồ sơ trợ giúp ghi nhiều hơn",
-                "Danh sách trợ giúp 2022, trang 12")
+    r = correct(
+        app,
+        reviewer,
+        aid,
+        "c6_special_supported",
+        str(new),
+        "Hồ sơ trợ giúp ghi nhiều hơn",
+        "Danh sách trợ giúp 2022, trang 12",
+    )
     assert r.status_code == 302
     a = assessment_of(app)
     assert a.values["c6_special_supported"] == values["c6_special_supported"]  # the commune's stays
     assert [(c.input_id, c.commune_value, c.team_value) for c in a.corrections] == [
-        ("c6_special_supported", values["c6_special_supported"], new)]
+        ("c6_special_supported", values["c6_special_supported"], new)
+    ]
 
     expected_self = engine_total(app, values)
     expected_verified = engine_total(app, {**values, "c6_special_supported": new})
@@ -74,8 +95,15 @@ def test_full_review_correct_verify_propose_recognise(app: Flask, officer, revie
     assert a.state == "verified" and a.verified_total == expected_verified.total
     assert a.verified_recognised == expected_verified.recognised
     assert act(app, reviewer, aid, "propose").status_code == 302
-    r = act(app, reviewer, aid, "recognise", decision_number="125/QĐ-UBND", decision_date="2022-12-20",
-            decision_signer="Chủ tịch UBND huyện Ia H'Drai")
+    r = act(
+        app,
+        reviewer,
+        aid,
+        "recognise",
+        decision_number="125/QĐ-UBND",
+        decision_date="2022-12-20",
+        decision_signer="Chủ tịch UBND huyện Ia H'Drai",
+    )
     assert r.status_code == 302
     a = assessment_of(app)
     assert a.state == "recognised" and a.decision_number == "125/QĐ-UBND"
@@ -109,8 +137,10 @@ def test_correction_needs_a_reason_and_a_valid_value(app: Flask, officer, review
     assert r.status_code == 400 and "không được lớn hơn" in r.text
     assert assessment_of(app).corrections == []
     assert not [h for h in history_of(app, aid) if h.field.startswith("correction.")]
-    r = reviewer.post(f"/review/{aid}/correct", data={"input_id": "khong_co", "value": "1", "reason": "x",
-                                                      "version": assessment_of(app).version})
+    r = reviewer.post(
+        f"/review/{aid}/correct",
+        data={"input_id": "khong_co", "value": "1", "reason": "x", "version": assessment_of(app).version},
+    )
     assert r.status_code == 400
 
 
@@ -168,12 +198,26 @@ def test_verify_needs_complete_figures_and_not_recognised_needs_a_decision(app: 
     assert a.verified_recognised is expected.recognised is False
     r = act(app, reviewer, aid, "propose")
     assert r.status_code == 409 and "Chỉ lập tờ trình" in r.text
-    r = act(app, reviewer, aid, "not_recognise", decision_number="", decision_date="2022-13-40",
-            decision_signer="")
+    r = act(
+        app,
+        reviewer,
+        aid,
+        "not_recognise",
+        decision_number="",
+        decision_date="2022-13-40",
+        decision_signer="",
+    )
     assert r.status_code == 400
     assert "Phải ghi số quyết định." in r.text and "Ngày quyết định không hợp lệ" in r.text
-    r = act(app, reviewer, aid, "not_recognise", decision_number="130/QĐ-UBND", decision_date="2022-12-21",
-            decision_signer="Chủ tịch UBND huyện")
+    r = act(
+        app,
+        reviewer,
+        aid,
+        "not_recognise",
+        decision_number="130/QĐ-UBND",
+        decision_date="2022-12-21",
+        decision_signer="Chủ tịch UBND huyện",
+    )
     assert r.status_code == 302
     assert assessment_of(app).state == "not_recognised"
     # A closed assessment accepts no more actions.

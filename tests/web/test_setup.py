@@ -1,0 +1,139 @@
+"""Start-up: configuration, migrations, WAL, seeding, the engine built once, the engine-crash workaround."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, inspect, text
+
+from webform import create_app
+from webform.migrate import downgrade, upgrade
+from webform.seed import SeedRefused, seed_demo
+
+from .conftest import PG_URL, example_values, fresh_database_url, make_app
+
+
+def test_seed_creates_the_ia_hdrai_demo_and_is_idempotent(app: Flask):
+    from sqlalchemy import func, select
+
+    from webform.db import get_session
+    from webform.models import Assessment, Commune, User
+
+    with app.app_context():
+        accounts = seed_demo(app)  # second run (the fixture ran it once)
+        session = get_session()
+        assert {u for u, _, _ in accounts} == {"xa-iatoi", "xa-iadal", "xa-iadom", "thamdinh", "quantri"}
+        assert session.scalar(select(func.count()).select_from(User)) == 5
+        communes = {c.code: c for c in session.scalars(select(Commune))}
+        assert set(communes) == {"23538", "23535", "23537"}
+        assert communes["23535"].name == "Xã Ia Đal"
+        assert all(
+            c.district == "Huyện Ia H'Drai"
+            and c.province == "Tỉnh Kon Tum"
+            and c.type == "mien_nui_dbkk"
+            and c.region == "tay_nguyen"
+            for c in communes.values()
+        )
+        assert session.scalar(select(func.count()).select_from(Assessment)) == 3
+
+
+def test_seed_is_refused_in_production(_template_db: str, tmp_path: Path):
+    app = make_app(fresh_database_url(_template_db, tmp_path), tmp_path, ENV_NAME="production")
+    with app.app_context(), pytest.raises(SeedRefused):
+        seed_demo(app)
+    app.extensions["cfc_db"].dispose()
+
+
+def test_production_requires_a_secret_key(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("CFC_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_configuration_comes_from_the_environment(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("CFC_LOGIN_MAX_ATTEMPTS", "3")
+    app = create_app()
+    assert app.config["DATABASE_URL"].endswith("env.sqlite3")
+    assert app.config["SECRET_KEY"] == "from-env" and app.config["LOGIN_MAX_ATTEMPTS"] == 3
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    app.extensions["cfc_db"].dispose()
+
+
+def test_engine_is_built_once_per_process(app: Flask, tmp_path: Path):
+    other = make_app(app.config["DATABASE_URL"], tmp_path)
+    assert other.extensions["cfc_scoring"] is app.extensions["cfc_scoring"]
+    other.extensions["cfc_db"].dispose()
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite file specifics")
+def test_sqlite_file_is_created_on_first_start_in_wal_mode(tmp_path: Path):
+    db = tmp_path / "new.sqlite3"
+    url = f"sqlite:///{db}"
+    upgrade(url)
+    assert db.exists()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x"})
+    with app.extensions["cfc_db"].connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    app.extensions["cfc_db"].dispose()
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="runs on its own SQLite file")
+def test_migrations_upgrade_downgrade_and_keep_data(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    upgrade(url)
+    engine = create_engine(url)
+    assert {"communes", "users", "assessments", "corrections", "item_reviews", "history"} <= set(
+        inspect(engine).get_table_names()
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO communes (code, name, district, province, type, region, "
+                "ntm_tdmnpb_override) VALUES ('11111', 'Xã A', '', 'Tỉnh B', 'con_lai', 'dbsh', 0)"
+            )
+        )
+    upgrade(url)  # running again is a no-op and loses nothing
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM communes")).scalar() == "Xã A"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001_initial"
+    engine.dispose()
+    downgrade(url, "base")
+    engine = create_engine(url)
+    assert "communes" not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgrade(url)
+
+
+def test_workaround_scores_exactly_like_the_engine(app: Flask):
+    """webform.scoring.safe_score must agree with Engine.score wherever the engine itself is safe."""
+    from webform.scoring import make_assessment, safe_score
+
+    scoring = app.extensions["cfc_scoring"]
+    eng = scoring.engine(scoring.for_period(2022).id)
+    profile = {
+        "code": "23538",
+        "name": "Xã Ia Tơi",
+        "district": "Huyện Ia H'Drai",
+        "province": "Tỉnh Kon Tum",
+        "type": "mien_nui_dbkk",
+        "region": "tay_nguyen",
+        "ntm_tdmnpb_override": False,
+    }
+    for name in ("ia-toi-2022.yaml", "ia-dal-2022.yaml", "ia-dom-2022.yaml"):
+        values = example_values(name)
+        doc = make_assessment(profile, 2022, values)
+        assert safe_score(eng, doc).model_dump() == eng.score(doc).model_dump()
+        partial = make_assessment(profile, 2022, {k: values[k] for k in list(values)[:10]})
+        assert safe_score(eng, partial).model_dump() == eng.score(partial).model_dump()
+    # Facts that match no rule: the engine itself would crash the process here; the web layer does not.
+    for values in ({}, {"c3_abused": 5}, {"c1_officer": False, "c2_births": 3, "c2_registered_on_time": 0}):
+        result = safe_score(eng, make_assessment(profile, 2022, values))
+        assert result.total == 0 and not result.recognised
+        assert all(i.points == 0 for i in result.items)
