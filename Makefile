@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint system-deps clean
+.PHONY: run test bench lint system-deps clean test-postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,19 @@ system-deps:
 
 run: $(STAMP)
 	$(VENV)/bin/cfc score examples/*.yaml
+	# Web app: migrate, seed the demo accounts (printed), serve with waitress on http://127.0.0.1:5000
+	$(PY) -m webform.serve
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) tests/bench/bench_engine.py
+	$(PY) tests/bench/bench_web.py
+
+# The web tests on a throw-away local PostgreSQL (Debian's postgresql-15) instead of SQLite.
+test-postgres: $(STAMP)
+	sh tests/web/with_postgres.sh $(PY) -m pytest -q tests/web
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
