@@ -199,8 +199,9 @@ def save(assessment_id: int) -> Any:
 
     session = get_session()
     old_values, old_sources = dict(a.values or {}), dict(a.sources or {})
-    history.record_changes(session, a, current_user.id, "values", old_values, parsed.values)
-    history.record_changes(session, a, current_user.id, "sources", old_sources, parsed.sources)
+    order = [d.id for d in cs.inputs]
+    history.record_changes(session, a, current_user.id, "values", old_values, parsed.values, order=order)
+    history.record_changes(session, a, current_user.id, "sources", old_sources, parsed.sources, order=order)
     a.values = parsed.values
     a.sources = parsed.sources
     a.self_total = result.total if result is not None else None
@@ -279,6 +280,7 @@ def show_history(assessment_id: int) -> Any:
     labels.update({f"sources.{d.id}": f"Nguồn số liệu: {d.label}" for d in cs.inputs})
     labels.update({f"correction.{d.id}": f"Điều chỉnh: {d.label}" for d in cs.inputs})
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
+    labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định"})
     return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
 
 

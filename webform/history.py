@@ -50,10 +50,12 @@ def record_changes(
     old: dict[str, Any],
     new: dict[str, Any],
     reason: str | None = None,
+    order: list[str] | None = None,
 ) -> int:
-    """One entry per key whose value changed; returns how many."""
+    """One entry per key whose value changed, in form order when given; returns how many."""
     count = 0
-    for key in sorted(set(old) | set(new)):
+    rank = {k: i for i, k in enumerate(order or [])}
+    for key in sorted(set(old) | set(new), key=lambda k: (rank.get(k, len(rank)), k)):
         if old.get(key) != new.get(key):
             record(session, assessment, user_id, f"{prefix}.{key}", old.get(key), new.get(key), reason)
             count += 1

@@ -91,12 +91,14 @@ def render_review(
     corrections = {c.input_id: c for c in a.corrections}
     accepted = {r.item_id for r in a.item_reviews}
     inputs = {d.id: d for d in cs.inputs}
+    rank = {d.id: n for n, d in enumerate(cs.inputs)}  # the form's order: the whole before its parts
     groups = []
     for crit in cs.criteria:
         items = []
         for item in (i for i in cs.items if i.criterion == crit.id):
             items.append({"item": item, "self": self_items.get(item.id), "verified": v_items.get(item.id),
-                          "inputs": [inputs[i] for i in item.inputs if i in inputs],
+                          "inputs": [inputs[i] for i in sorted(item.inputs, key=lambda i: rank.get(i, 0))
+                                     if i in inputs],
                           "accepted": item.id in accepted,
                           "corrected": any(i in corrections for i in item.inputs)})
         groups.append({"crit": crit, "self": self_crit.get(crit.id), "verified": v_crit.get(crit.id),

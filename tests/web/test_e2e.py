@@ -1,0 +1,229 @@
+"""End-to-end in Debian's Chromium against the app served by waitress (a subprocess, as `make run` does).
+
+A commune officer fills and submits; a reviewer corrects one figure and verifies; the totals and the history
+are checked; screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import PG_URL, example_values
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done once, on SQLite")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}",
+        SECRET_KEY="e2e-secret",
+        CFC_ENV="development",
+    )
+    log_file = open(tmp / "server.log", "w")  # noqa: SIM115 - stays open for the server's whole life
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webform.serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/auth/login", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((tmp / "server.log").read_text()) from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log_file.close()
+    log = (tmp / "server.log").read_text()
+    assert "xa-iatoi" in log and "demo2022" in log  # the demo accounts were printed
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run `make system-deps`")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _login(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", "demo2022")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _expected(values: dict[str, Any]) -> Any:
+    from engine import Catalog, Engine
+
+    cs = Catalog.load(ROOT / "criteria").for_period(2022)
+    profile = {
+        "code": "23538",
+        "name": "Xã Ia Tơi",
+        "district": "Huyện Ia H'Drai",
+        "province": "Tỉnh Kon Tum",
+        "type": "mien_nui_dbkk",
+        "region": "tay_nguyen",
+        "ntm_tdmnpb_override": False,
+    }
+    return Engine(cs).score({"commune": profile, "period": 2022, "values": values})
+
+
+def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: str, browser: Any):
+    values = example_values()
+    expected_self = _expected(values)
+    new_supported = values["c6_special_supported"] + 2
+    expected_verified = _expected({**values, "c6_special_supported": new_supported})
+
+    # --- the commune officer, on a phone-sized screen first, then a desktop
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    _login(page, server, "xa-iatoi")
+    assert page.url.endswith("/assessment/")
+    page.click("text=Mở")
+    page.wait_for_selector("#assessment-form")
+    for key, value in values.items():
+        if isinstance(value, bool):
+            page.check(f"input[name=v_{key}][value={'co' if value else 'khong'}]")
+        else:
+            page.fill(f"#v_{key}", str(value))
+    page.fill("input[name=s_c2_births]", "Sổ đăng ký khai sinh UBND xã")
+    # The score follows the typing (server-side engine, no page load).
+    page.wait_for_function(
+        f"document.getElementById('total') && "
+        f"document.getElementById('total').textContent == '{expected_self.total}'"
+    )
+    page.screenshot(path=str(SHOTS / "01-officer-form-filled.png"), full_page=False)
+    # A typo shows its message next to the field as it is typed, and is not saved.
+    page.fill("#v_c5_deaths", "mot")
+    page.wait_for_selector("#e-c5_deaths:has-text('Phải là số nguyên không âm')")
+    page.screenshot(path=str(SHOTS / "02-officer-typo.png"))
+    page.fill("#v_c5_deaths", str(values["c5_deaths"]))
+    page.wait_for_function("document.getElementById('e-c5_deaths').textContent == ''")
+    page.click("button[value=save]")
+    page.wait_for_selector("text=Đã lưu nháp.")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=str(SHOTS / "03-officer-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("button[value=submit]")
+    page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")
+    assert page.locator("#total").text_content() == str(expected_self.total)
+    page.screenshot(path=str(SHOTS / "04-officer-submitted.png"))
+    ctx.close()
+
+    # --- the district reviewer
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    _login(page, server, "thamdinh")
+    assert page.url.endswith("/review/")
+    page.screenshot(path=str(SHOTS / "05-review-queue.png"))
+    page.click("tr:has-text('Xã Ia Tơi') >> text=Thẩm định")
+    page.click("button:has-text('Bắt đầu thẩm định')")
+    page.wait_for_selector("#state:has-text('Đang thẩm định')")
+    page.click("#item-1\\.1 button:has-text('Chấp nhận')")
+    page.wait_for_selector("#item-1\\.1 .tag:has-text('Đã chấp nhận')")
+    row = page.locator("#in-c6_special_supported + tr")
+    row.locator("summary").click()
+    row.locator("input[name=value]").fill(str(new_supported))
+    # Without a reason the correction is refused and what was typed stays.
+    row.locator("button:has-text('Lưu điều chỉnh')").click()
+    page.wait_for_selector("text=Phải ghi lý do điều chỉnh.")
+    row = page.locator("#in-c6_special_supported + tr")
+    assert row.locator("input[name=value]").input_value() == str(new_supported)
+    row.locator("input[name=reason]").fill("Hồ sơ trợ giúp ghi nhiều hơn")
+    row.locator("input[name=evidence]").fill("Danh sách trợ giúp 2022")
+    row.locator("button:has-text('Lưu điều chỉnh')").click()
+    page.wait_for_selector("text=Đã lưu điều chỉnh.")
+    assert page.locator("#self-total").text_content() == str(expected_self.total)
+    assert page.locator("#verified-total").text_content() == str(expected_verified.total)
+    page.screenshot(path=str(SHOTS / "06-review-corrected-item.png"))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "06-review-corrected-totals.png"))
+    page.click("button:has-text('Xác nhận kết quả')")
+    page.wait_for_selector("#state:has-text('Đã thẩm định')")
+    assert page.locator("#verified-verdict").text_content() == expected_verified.verdict
+    page.screenshot(path=str(SHOTS / "07-review-verified.png"))
+
+    page.click("text=Lịch sử thay đổi")
+    page.wait_for_selector("h1:has-text('Lịch sử thay đổi')")
+    body = page.locator("table.history").inner_text()
+    assert "Hồ sơ trợ giúp ghi nhiều hơn" in body
+    assert f"{values['c6_special_supported']}\t{new_supported}" in body
+    for state in ("Đã gửi", "Đang thẩm định", "Đã thẩm định"):
+        assert state in body
+    assert "Cán bộ Xã Ia Tơi" in body and "Tổ thẩm định huyện Ia H'Drai" in body
+    page.screenshot(path=str(SHOTS / "08-history.png"), full_page=True)
+    ctx.close()
+
+
+def test_form_works_with_javascript_off(server: str, browser: Any):
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1024, "height": 800})
+    page = ctx.new_page()
+    _login(page, server, "xa-iadal")
+    page.click("text=Mở")
+    page.fill("#v_children_under16", "1200")
+    page.fill("#v_c2_births", "30")
+    page.fill("#v_c2_registered_on_time", "31")  # more registered than born
+    page.click("button[value=save]")
+    page.wait_for_load_state()
+    assert "Chưa lưu" in page.content()
+    assert page.input_value("#v_c2_registered_on_time") == "31"
+    assert page.input_value("#v_children_under16") == "1200"
+    assert "không được lớn hơn" in page.locator("#e-c2_registered_on_time").text_content()
+    page.screenshot(path=str(SHOTS / "09-nojs-error.png"))
+    page.fill("#v_c2_registered_on_time", "29")
+    page.click("button[value=preview]")  # "Tính điểm" without JavaScript
+    page.wait_for_load_state()
+    assert page.locator("#total").text_content() != ""
+    page.click("button[value=save]")
+    page.wait_for_selector("text=Đã lưu nháp.")
+    assert page.input_value("#v_c2_registered_on_time") == "29"
+    ctx.close()
