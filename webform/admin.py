@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .auth import hash_password, role_required
-from .db import get_session
+from .db import commit, get_session
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
 from .scoring import scoring
 
@@ -69,7 +69,7 @@ def create_user() -> Any:
                 district=f["district"][:120] if f["role"] == ROLE_REVIEWER else None, active=True)
     session.add(user)
     try:
-        session.commit()
+        commit(session)
     except IntegrityError:
         session.rollback()
         return _render_with({"username": "Tên đăng nhập đã có."}, f)
@@ -88,7 +88,7 @@ def toggle_user(user_id: int) -> Any:
         flash("Không thể tự khóa tài khoản của mình.", "error")
         return redirect(url_for("admin.index"))
     user.active = not user.active
-    session.commit()
+    commit(session)
     flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
     return redirect(url_for("admin.index"))
 
@@ -105,7 +105,7 @@ def reset_password(user_id: int) -> Any:
         flash(f"Mật khẩu tối thiểu {MIN_PASSWORD} ký tự.", "error")
         return redirect(url_for("admin.index")), 400
     user.password_hash = hash_password(password)
-    session.commit()
+    commit(session)
     flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
     return redirect(url_for("admin.index"))
 
@@ -136,7 +136,7 @@ def create_commune() -> Any:
                         province=f["province"][:120], type=f["type"], region=f["region"],
                         ntm_tdmnpb_override=request.form.get("ntm_tdmnpb_override") == "1"))
     try:
-        session.commit()
+        commit(session)
     except IntegrityError:
         session.rollback()
         return _render_with({"code": "Mã xã đã có."}, f)

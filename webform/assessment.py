@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import history
 from .auth import assessment_for, role_required
-from .db import get_session
+from .db import commit, get_session, write_lock
 from .models import ROLE_COMMUNE, Assessment, HistoryEntry, utcnow
 from .scoring import (
     MSG_MISSING,
@@ -95,6 +95,7 @@ def render_form(
                             sources=dict(a.sources or {}))
     if result is None and not parsed.errors:
         result = _score(a, parsed.values)
+    crit_points = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return (
         render_template(
             "assessment/form.html",
@@ -107,6 +108,7 @@ def render_form(
             messages=messages or [],
             version=a.version if version is None else version,
             changed=changed or set(),
+            crit_points=crit_points,
         ),
         status,
     )
@@ -145,9 +147,10 @@ def new() -> Any:
                    values={}, sources={})
     session.add(a)
     try:
-        session.flush()
-        history.record(session, a, current_user.id, "state", None, "draft", "Tạo hồ sơ tự đánh giá")
-        session.commit()
+        with write_lock():  # the flush starts the write transaction: hold the writers' queue from there
+            session.flush()
+            history.record(session, a, current_user.id, "state", None, "draft", "Tạo hồ sơ tự đánh giá")
+            session.commit()
     except IntegrityError:
         session.rollback()
         flash(f"Xã đã có hồ sơ tự đánh giá năm {period}.", "error")
@@ -225,7 +228,7 @@ def save(assessment_id: int) -> Any:
         a.verified_total = None
         a.verified_recognised = None
     try:
-        session.commit()
+        commit(session)
     except StaleDataError:
         session.rollback()
         return _conflict(get_session().get(Assessment, a.id), parsed)

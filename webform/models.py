@@ -108,10 +108,9 @@ class Assessment(Base):
 
     commune: Mapped[Commune] = relationship(lazy="joined")
     corrections: Mapped[list[Correction]] = relationship(
-        back_populates="assessment", order_by="Correction.id", cascade="all, delete-orphan",
-        lazy="selectin",
+        back_populates="assessment", order_by="Correction.id", cascade="all, delete-orphan"
     )
-    item_reviews: Mapped[list[ItemReview]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    item_reviews: Mapped[list[ItemReview]] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
-from .db import get_session
+from .db import commit, get_session
 from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
 from .scoring import ParsedForm, make_assessment, parse_value, score_or_none, scoring, validate
 from .workflow import REVIEWABLE_STATES, STATE_LABELS, TRANSITIONS, IllegalTransition, check
@@ -129,7 +129,7 @@ def _stale(a: Assessment) -> bool:
 
 def _commit_or_conflict(a: Assessment) -> Any | None:
     try:
-        get_session().commit()
+        commit(get_session())
     except StaleDataError:
         get_session().rollback()
         return render_review(get_session().get(Assessment, a.id), 409, [MSG_STALE])

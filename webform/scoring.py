@@ -6,6 +6,8 @@ through the engine API. This module only turns HTML form strings into typed valu
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -189,9 +191,16 @@ def score_or_none(eng: Any, assessment: dict[str, Any]) -> Any:
     from engine import InvalidAssessment
 
     try:
-        return safe_score(eng, assessment)
+        return _cached_score(eng, json.dumps(assessment, sort_keys=True, ensure_ascii=False))
     except InvalidAssessment:
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_score(eng: Any, assessment_json: str) -> Any:
+    # Scoring is a pure function of (criteria set, assessment) and results are frozen, so the same figures
+    # (a review page opened again, a live-score request repeated) are scored once.
+    return safe_score(eng, json.loads(assessment_json))
 
 
 # --- Workaround for an engine crash (reported to the lead; remove when engine/rules.py is fixed) -------

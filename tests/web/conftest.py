@@ -132,13 +132,19 @@ def form_data(values: dict[str, Any], version: int, action: str = "save", **extr
 
 def assessment_of(app: Flask, code: str = "23538") -> Any:
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
     from webform.db import get_session
     from webform.models import Assessment, Commune
 
     with app.app_context():
         session = get_session()
-        return session.scalar(select(Assessment).join(Commune).where(Commune.code == code))
+        return session.scalar(
+            select(Assessment)
+            .join(Commune)
+            .where(Commune.code == code)
+            .options(selectinload(Assessment.corrections), selectinload(Assessment.item_reviews))
+        )
 
 
 def history_of(app: Flask, assessment_id: int) -> list[Any]:

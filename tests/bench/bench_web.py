@@ -1,0 +1,266 @@
+"""Load benchmark of the web app: 20 concurrent clients on loopback for 60 s against waitress.
+
+16 clients are commune officers saving drafts of their own assessment (CSRF token, version check, engine
+scoring, history rows, a SQLite write each) and following the redirect to the form, as a browser does;
+4 are district reviewers opening the review page (two engine
+scorings and the full page). Reports p50/p95/p99 latency per kind and overall, and the error count.
+Target: p95 ≤ 150 ms, 0 errors.
+
+Then the same clients back to back with no pause for BENCH_SATURATION_SECONDS, to show the ceiling.
+
+Environment: BENCH_CLIENTS (20), BENCH_SECONDS (60), BENCH_THINK_MS (pause between a client's requests,
+default 1000, ±50 %), BENCH_SATURATION_SECONDS (15; 0 skips), BENCH_STRICT=1 (exit 1 if the target is
+missed), BENCH_DATABASE_URL (default: a fresh SQLite file).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+# A person pauses between actions; 1 s (±50 %) is already far busier than a real district.
+THINK = float(os.environ.get("BENCH_THINK_MS", "1000")) / 1000
+SATURATION = float(os.environ.get("BENCH_SATURATION_SECONDS", "15"))
+STRICT = os.environ.get("BENCH_STRICT", "") == "1"  # exit 1 when the target is missed
+REVIEWERS = max(1, CLIENTS // 5)
+OFFICERS = CLIENTS - REVIEWERS
+PASSWORD = "bench-pass-2022"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(url: str) -> dict[str, int]:
+    """Migrate, seed the demo, add a commune + officer per officer client; returns username → assessment."""
+    os.environ["SECRET_KEY"] = "bench"
+    from sqlalchemy import select
+
+    from webform import create_app
+    from webform.auth import hash_password
+    from webform.db import get_session
+    from webform.migrate import upgrade
+    from webform.models import Assessment, Commune, User
+    from webform.seed import DISTRICT, seed_demo
+
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url})
+    out: dict[str, int] = {}
+    with app.app_context():
+        seed_demo(app)
+        session = get_session()
+        cs = app.extensions["cfc_scoring"].for_period(2022)
+        pw = hash_password(PASSWORD)
+        for n in range(OFFICERS):
+            c = Commune(code=f"9{n:04d}", name=f"Xã Thử {n}", district=DISTRICT, province="Tỉnh Kon Tum",
+                        type="mien_nui_dbkk", region="tay_nguyen", ntm_tdmnpb_override=False)
+            session.add(c)
+            session.flush()
+            session.add(User(username=f"bench{n}", password_hash=pw, full_name=f"Cán bộ {n}", role="commune",
+                             commune_id=c.id, active=True))
+            a = Assessment(commune_id=c.id, period=2022, criteria_set_id=cs.id, state="draft", values={},
+                           sources={})
+            session.add(a)
+            session.flush()
+            out[f"bench{n}"] = a.id
+        session.add(User(username="benchreview", password_hash=pw, full_name="Tổ thẩm định", role="reviewer",
+                         district=DISTRICT, active=True))
+        session.commit()
+        out["_review"] = session.scalar(select(Assessment.id).order_by(Assessment.id))
+    app.extensions["cfc_db"].dispose()
+    return out
+
+
+class Client:
+    """One browser: a keep-alive connection, the session cookie, the CSRF token."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.jar: dict[str, str] = {}
+        self.token = ""
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.jar.items())} if self.jar else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        r = self.conn.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        for cookie in r.msg.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            if value:
+                self.jar[name] = value
+            else:
+                self.jar.pop(name, None)
+        return r.status, text
+
+    def login(self, username: str) -> None:
+        _, page = self.request("GET", "/auth/login")
+        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        status, _ = self.request("POST", "/auth/login",
+                                 {"username": username, "password": PASSWORD, "csrf_token": self.token})
+        assert status == 302, f"login {username}: {status}"
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="cfc-bench-"))
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    ids = prepare(url)
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", CFC_LOGIN_MAX_ATTEMPTS="1000")
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - open for the server's life
+    server = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port), "--no-seed"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        met = run(port, ids, SECONDS, THINK, "target")
+        if SATURATION:
+            # The same clients back to back, no pause: the server's ceiling (latency is then queueing).
+            run(port, ids, SATURATION, 0.0, "saturation")
+        return 0 if met or not STRICT else 1
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str) -> bool:
+    from engine import Catalog
+
+    cs = Catalog.load(ROOT / "criteria").for_period(2022)
+    import yaml
+
+    values = yaml.safe_load((ROOT / "examples" / "ia-toi-2022.yaml").read_text(encoding="utf-8"))["values"]
+    assert {d.id for d in cs.inputs} <= set(values)
+    lat: dict[str, list[float]] = {"save": [], "form": [], "review": []}
+    errors: list[str] = []
+    lock = threading.Lock()
+    start_barrier = threading.Barrier(CLIENTS + 1)
+    deadline = [0.0]
+
+    def officer(n: int) -> None:
+        c = Client(port)
+        c.login(f"bench{n}")
+        aid = ids[f"bench{n}"]
+        _, page = c.request("GET", f"/assessment/{aid}")
+        version = int(re.search(r'name="version" value="(\d+)"', page).group(1))
+        rng = random.Random(n)
+        start_barrier.wait()
+        time.sleep(rng.random() * think)  # people do not all click at the same instant
+        while time.perf_counter() < deadline[0]:
+            form = {"action": "save", "version": str(version), "csrf_token": c.token}
+            for k, v in values.items():
+                form[f"v_{k}"] = ("co" if v else "khong") if isinstance(v, bool) else str(v)
+            form["v_children_under16"] = str(1800 + rng.randint(0, 100))  # a real change every time
+            form["s_c2_births"] = "Sổ đăng ký khai sinh"
+            t0 = time.perf_counter()
+            try:
+                status, _ = c.request("POST", f"/assessment/{aid}", form)
+            except Exception as exc:  # noqa: BLE001 - every failure is counted, not raised
+                status, _ = -1, str(exc)
+                c = Client(port)
+                c.login(f"bench{n}")
+            dt = time.perf_counter() - t0
+            with lock:
+                lat["save"].append(dt)
+                if status != 302:
+                    errors.append(f"save {status}")
+            if status == 302:
+                version += 1
+                # The browser follows the redirect to the form, which shows "Đã lưu nháp." and the score.
+                t0 = time.perf_counter()
+                try:
+                    status, body = c.request("GET", f"/assessment/{aid}")
+                    ok = status == 200 and "Đã lưu nháp." in body
+                except Exception:  # noqa: BLE001
+                    status, ok = -1, False
+                dt = time.perf_counter() - t0
+                with lock:
+                    lat["form"].append(dt)
+                    if not ok:
+                        errors.append(f"form {status}")
+            if think:
+                time.sleep(think * (0.5 + rng.random()))
+
+    def reviewer(n: int) -> None:
+        rng = random.Random(1000 + n)
+        c = Client(port)
+        c.login("benchreview")
+        start_barrier.wait()
+        time.sleep(rng.random() * think)
+        while time.perf_counter() < deadline[0]:
+            t0 = time.perf_counter()
+            try:
+                status, body = c.request("GET", f"/review/{ids['_review']}")
+                ok = status == 200 and "Tổng điểm" in body
+            except Exception:  # noqa: BLE001
+                status, ok = -1, False
+                c = Client(port)
+                c.login("benchreview")
+            dt = time.perf_counter() - t0
+            with lock:
+                lat["review"].append(dt)
+                if not ok:
+                    errors.append(f"review {status}")
+            if think:
+                time.sleep(think * (0.5 + rng.random()))
+
+    threads = [threading.Thread(target=officer, args=(n,)) for n in range(OFFICERS)]
+    threads += [threading.Thread(target=reviewer, args=(n,)) for n in range(REVIEWERS)]
+    for t in threads:
+        t.start()
+    deadline[0] = time.perf_counter() + seconds + 60  # placeholder until everyone has logged in
+    start_barrier.wait()
+    deadline[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+
+    def pct(xs: list[float], p: float) -> float:
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] * 1000 if xs else float("nan")
+
+    everything = lat["save"] + lat["form"] + lat["review"]
+    print(f"bench_web [{label}]: {CLIENTS} clients ({OFFICERS} saving drafts, {REVIEWERS} opening the review "
+          f"page), {elapsed:.0f} s, think time {think * 1000:.0f} ms (±50 %), waitress on 127.0.0.1")
+    kinds = (("save draft", lat["save"]), ("form after", lat["form"]), ("review page", lat["review"]),
+             ("all", everything))
+    for name, xs in kinds:
+        print(f"  {name:<12} n={len(xs):>6}  {len(xs) / elapsed:7.1f} req/s  p50 {pct(xs, 50):6.1f} ms  "
+              f"p95 {pct(xs, 95):6.1f} ms  p99 {pct(xs, 99):6.1f} ms  "
+              f"mean {statistics.fmean(xs) * 1000:6.1f} ms")
+    print(f"  errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
+    p95 = pct(everything, 95)
+    met = p95 <= 150 and not errors
+    print(f"  target p95 ≤ 150 ms and 0 errors: {'MET' if met else 'NOT MET'} (p95 {p95:.1f} ms)", flush=True)
+    return met
+
+
+if __name__ == "__main__":
+    sys.exit(main())
