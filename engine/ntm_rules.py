@@ -86,17 +86,17 @@ def compile_ntm_rules(table: NtmTable, cs: CriteriaSet) -> dict[str, list[Compar
             rules[_name(index, "chua_dat")] = [Comparison(field, "==", False)]
             rules[_name(index, "can_xem_xet", "missing")] = [Comparison(field + "_missing", "==", True)]
         elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
-            top = isinstance(rule, ItemsAtTopBand)
             held = []
             for item_id in ind.items:
-                if top:
-                    field, best, below = _rank_field(item_id), Comparison(_rank_field(item_id), "==", 0), ">"
-                    bound = 0
+                if isinstance(rule, ItemsAtTopBand):  # band rank 0 is the top band
+                    rank = _rank_field(item_id)
+                    at, below = Comparison(rank, "==", 0), Comparison(rank, ">", 0)
                 else:
-                    field, bound = _points_field(item_id), cs.item(item_id).max
-                    best, below = Comparison(field, ">=", bound), "<"
-                held.append(best)
-                rules[_name(index, "can_xem_xet", item_id)] = [Comparison(field, below, bound)]
+                    best = cs.item(item_id).max
+                    at = Comparison(_points_field(item_id), ">=", best)
+                    below = Comparison(_points_field(item_id), "<", best)
+                held.append(at)
+                rules[_name(index, "can_xem_xet", item_id)] = [below]
                 rules[_name(index, "can_xem_xet", "missing:" + item_id)] = [
                     Comparison(_assessed_missing(item_id), "==", True)
                 ]
