@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine import Catalog, Engine
 from engine.ntm_messages import STATUS_TEXT
@@ -110,3 +113,19 @@ def test_override_uses_tdmnpb_from_every_region(engine: Engine, edge: dict) -> N
         status = statuses(engine, doc)[RATE_INDICATOR]
         assert status.status == want, status.explanation
         assert f"(ngưỡng vùng {tdmnpb['label']}, xã đặc biệt khó khăn" in status.explanation
+
+
+REGION_CEILINGS = {e["region"]: Fraction(*e["edge"]) * 100 for e in SPEC["region_edges"]}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(region=st.sampled_from(sorted(REGION_CEILINGS)), override=st.booleans(),
+       measured=st.integers(min_value=1, max_value=300_000), data=st.data())
+def test_stunting_status_is_the_exact_comparison(engine: Engine, region: str, override: bool, measured: int,
+                                                 data: st.DataObject) -> None:
+    stunted = data.draw(st.integers(min_value=0, max_value=measured))
+    doc = assessment({"region": region, "ntm_tdmnpb_override": override},
+                     {"c8_under5_measured": measured, "c8_stunted": stunted, "c8_underweight": 0})
+    ceiling = REGION_CEILINGS["tdmnpb" if override else region]
+    want = "dat" if Fraction(stunted * 100, measured) <= ceiling else "chua_dat"
+    assert statuses(engine, doc)[RATE_INDICATOR].status == want
