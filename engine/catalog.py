@@ -65,7 +65,6 @@ class Catalog:
             raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
         return in_force[-1]
 
-
     def ntm_for_period(self, period: int) -> NtmTable | None:
         """The new-rural-development link table in force for the period, if any."""
         return table_for_period(self.ntm_tables, period)
