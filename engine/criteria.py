@@ -97,28 +97,29 @@ class Item(_Model):
     if_none: Literal["full", "zero"] | None = None
     bands: list[Band] = Field(min_length=1)
 
-    @property
+    @cached_property
     def criterion(self) -> str:
         return self.id.split(".")[0]
 
-    @property
+    @cached_property
     def is_rate(self) -> bool:
         return self.rule.startswith("rate_")
 
-    @property
+    @cached_property
     def higher_is_better(self) -> bool:
         return self.rule.endswith("_higher")
 
-    @property
+    @cached_property
     def max(self) -> int:
         return max(band.points for band in self.bands)
 
-    @property
+    # Derived once: the engine reads these for every item of every assessment.
+    @cached_property
     def none_points(self) -> int:
         """Points when the denominator is 0 (rate items only)."""
         return self.max if self.if_none == "full" else 0
 
-    @property
+    @cached_property
     def inputs(self) -> list[str]:
         return [name for name in (self.input, self.numerator, self.denominator) if name]
 
@@ -163,14 +164,22 @@ class CriteriaSet(_Model):
     def has_input(self, input_id: str) -> bool:
         return input_id in self._inputs_by_id
 
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        return {
+            "tier": {t.id: t for t in self.tiers},
+            "item": {i.id: i for i in self.items},
+            "criterion": {c.id: c for c in self.criteria},
+        }
+
     def tier(self, tier_id: str) -> Tier:
-        return next(t for t in self.tiers if t.id == tier_id)
+        return self._by_id["tier"][tier_id]
 
     def item(self, item_id: str) -> Item:
-        return next(i for i in self.items if i.id == item_id)
+        return self._by_id["item"][item_id]
 
     def criterion(self, criterion_id: str) -> Criterion:
-        return next(c for c in self.criteria if c.id == criterion_id)
+        return self._by_id["criterion"][criterion_id]
 
     @cached_property
     def general_inputs(self) -> list[InputDef]:
@@ -339,6 +348,8 @@ def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc,
                 out.append((("bands", bi, name), msg.CK_BAND_FORBIDS.format(rule=item.rule, field=name)))
         if item.rule == "yes_no" and band.when is False:
             out.append((("bands", bi, "when"), msg.CK_YES_NO_TRUE))
+        if item.status == "confirmed" and band.status == "provisional":
+            out.append((("bands", bi, "status"), msg.CK_CONFIRMED_BAND))
         threshold = band.threshold
         if threshold is None:
             continue
@@ -349,8 +360,6 @@ def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc,
                 out.append((("bands", bi, bound), msg.CK_RATE_PRECISION))
         elif threshold % 1:
             out.append((("bands", bi, bound), msg.CK_COUNT_WHOLE))
-        if item.status == "confirmed" and band.status == "provisional":
-            out.append((("bands", bi, "status"), msg.CK_CONFIRMED_BAND))
     if item.rule == "yes_no" and len(item.bands) != 1:
         out.append((("bands",), msg.CK_YES_NO_ONE_BAND))
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
-from fractions import Fraction
 
 from engine.criteria import RATE_UNITS
 
@@ -23,10 +21,8 @@ def threshold_units(threshold: Decimal) -> int:
     return int(threshold * RATE_UNITS)
 
 
-def format_number(value: Decimal | int | Fraction, places: int = 0) -> str:
+def format_number(value: Decimal | int, places: int = 0) -> str:
     """1234.5 -> '1.234,5' (Vietnamese grouping and decimal comma), trailing zeros dropped."""
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
     text = f"{Decimal(value):,.{places}f}" if places else f"{Decimal(value):,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -38,26 +34,34 @@ def decimals_of(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-_CLAIMS = {
+_HOLDS = {
     "≥": lambda a, b: a >= b, "≤": lambda a, b: a <= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
 }
+_MAX_EXTRA_DECIMALS = 6
 
 
-def round_percent(rate: Fraction, places: int) -> Decimal:
-    """The rate in percent, rounded half up to `places` decimals."""
-    scaled = rate * 100 * 10**places
-    return Decimal(math.floor(scaled + Fraction(1, 2))) / 10**places
+def _scaled_percent(numerator: int, denominator: int, places: int) -> int:
+    """numerator/denominator in percent, times 10**places, rounded half up (integers only: this runs for
+    every rate of every assessment)."""
+    return (numerator * 100 * 10**places * 2 + denominator) // (2 * denominator)
 
 
-def format_percent(rate: Fraction, places: int = 2, claim: tuple[str, Decimal] | None = None) -> str:
+def _format_scaled(value: int, places: int) -> str:
+    whole, frac = divmod(value, 10**places)
+    text = str(whole) if whole < 1000 else format_number(whole)
+    digits = f"{frac:0{places}d}".rstrip("0") if places else ""
+    return f"{text},{digits}" if digits else text
+
+
+def format_percent(numerator: int, denominator: int, places: int = 2,
+                   claim: tuple[str, Decimal] | None = None) -> str:
     """A rate as '97,92 %'. When a comparison is printed beside it ('< 98 %'), enough decimals are shown
     for the printed numbers to agree with it: 97.996 % is '97,996 %', never '98 %', next to '< 98 %'."""
-    shown = round_percent(rate, places)
+    shown = _scaled_percent(numerator, denominator, places)
     if claim is not None:
         op, threshold = claim
-        extra = places
-        while not _CLAIMS[op](shown, threshold) and extra < places + 6:
-            extra += 1
-            shown = round_percent(rate, extra)
-        places = extra
-    return format_number(shown, places) + " %"
+        start = places
+        while places < start + _MAX_EXTRA_DECIMALS and not _HOLDS[op](shown, int(threshold * 10**places)):
+            places += 1
+            shown = _scaled_percent(numerator, denominator, places)
+    return _format_scaled(shown, places) + " %"
