@@ -31,8 +31,10 @@ class Scoring:
 
         self.catalog = Catalog.load(criteria_dir)
         self._engines: dict[str, Any] = {}
+        # The new-rural-development link tables fill result.ntm for the periods they are in force.
+        self.ntm_tables = tuple(getattr(self.catalog, "ntm_tables", ()))
         for cs in _all_sets(self.catalog):
-            self._engines[cs.id] = Engine(cs)
+            self._engines[cs.id] = Engine(cs, self.ntm_tables)
         self._lock = threading.Lock()
 
     def criteria_set(self, set_id: str) -> Any:
@@ -53,7 +55,7 @@ class Scoring:
                 if eng is None:
                     from engine import Engine
 
-                    eng = Engine(self.catalog.get(set_id))
+                    eng = Engine(self.catalog.get(set_id), self.ntm_tables)
                     self._engines[set_id] = eng
         return eng
 
@@ -200,55 +202,4 @@ def score_or_none(eng: Any, assessment: dict[str, Any]) -> Any:
 def _cached_score(eng: Any, assessment_json: str) -> Any:
     # Scoring is a pure function of (criteria set, assessment) and results are frozen, so the same figures
     # (a review page opened again, a live-score request repeated) are scored once.
-    return safe_score(eng, json.loads(assessment_json))
-
-
-# --- Workaround for an engine crash (reported to the lead; remove when engine/rules.py is fixed) -------
-# engine.rules.RuleSet.fire() calls durable_rules' delete_state() in `finally` even when assert_fact()
-# reported "no rule matched"; for such a session delete_state() segfaults or aborts the whole process
-# (free(): invalid pointer). A new, empty draft, or a draft whose only figures all score 0, matches no rule,
-# so the web server would die on the first page view. Until the engine is fixed, the web layer asks the
-# rules only when at least one compiled rule can match the fact (the same comparisons, evaluated here);
-# when none can, every item scores 0 exactly as the engine would assemble it with no band fired.
-
-_RULES_CACHE: dict[int, list[list[Any]]] = {}
-_OPS = {
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
-}
-
-
-def _compiled(eng: Any) -> list[list[Any]]:
-    key = id(eng)
-    if key not in _RULES_CACHE:
-        from engine.compile import compile_rules
-
-        _RULES_CACHE[key] = [list(c) for c in compile_rules(eng.cs).values()]
-    return _RULES_CACHE[key]
-
-
-def _matches(comparison: Any, fact: dict[str, Any]) -> bool:
-    if comparison.field not in fact:
-        return False
-    got = fact[comparison.field]
-    if comparison.op == "==":
-        return bool(got == comparison.value)
-    return bool(_OPS[comparison.op](got, comparison.value))
-
-
-def safe_score(eng: Any, assessment: dict[str, Any]) -> Any:
-    from engine import InvalidAssessment
-    from engine.compile import build_fact, item_inputs
-
-    valid, errors = eng.validator.validate(assessment)
-    if valid is None:
-        raise InvalidAssessment(errors)
-    cs = eng.cs
-    inputs = {item.id: item_inputs(item, valid.values) for item in cs.items}
-    fact = build_fact(cs, inputs)
-    if any(all(_matches(c, fact) for c in rule) for rule in _compiled(eng)):
-        return eng.score_valid(valid)
-    items = [eng._item_result(item, inputs[item.id], None) for item in cs.items]
-    return eng._assemble(valid, items)
+    return eng.score(json.loads(assessment_json))

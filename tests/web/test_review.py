@@ -86,6 +86,7 @@ def test_full_review_correct_verify_propose_recognise(app: Flask, officer, revie
     expected_verified = engine_total(app, {**values, "c6_special_supported": new})
     assert expected_verified.total != expected_self.total and expected_verified.recognised
     page = reviewer.get(f"/review/{aid}").text
+    assert "Liên hệ nông thôn mới" in page and expected_verified.ntm[0].status_text in page
     assert f'id="self-total">{expected_self.total}<' in page
     assert f'id="verified-total">{expected_verified.total}<' in page
     assert "Hồ sơ trợ giúp ghi nhiều hơn" in page and "Danh sách trợ giúp 2022, trang 12" in page
