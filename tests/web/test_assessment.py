@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 
 from .conftest import assessment_of, engine_total, example_values, form_data, history_of
@@ -244,3 +245,69 @@ def test_form_asks_for_counts_only_never_names(app: Flask, officer):
     assert "không ghi tên" in page
     for word in ("Họ tên trẻ", "Ngày sinh", "Tên trẻ"):
         assert word not in page
+
+
+NASTY = [
+    "\x00",
+    "１２",
+    "1e3",
+    "0x10",
+    "+5",
+    "-0",
+    "99999999999999",
+    "NaN",
+    "Infinity",
+    "<script>x</script>",
+    "12 34",
+    "1.2.3",
+    "٣",
+    "co",
+    "  ",
+    "1" * 5000,
+]
+
+
+@pytest.mark.parametrize("raw", NASTY)
+def test_bad_input_never_crashes_and_never_saves(app: Flask, officer, raw: str):
+    a = assessment_of(app)
+    data = {
+        "action": "save",
+        "version": str(a.version),
+        "v_c2_births": raw,
+        "v_c1_officer": raw,
+        "s_c2_births": raw,
+    }
+    r = officer.post(f"/assessment/{a.id}", data=data)
+    assert r.status_code in (302, 400, 413)
+    if r.status_code == 400:
+        assert assessment_of(app).values == {}
+        assert "<script>x</script>" not in r.text  # escaped, never injected
+    r = officer.post(f"/assessment/{a.id}/score", data=data)
+    assert r.status_code in (200, 413)
+
+
+def test_whitespace_around_a_number_is_ignored(app: Flask, officer):
+    a = assessment_of(app)
+    r = officer.post(
+        f"/assessment/{a.id}", data={"action": "save", "version": a.version, "v_c2_births": " 12 "}
+    )
+    assert r.status_code == 302 and assessment_of(app).values == {"c2_births": 12}
+
+
+def test_concurrent_orm_writes_are_caught_by_the_version_column(app: Flask):
+    """The race the form's version field cannot see (two saves between load and commit) is refused too."""
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from webform.models import Assessment
+
+    engine = app.extensions["cfc_db"]
+    aid = assessment_of(app).id
+    with Session(engine) as s1, Session(engine) as s2:
+        a1, a2 = s1.get(Assessment, aid), s2.get(Assessment, aid)
+        a1.values = {"c2_births": 1}
+        s1.commit()
+        a2.values = {"c2_births": 2}
+        with pytest.raises(StaleDataError):
+            s2.commit()
+    assert assessment_of(app).values == {"c2_births": 1}
