@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .auth import hash_password, role_required
 from .db import commit, get_session
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
-from .scoring import scoring
+from .scoring import nfc, scoring
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,8 +43,8 @@ def _render_with(errors: dict[str, str], typed: dict[str, str]) -> Any:
 @bp.route("/users", methods=["POST"])
 @role_required(ROLE_ADMIN)
 def create_user() -> Any:
-    f = {k: (request.form.get(k) or "").strip() for k in
-         ("username", "full_name", "role", "commune_id", "district", "password")}
+    f = {k: nfc(request.form.get(k)) for k in ("username", "full_name", "role", "commune_id", "district")}
+    f["password"] = request.form.get("password") or ""
     errors: dict[str, str] = {}
     username = f["username"].lower()
     if not USERNAME_RE.fullmatch(username):
@@ -113,8 +113,7 @@ def reset_password(user_id: int) -> Any:
 @bp.route("/communes", methods=["POST"])
 @role_required(ROLE_ADMIN)
 def create_commune() -> Any:
-    f = {k: (request.form.get(k) or "").strip() for k in
-         ("code", "name", "district", "province", "type", "region")}
+    f = {k: nfc(request.form.get(k)) for k in ("code", "name", "district", "province", "type", "region")}
     errors: dict[str, str] = {}
     cs = _current_set()
     tiers = {t.id for t in cs.tiers} if cs else set()

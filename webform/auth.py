@@ -22,7 +22,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
-login_manager.session_protection = "strong"
+# "basic", not "strong": an officer on a mobile network changes address often, and a logout in the
+# middle of a form would lose what was typed.
+login_manager.session_protection = "basic"
 
 MSG_BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 MSG_RATE_LIMITED = "Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."

@@ -14,7 +14,7 @@ from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
 from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
-from .scoring import ParsedForm, make_assessment, parse_value, score_or_none, scoring, validate
+from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
 from .workflow import REVIEWABLE_STATES, STATE_LABELS, TRANSITIONS, IllegalTransition, check
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -171,8 +171,8 @@ def correct(assessment_id: int) -> Any:
     if a.state not in REVIEWABLE_STATES:
         return render_review(a, 409, [MSG_NOT_REVIEWING])
     raw = request.form.get("value", "")
-    reason = (request.form.get("reason") or "").strip()
-    evidence = (request.form.get("evidence") or "").strip()
+    reason = nfc(request.form.get("reason"))
+    evidence = nfc(request.form.get("evidence"))
     typed = {input_id: {"value": raw, "reason": reason, "evidence": evidence}}
     value, error = parse_value(inputs[input_id], raw)
     if error is None and value is None:
@@ -219,7 +219,7 @@ def correct(assessment_id: int) -> Any:
 def transition(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
     name = request.form.get("name", "")
-    comment = (request.form.get("comment") or "").strip()
+    comment = nfc(request.form.get("comment"))
     try:
         t = check(name, a.state, current_user.role)
     except IllegalTransition as exc:
@@ -249,8 +249,8 @@ def transition(assessment_id: int) -> Any:
         if not a.verified_recognised:
             return render_review(a, 409, ["Chỉ lập tờ trình khi kết quả thẩm định là “Đạt”."])
     elif name in {"recognise", "not_recognise"}:
-        number = (request.form.get("decision_number") or "").strip()
-        signer = (request.form.get("decision_signer") or "").strip()
+        number = nfc(request.form.get("decision_number"))
+        signer = nfc(request.form.get("decision_signer"))
         date_text = (request.form.get("decision_date") or "").strip()
         errors = []
         if not number:

@@ -10,6 +10,7 @@ import functools
 import json
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,11 @@ class ParsedForm:
     general_errors: list[str] = field(default_factory=list)
 
 
+def nfc(text: str | None) -> str:
+    """Stored text is NFC: some Vietnamese keyboards on old PCs send decomposed accents."""
+    return unicodedata.normalize("NFC", (text or "").strip())
+
+
 def value_field(input_id: str) -> str:
     return f"v_{input_id}"
 
@@ -140,7 +146,7 @@ def parse_form(cs: Any, form: Any) -> ParsedForm:
             parsed.errors[input_def.id] = error
         elif value is not None:
             parsed.values[input_def.id] = value
-        note = (form.get(source_field(input_def.id), "") or "").strip()
+        note = nfc(form.get(source_field(input_def.id), ""))
         if len(note) > SOURCE_MAX:
             parsed.errors.setdefault(input_def.id, MSG_TOO_LONG)
             note = note[:SOURCE_MAX]

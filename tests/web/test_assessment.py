@@ -311,3 +311,16 @@ def test_concurrent_orm_writes_are_caught_by_the_version_column(app: Flask):
         with pytest.raises(StaleDataError):
             s2.commit()
     assert assessment_of(app).values == {"c2_births": 1}
+
+
+def test_decomposed_vietnamese_is_stored_as_nfc(app: Flask, officer):
+    import unicodedata
+
+    a = assessment_of(app)
+    typed = unicodedata.normalize("NFD", "Sổ hộ tịch xã")
+    assert typed != "Sổ hộ tịch xã"
+    r = officer.post(
+        f"/assessment/{a.id}", data={"action": "save", "version": a.version, "s_c2_births": typed}
+    )
+    assert r.status_code == 302
+    assert assessment_of(app).sources == {"c2_births": "Sổ hộ tịch xã"}

@@ -152,6 +152,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     page.wait_for_selector("text=Đã lưu nháp.")
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=str(SHOTS / "03-officer-phone.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380
     page.set_viewport_size({"width": 1280, "height": 900})
     page.click("button[value=submit]")
     page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")
@@ -191,6 +192,12 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     page.wait_for_selector("#state:has-text('Đã thẩm định')")
     assert page.locator("#verified-verdict").text_content() == expected_verified.verdict
     page.screenshot(path=str(SHOTS / "07-review-verified.png"))
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=str(SHOTS / "07b-review-phone.png"))
+    page.locator("#in-c6_special_supported").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "07c-review-phone-correction.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380  # no sideways scrolling on a phone
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.click("text=Lịch sử thay đổi")
     page.wait_for_selector("h1:has-text('Lịch sử thay đổi')")
