@@ -263,7 +263,7 @@ def live_score(assessment_id: int) -> Any:
     if not parsed.errors:
         validate(eng, doc, parsed)
     result = None if parsed.errors else score_or_none(eng, doc)
-    panel = render_template("_score_panel.html", result=result, cs=cs, a=a)
+    panel = render_template("_score_panel.html", result=result, cs=cs, a=a, parsed=parsed)
     crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return jsonify({"panel": panel, "errors": parsed.errors, "criteria": crit,
                     "total": result.total if result is not None else None})

@@ -132,5 +132,5 @@ def assessment_for(user: User, assessment_id: int) -> Assessment:
 
 def communes_for_reviewer(user: User) -> list[Commune]:
     return list(
-        get_session().scalars(select(Commune).where(Commune.district == user.district).order_by(Commune.name))
+        get_session().scalars(select(Commune).where(Commune.district == user.district).order_by(Commune.code))
     )

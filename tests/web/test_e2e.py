@@ -145,6 +145,8 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     # A typo shows its message next to the field as it is typed, and is not saved.
     page.fill("#v_c5_deaths", "mot")
     page.wait_for_selector("#e-c5_deaths:has-text('Phải là số nguyên không âm')")
+    page.wait_for_selector("#score-body a[href='#f-c5_deaths']")  # the panel names the field to fix
+    page.locator("#f-c5_deaths").evaluate("e => e.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(SHOTS / "02-officer-typo.png"))
     page.fill("#v_c5_deaths", str(values["c5_deaths"]))
     page.wait_for_function("document.getElementById('e-c5_deaths').textContent == ''")
