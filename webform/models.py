@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -86,7 +87,10 @@ class User(UserMixin, Base):
 
 class Assessment(Base):
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("commune_id", "period", name="uq_assessment_commune_period"),)
+    __table_args__ = (
+        UniqueConstraint("commune_id", "period", name="uq_assessment_commune_period"),
+        Index("ix_assessments_period_state", "period", "state"),  # the review queue's filter
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     period: Mapped[int] = mapped_column(Integer)

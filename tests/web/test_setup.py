@@ -133,3 +133,15 @@ def test_web_scores_are_the_engines(app: Flask):
             assert score_or_none(eng, doc).model_dump() == eng.score(doc).model_dump()
             assert score_or_none(eng, doc).model_dump() == eng.score(doc).model_dump()  # cached: same
     assert score_or_none(eng, make_assessment(profile, 2022, {"c2_births": -1})) is None
+
+
+def test_models_and_migrations_agree(app: Flask):
+    """Every model change needs a migration: the migrated schema must equal the models' schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from webform.models import Base
+
+    with app.extensions["cfc_db"].connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
