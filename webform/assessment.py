@@ -90,6 +90,7 @@ def render_form(
     changed: set[str] | None = None,
 ) -> Any:
     cs = scoring().criteria_set(a.criteria_set_id)
+    clean = parsed is None  # the page shows what is stored, not what someone typed
     if parsed is None:
         parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
                             sources=dict(a.sources or {}))
@@ -109,6 +110,7 @@ def render_form(
             version=a.version if version is None else version,
             changed=changed or set(),
             crit_points=crit_points,
+            clean=clean,
         ),
         status,
     )

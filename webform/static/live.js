@@ -1,11 +1,68 @@
-/* Live score: posts what is typed to the server (the engine scores it), stores nothing.
-   The form works without this script: "Tính điểm" does the same with a page load. */
+/* The form works without this script ("Tính điểm" scores with a page load). With it:
+   1. Live score: what is typed is posted to the server (the engine scores it), nothing is stored.
+   2. Unsaved input survives a dropped connection: typed values are kept in this browser until the
+      server shows them saved; if the page comes back without them, the officer is offered to restore. */
 (function () {
   "use strict";
   var form = document.getElementById("assessment-form");
   if (!form || !window.fetch || !window.FormData) { return; }
   var url = form.getAttribute("data-score-url");
+  var key = "cfc-unsaved-" + form.getAttribute("data-assessment");
   var timer = null, seq = 0;
+  if (form.getAttribute("data-editable") !== "1") {
+    // Submitted: what is stored is final for now; a copy kept here would only confuse later.
+    try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
+    return;
+  }
+
+  function fields() {  // the v_ and s_ fields as name -> value (radios: the checked one)
+    var out = {}, els = form.elements;
+    for (var i = 0; i < els.length; i++) {
+      var e = els[i];
+      if (!/^[vs]_/.test(e.name)) { continue; }
+      if (e.type === "radio") { if (e.checked) { out[e.name] = e.value; } else if (!(e.name in out)) { out[e.name] = ""; } }
+      else { out[e.name] = e.value; }
+    }
+    return out;
+  }
+
+  function apply(values) {
+    var els = form.elements;
+    for (var i = 0; i < els.length; i++) {
+      var e = els[i];
+      if (!(e.name in values)) { continue; }
+      if (e.type === "radio") { e.checked = (e.value === values[e.name]); } else { e.value = values[e.name]; }
+    }
+  }
+
+  function same(a, b) {
+    for (var k in a) { if (a.hasOwnProperty(k) && (a[k] || "") !== (b[k] || "")) { return false; } }
+    for (var j in b) { if (b.hasOwnProperty(j) && (b[j] || "") !== (a[j] || "")) { return false; } }
+    return true;
+  }
+
+  function remember() {
+    try { localStorage.setItem(key, JSON.stringify({ at: new Date().toISOString(), fields: fields() })); }
+    catch (e) { /* storage full or disabled: the live score still works */ }
+  }
+
+  function forget() { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } }
+
+  function offerRestore() {
+    var saved = null;
+    try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+    if (!saved || !saved.fields) { return; }
+    var clean = form.getAttribute("data-clean") === "1";
+    if (same(saved.fields, fields())) { if (clean) { forget(); } return; }
+    if (!clean) { return; }  // the page already shows what was typed (a refused save): keep the copy
+    var box = document.getElementById("restore");
+    document.getElementById("restore-at").textContent = new Date(saved.at).toLocaleString("vi-VN");
+    box.hidden = false;
+    document.getElementById("restore-yes").onclick = function () {
+      apply(saved.fields); box.hidden = true; refresh();
+    };
+    document.getElementById("restore-no").onclick = function () { forget(); box.hidden = true; };
+  }
 
   function refresh() {
     var mine = ++seq;
@@ -33,7 +90,8 @@
       .catch(function () { /* offline for a moment: the next keystroke tries again */ });
   }
 
-  function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 350); }
+  function schedule() { remember(); clearTimeout(timer); timer = setTimeout(refresh, 350); }
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
+  offerRestore();
 })();
