@@ -102,8 +102,8 @@ def reset_password(user_id: int) -> Any:
     if user is None:
         return redirect(url_for("admin.index"))
     if len(password) < MIN_PASSWORD:
-        flash(f"Mật khẩu tối thiểu {MIN_PASSWORD} ký tự.", "error")
-        return redirect(url_for("admin.index")), 400
+        flash(f"Chưa đặt lại mật khẩu cho {user.username}: mật khẩu tối thiểu {MIN_PASSWORD} ký tự.", "error")
+        return index(), 400
     user.password_hash = hash_password(password)
     commit(session)
     flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")

@@ -43,6 +43,12 @@ def test_create_user_validates_and_the_new_user_can_log_in(app: Flask, admin):
     assert r.status_code == 400 and "Tên đăng nhập đã có." in r.text
 
 
+def test_reset_password_too_short_is_refused_on_the_page(app: Flask, admin):
+    r = admin.post("/admin/users/1/password", data={"password": "ngan"})
+    assert r.status_code == 400 and "mật khẩu tối thiểu 8 ký tự" in r.text
+    assert login(app.test_client(), "xa-iatoi", "demo2022").status_code == 302
+
+
 def test_reset_password_and_cannot_lock_self(app: Flask, admin):
     r = admin.post("/admin/users/1/password", data={"password": "moi-mat-khau"})
     assert r.status_code == 302
