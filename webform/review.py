@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -73,7 +74,30 @@ def queue() -> Any:
                 continue
             rows.append({"commune": c, "a": a})
     return render_template("review/queue.html", rows=rows, periods=periods, period=period, state=state,
-                           states=STATE_LABELS)
+                           states=STATE_LABELS, chart=_totals_chart(rows))
+
+
+def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
+    """Each commune's total (verified when there is one) against its own tier threshold, as inline SVG."""
+    from reports.charts import TotalBar, totals_chart
+
+    bars = []
+    for row in rows:
+        a = row["a"]
+        if a is None:
+            continue
+        cs = scoring().criteria_set(a.criteria_set_id)
+        try:
+            threshold = cs.tier(row["commune"].type).threshold
+        except Exception:  # a commune type the set does not know: no bar rather than a broken page
+            continue
+        # A draft's figures are still the commune's own work in progress: no bar for it.
+        total = None if a.state == "draft" else (
+            a.verified_total if a.verified_total is not None else a.self_total)
+        bars.append(TotalBar(label=row["commune"].name, total=total, threshold=threshold,
+                             recognised=a.verified_recognised))
+    # The chart escapes every label itself.
+    return Markup(totals_chart(bars)) if bars else None
 
 
 def render_review(

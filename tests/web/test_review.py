@@ -52,6 +52,7 @@ def test_queue_lists_the_district_communes_by_period_and_state(app: Flask, offic
     assert "Đã gửi" in page
     page = reviewer.get("/review/?period=2022&state=submitted").text
     assert "Xã Ia Tơi" in page and "Xã Ia Đal" not in page
+    assert "<svg" in page and "Tổng điểm so với điểm chuẩn" in page  # chart of the submitted total
     page = reviewer.get("/review/?state=bogus").text  # an unknown filter is ignored, not an error
     assert "Xã Ia Đal" in page
 
