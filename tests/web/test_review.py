@@ -269,3 +269,14 @@ def test_history_entries_cannot_be_changed_through_the_orm(app: Flask, officer):
         entry.new_value = "giả mạo"
         with pytest.raises(AppendOnlyError):
             session.flush()
+
+
+def test_a_drafts_figures_stay_with_the_commune(app: Flask, officer, reviewer):
+    a = assessment_of(app)
+    values = example_values()
+    r = officer.post(f"/assessment/{a.id}", data=form_data(values, a.version))
+    assert r.status_code == 302
+    total = engine_total(app, values).total
+    page = reviewer.get("/review/?period=2022").text
+    row = page.split("Xã Ia Tơi</td>")[1].split("</tr>")[0]
+    assert str(total) not in row and "xã đang nhập" in row
