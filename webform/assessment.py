@@ -164,6 +164,9 @@ def new() -> Any:
 @login_required
 def edit(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
+    if current_user.role != ROLE_COMMUNE:
+        # The team works on the review page, which keeps the commune's and its own figures side by side.
+        return redirect(url_for("review.show", assessment_id=a.id))
     return render_form(a)[0]
 
 
@@ -275,6 +278,10 @@ def live_score(assessment_id: int) -> Any:
 @login_required
 def show_history(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
+    if current_user.role != ROLE_COMMUNE and a.state == "draft":
+        from .review import not_submitted
+
+        return not_submitted(a)
     entries = list(
         get_session().scalars(
             select(HistoryEntry).where(HistoryEntry.assessment_id == a.id).order_by(HistoryEntry.id)

@@ -143,7 +143,14 @@ def render_review(
 @role_required(ROLE_REVIEWER)
 def show(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
+    if a.state == "draft":
+        return not_submitted(a)
     return render_review(a)
+
+
+def not_submitted(a: Assessment) -> Any:
+    """A draft is the commune's work in progress: the team sees it once it is submitted."""
+    return render_template("review/not_submitted.html", a=a)
 
 
 def _stale(a: Assessment) -> bool:

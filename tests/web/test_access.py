@@ -12,7 +12,7 @@ ROLES = ["anon", "xa-iatoi", "thamdinh", "quantri"]
 # (method, path, expected status per role). Assessment 1 is Xã Ia Tơi's (seeded first).
 MATRIX = [
     ("GET", "/assessment/", {"anon": 302, "xa-iatoi": 200, "thamdinh": 403, "quantri": 403}),
-    ("GET", "/assessment/1", {"anon": 302, "xa-iatoi": 200, "thamdinh": 200, "quantri": 404}),
+    ("GET", "/assessment/1", {"anon": 302, "xa-iatoi": 200, "thamdinh": 302, "quantri": 404}),
     ("GET", "/assessment/1/history", {"anon": 302, "xa-iatoi": 200, "thamdinh": 200, "quantri": 404}),
     ("POST", "/assessment/1", {"anon": 302, "xa-iatoi": 302, "thamdinh": 403, "quantri": 403}),
     ("POST", "/assessment/1/score", {"anon": 302, "xa-iatoi": 200, "thamdinh": 403, "quantri": 403}),

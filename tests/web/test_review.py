@@ -280,3 +280,8 @@ def test_a_drafts_figures_stay_with_the_commune(app: Flask, officer, reviewer):
     page = reviewer.get("/review/?period=2022").text
     row = page.split("Xã Ia Tơi</td>")[1].split("</tr>")[0]
     assert str(total) not in row and "xã đang nhập" in row
+    for url in (f"/review/{a.id}", f"/assessment/{a.id}/history"):
+        r = reviewer.get(url)
+        assert r.status_code == 200 and "Xã chưa gửi hồ sơ" in r.text
+        assert "Tổng điểm" not in r.text and "Số trẻ em sinh ra trong kỳ" not in r.text
+    assert reviewer.get(f"/assessment/{a.id}").location.endswith(f"/review/{a.id}")
