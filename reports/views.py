@@ -1,0 +1,258 @@
+"""View models: engine results (objects or their JSON dumps) -> plain dicts the templates print.
+
+The engine API (engine/API.md) is read by duck typing: every field is taken with `attr()` which accepts an
+object attribute or a mapping key, so a `Result` object and `result.model_dump(mode="json")` both work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from .fmt import nfc, vn_number
+
+_MISSING = object()
+
+
+def attr(obj: Any, name: str, default: Any = None) -> Any:
+    """obj.name or obj[name], else default."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    value = getattr(obj, name, _MISSING)
+    return default if value is _MISSING else value
+
+
+def _first(obj: Any, names: Iterable[str], default: Any = None) -> Any:
+    for name in names:
+        value = attr(obj, name, _MISSING)
+        if value is not _MISSING and value is not None:
+            return value
+    return default
+
+
+def in_text(name: str) -> str:
+    """'Xã Ia Tơi' -> 'xã Ia Tơi' inside a sentence (the unit word is not a proper noun)."""
+    name = nfc(name).strip()
+    for unit in ("Xã ", "Phường ", "Thị trấn "):
+        if name.startswith(unit):
+            return unit.lower() + name[len(unit):]
+    return name
+
+
+def bare_name(name: str) -> str:
+    """'Xã Ia Tơi' -> 'Ia Tơi' (the place name used in the date line when none is configured)."""
+    name = nfc(name).strip()
+    for unit in ("Xã ", "Phường ", "Thị trấn "):
+        if name.startswith(unit):
+            return name[len(unit):]
+    return name
+
+
+STATE_LABELS = {
+    "draft": "Nháp",
+    "submitted": "Đã gửi",
+    "under_review": "Đang thẩm định",
+    "returned": "Trả lại",
+    "verified": "Đã thẩm định",
+    "proposed": "Đã lập tờ trình",
+    "recognised": "Đã công nhận",
+    "not_recognised": "Không công nhận",
+}
+
+
+def state_label(state: str | None) -> str:
+    if not state:
+        return "—"
+    return STATE_LABELS.get(str(state), nfc(state))
+
+
+@dataclass
+class Correction:
+    """A district correction: the commune's value and the team's value side by side, with the reason."""
+
+    field: str
+    commune_value: Any
+    verified_value: Any
+    reason: str = ""
+    evidence: str = ""
+
+    @classmethod
+    def coerce(cls, obj: Any) -> Correction:
+        if isinstance(obj, Correction):
+            return obj
+        fld = str(_first(obj, ("field", "input", "input_id"), ""))
+        if fld.startswith("values."):
+            fld = fld[len("values."):]
+        return cls(
+            field=fld,
+            commune_value=_first(obj, ("commune_value", "self_value", "old_value", "old")),
+            verified_value=_first(obj, ("verified_value", "team_value", "new_value", "value", "new")),
+            reason=nfc(_first(obj, ("reason",), "")),
+            evidence=nfc(_first(obj, ("evidence", "evidence_note", "source"), "")),
+        )
+
+
+@dataclass
+class AnnexSection:
+    """An extra annex appended after the score annex (hook for "Phụ lục: liên hệ nông thôn mới").
+
+    Give either `columns` + `rows` (plain text cells, escaped) or `html` (trusted markup of the body).
+    `title` is the annex heading (e.g. "LIÊN HỆ VỚI TIÊU CHÍ NÔNG THÔN MỚI"), `note` an optional italic line.
+    The number ("Phụ lục II", ...) is assigned in order.
+    """
+
+    title: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    html: str | None = None
+    note: str = ""
+    widths: list[str] = field(default_factory=list)   # optional CSS widths, one per column
+
+    def body(self) -> Markup | None:
+        return Markup(self.html) if self.html is not None else None
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    return vn_number(value)
+
+
+def _points(value: Any) -> str:
+    return "—" if value is None else vn_number(value)
+
+
+@dataclass
+class ItemRow:
+    id: str
+    text: str
+    max: Any
+    provisional: bool
+    inputs: list[dict]           # {label, self, verified, differs}
+    rate_self: str
+    rate_verified: str
+    band_self: str
+    band_verified: str
+    points_self: Any
+    points_verified: Any
+    assessed_self: bool
+    assessed_verified: bool
+
+    @property
+    def differs(self) -> bool:
+        return (any(i["differs"] for i in self.inputs) or self.points_self != self.points_verified
+                or self.rate_self != self.rate_verified)
+
+
+@dataclass
+class CriterionRow:
+    id: str
+    name: str
+    max: Any
+    points_self: Any
+    points_verified: Any
+    assessed_self: bool
+    assessed_verified: bool
+    items: list[ItemRow]
+
+    @property
+    def differs(self) -> bool:
+        return self.points_self != self.points_verified or any(i.differs for i in self.items)
+
+
+def _by_id(seq: Iterable[Any] | None) -> dict[str, Any]:
+    return {str(attr(x, "id")): x for x in (seq or [])}
+
+
+def _input_label(cs: Any, input_id: str) -> str:
+    try:
+        definition = cs.input(input_id)
+    except Exception:  # noqa: BLE001 - an unknown id prints as itself
+        definition = None
+    return nfc(attr(definition, "label", input_id) or input_id)
+
+
+def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
+               values_self: Mapping | None = None, values_verified: Mapping | None = None) -> list[CriterionRow]:
+    """Every criterion of the set and every item under it, self-assessed and verified side by side.
+
+    With no verified result, the verified columns repeat the self-assessed ones (self-assessment report).
+    """
+    result_verified = result_self if result_verified is None else result_verified
+    values_self = values_self or {}
+    values_verified = values_self if values_verified is None else values_verified
+    crit_s, crit_v = _by_id(attr(result_self, "criteria")), _by_id(attr(result_verified, "criteria"))
+    item_s, item_v = _by_id(attr(result_self, "items")), _by_id(attr(result_verified, "items"))
+    rows: list[CriterionRow] = []
+    for crit in attr(cs, "criteria", []):
+        cid = str(attr(crit, "id"))
+        items: list[ItemRow] = []
+        for item in attr(crit, "items", []) or []:
+            iid = str(attr(item, "id"))
+            rs, rv = item_s.get(iid), item_v.get(iid)
+            inputs = []
+            for input_id in attr(item, "inputs", []) or []:
+                vs, vv = values_self.get(input_id), values_verified.get(input_id)
+                inputs.append({"label": _input_label(cs, input_id), "self": _value_text(vs),
+                               "verified": _value_text(vv), "differs": vs != vv})
+            items.append(ItemRow(
+                id=iid,
+                text=nfc(attr(item, "text", "")),
+                max=attr(item, "max"),
+                provisional=str(attr(item, "status", "")) == "provisional",
+                inputs=inputs,
+                rate_self=nfc(attr(rs, "rate_text", "") or ""),
+                rate_verified=nfc(attr(rv, "rate_text", "") or ""),
+                band_self=nfc(attr(rs, "explanation", "") or ""),
+                band_verified=nfc(attr(rv, "explanation", "") or ""),
+                points_self=attr(rs, "points"),
+                points_verified=attr(rv, "points"),
+                assessed_self=bool(attr(rs, "assessed", rs is not None)),
+                assessed_verified=bool(attr(rv, "assessed", rv is not None)),
+            ))
+        cs_, cv_ = crit_s.get(cid), crit_v.get(cid)
+        rows.append(CriterionRow(
+            id=cid,
+            name=nfc(attr(crit, "name", "")),
+            max=attr(crit, "max"),
+            points_self=attr(cs_, "points"),
+            points_verified=attr(cv_, "points"),
+            assessed_self=bool(attr(cs_, "assessed", cs_ is not None)),
+            assessed_verified=bool(attr(cv_, "assessed", cv_ is not None)),
+            items=items,
+        ))
+    return rows
+
+
+def conditions(cs: Any, result: Any, rows: list[CriterionRow], verified: bool = True) -> list[dict]:
+    """The three recognition conditions of Decision 06 and whether each holds (display only).
+
+    The verdict itself is the engine's (`result.recognised`); these rows only show its parts.
+    """
+    n = len(rows)
+    assessed = [r.assessed_verified if verified else r.assessed_self for r in rows]
+    points = [r.points_verified if verified else r.points_self for r in rows]
+    zero = [r.id for r, a, p in zip(rows, assessed, points, strict=True) if a and not p]
+    total, threshold = attr(result, "total"), attr(result, "threshold")
+    return [
+        {"text": f"Đánh giá đủ {n} tiêu chí", "holds": all(assessed),
+         "detail": f"{sum(assessed)}/{n} tiêu chí được đánh giá"},
+        {"text": "Không có tiêu chí nào đạt 0 điểm", "holds": not zero,
+         "detail": ("Tiêu chí đạt 0 điểm: " + ", ".join(zero)) if zero else "Không có"},
+        {"text": "Tổng điểm đạt điểm chuẩn theo loại xã", "holds": (total or 0) >= (threshold or 0),
+         "detail": f"{_points(total)}/{_points(threshold)} điểm"},
+    ]
+
+
+def signer_block(authority: str, title: str, name: str) -> dict:
+    return {"authority": nfc(authority).upper(), "title": nfc(title).upper(), "name": nfc(name)}
+
+
+def today() -> dt.date:
+    return dt.date.today()
