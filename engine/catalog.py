@@ -1,0 +1,61 @@
+"""All criteria sets in a folder, and which one is in force for an assessment's period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_set
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "criteria"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    sets: tuple[CriteriaSet, ...]
+
+    @classmethod
+    def load(cls, folder: str | Path = DEFAULT_DIR) -> Catalog:
+        """Every `kind: child_friendly_criteria` file in the folder; other kinds (link tables) are skipped."""
+        folder = Path(folder)
+        sets, problems = [], []
+        for path in sorted(folder.glob("*.yaml")):
+            if _kind_of(path) != "child_friendly_criteria":
+                continue
+            try:
+                sets.append(load_criteria_set(path))
+            except CriteriaError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise CriteriaError(problems)
+        if not sets:
+            raise CriteriaError([Problem(str(folder), None, "", "không có bộ tiêu chí nào trong thư mục")])
+        return cls(tuple(sorted(sets, key=lambda s: s.effective_from)))
+
+    def get(self, set_id: str) -> CriteriaSet:
+        for cs in self.sets:
+            if cs.id == set_id:
+                return cs
+        raise KeyError(set_id)
+
+    def for_period(self, period: int) -> CriteriaSet:
+        """The set in force at the end of the period (assessments are made in November of the year)."""
+        day = date(period, 12, 31)
+        in_force = [
+            cs for cs in self.sets
+            if cs.effective_from <= day and (cs.effective_to is None or day <= cs.effective_to)
+        ]
+        if not in_force:
+            raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
+        return in_force[-1]
+
+
+def _kind_of(path: Path) -> str | None:
+    # Only the top-level `kind:` line is needed; a full parse happens in load_criteria_set.
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("kind:"):
+            return str(yaml.safe_load(line)["kind"])
+    return None

@@ -1,0 +1,392 @@
+"""The criteria set as data: pydantic models of criteria/*.yaml, and the checks that keep a file sound.
+
+A district officer edits these files by hand, so every problem is reported with the file, the line, the
+path inside the document and a Vietnamese sentence, one message per problem.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine import messages as msg
+from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_file
+
+RuleKind = Literal["yes_no", "rate_higher", "rate_lower", "count_higher", "count_lower"]
+Status = Literal["confirmed", "provisional"]
+InputType = Literal["count", "bool"]
+
+# Rates are compared as whole numbers of RATE_UNITS per 1 %, so every threshold must be a multiple of
+# 1/RATE_UNITS % (0,001 %): that keeps band edges exact inside the rule engine (see engine/compile.py).
+RATE_UNITS = 1000
+
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LegalRef(_Model):
+    ref: str
+    date: date
+    issuer: str
+    title: str
+
+
+class Tier(_Model):
+    id: Ident
+    label: str
+    threshold: int = Field(ge=0)
+
+
+class Choice(_Model):
+    id: Ident
+    label: str
+
+
+class Conditions(_Model):
+    all_assessed: str
+    no_zero_criterion: str
+    threshold: str
+
+
+class Recognition(_Model):
+    legal_ref: str
+    conditions: Conditions
+
+
+class InputDef(_Model):
+    id: Ident
+    type: InputType
+    label: str
+    help: str = ""
+    part_of: Ident | None = None
+    section: Literal["general"] | None = None
+
+
+class Band(_Model):
+    points: int = Field(gt=0)
+    when: bool | None = None
+    at_least: Decimal | None = Field(default=None, ge=0)
+    at_most: Decimal | None = Field(default=None, ge=0)
+    status: Status | None = None
+
+    @property
+    def threshold(self) -> Decimal | None:
+        return self.at_least if self.at_least is not None else self.at_most
+
+
+class Item(_Model):
+    id: str = Field(pattern=r"^\d+\.\d+$")
+    text: str
+    legal_ref: str
+    status: Status
+    note: str | None = None
+    rule: RuleKind
+    input: Ident | None = None
+    numerator: Ident | None = None
+    denominator: Ident | None = None
+    if_none: Literal["full", "zero"] | None = None
+    bands: list[Band] = Field(min_length=1)
+
+    @property
+    def criterion(self) -> str:
+        return self.id.split(".")[0]
+
+    @property
+    def is_rate(self) -> bool:
+        return self.rule.startswith("rate_")
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.rule.endswith("_higher")
+
+    @property
+    def max(self) -> int:
+        return max(band.points for band in self.bands)
+
+    @property
+    def none_points(self) -> int:
+        """Points when the denominator is 0 (rate items only)."""
+        return self.max if self.if_none == "full" else 0
+
+    @property
+    def inputs(self) -> list[str]:
+        return [name for name in (self.input, self.numerator, self.denominator) if name]
+
+    def band_status(self, band: Band) -> Status:
+        return band.status or self.status
+
+
+class Criterion(_Model):
+    id: str = Field(pattern=r"^\d+$")
+    name: str
+    max: int = Field(gt=0)
+    legal_ref: str | None = None
+    items: list[Item] = Field(min_length=1)
+
+
+class CriteriaSet(_Model):
+    kind: Literal["child_friendly_criteria"]
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    legal_basis: list[LegalRef] = Field(min_length=1)
+    effective_from: date
+    effective_to: date | None = None
+    total: int = Field(gt=0)
+    tiers: list[Tier] = Field(min_length=1)
+    regions: list[Choice] = Field(min_length=1)
+    recognition: Recognition
+    inputs: list[InputDef] = Field(min_length=1)
+    criteria: list[Criterion] = Field(min_length=1)
+
+    # Derived views; the model is frozen, so caching them is safe.
+    @cached_property
+    def items(self) -> list[Item]:
+        return [item for criterion in self.criteria for item in criterion.items]
+
+    @cached_property
+    def _inputs_by_id(self) -> dict[str, InputDef]:
+        return {i.id: i for i in self.inputs}
+
+    def input(self, input_id: str) -> InputDef:
+        return self._inputs_by_id[input_id]
+
+    def has_input(self, input_id: str) -> bool:
+        return input_id in self._inputs_by_id
+
+    def tier(self, tier_id: str) -> Tier:
+        return next(t for t in self.tiers if t.id == tier_id)
+
+    def item(self, item_id: str) -> Item:
+        return next(i for i in self.items if i.id == item_id)
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        return next(c for c in self.criteria if c.id == criterion_id)
+
+    @cached_property
+    def general_inputs(self) -> list[InputDef]:
+        return [i for i in self.inputs if i.section == "general"]
+
+    @cached_property
+    def _section_of_input(self) -> dict[str, str]:
+        """Each non-general input belongs to the first criterion that reads it (or reads its whole)."""
+        sections: dict[str, str] = {}
+        for item in self.items:
+            for name in item.inputs:
+                sections.setdefault(name, item.criterion)
+        for inp in self.inputs:
+            if inp.id not in sections and inp.part_of in sections:
+                sections[inp.id] = sections[inp.part_of]
+        return sections
+
+    def inputs_for_criterion(self, criterion_id: str) -> list[InputDef]:
+        return [
+            i for i in self.inputs
+            if i.section != "general" and self._section_of_input.get(i.id) == criterion_id
+        ]
+
+    @cached_property
+    def provisional_count(self) -> int:
+        return sum(1 for item in self.items if item.status == "provisional")
+
+    @property
+    def provisional_notice(self) -> str | None:
+        if not self.provisional_count:
+            return None
+        return msg.PROVISIONAL_NOTICE.format(n=self.provisional_count)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class CriteriaError(ValueError):
+    """A criteria file that cannot be used; `problems` has one entry per problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _pydantic_problems(exc: ValidationError, source: SourceMap) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        loc: Loc = tuple(error["loc"])
+        problems.append(
+            Problem(source.file, source.line_of(loc), format_loc(loc), msg.pydantic_error_vi(error))
+        )
+    return problems
+
+
+def _semantic_problems(cs: CriteriaSet) -> list[tuple[Loc, str]]:
+    """Checks pydantic cannot express: sums, ordering, uniqueness and references."""
+    out: list[tuple[Loc, str]] = []
+
+    def duplicates(values: list[str]) -> set[str]:
+        return {v for v, n in Counter(values).items() if n > 1}
+
+    for key, ids in (
+        ("tiers", [t.id for t in cs.tiers]),
+        ("regions", [r.id for r in cs.regions]),
+        ("inputs", [i.id for i in cs.inputs]),
+        ("criteria", [c.id for c in cs.criteria]),
+    ):
+        for dup in sorted(duplicates(ids)):
+            index = ids.index(dup, ids.index(dup) + 1)
+            out.append(((key, index, "id"), msg.CK_DUPLICATE_ID.format(id=dup)))
+
+    declared = {i.id: i for i in cs.inputs}
+    used: set[str] = set()
+    for ii, inp in enumerate(cs.inputs):
+        if inp.part_of is not None:
+            whole = declared.get(inp.part_of)
+            if whole is None:
+                out.append((("inputs", ii, "part_of"), msg.CK_UNKNOWN_INPUT.format(id=inp.part_of)))
+            elif whole.type != "count" or inp.type != "count":
+                out.append((("inputs", ii, "part_of"), msg.CK_PART_NOT_COUNT))
+            elif inp.part_of == inp.id:
+                out.append((("inputs", ii, "part_of"), msg.CK_PART_OF_SELF))
+
+    for ci, crit in enumerate(cs.criteria):
+        for ti, item in enumerate(crit.items):
+            at: Loc = ("criteria", ci, "items", ti)
+            if item.criterion != crit.id:
+                out.append(((*at, "id"), msg.CK_ITEM_ID_PREFIX.format(id=item.id, crit=crit.id)))
+            out.extend(((*at, *loc), text) for loc, text in _item_problems(item, declared))
+            used.update(item.inputs)
+        total = sum(item.max for item in crit.items)
+        if total != crit.max:
+            text = msg.CK_CRITERION_SUM.format(id=crit.id, max=crit.max, sum=total)
+            out.append((("criteria", ci, "max"), text))
+    seen: set[str] = set()
+    for ci, crit in enumerate(cs.criteria):
+        for ti, item in enumerate(crit.items):
+            if item.id in seen:
+                out.append((("criteria", ci, "items", ti, "id"), msg.CK_DUPLICATE_ID.format(id=item.id)))
+            seen.add(item.id)
+
+    grand = sum(c.max for c in cs.criteria)
+    if grand != cs.total:
+        out.append((("total",), msg.CK_TOTAL_SUM.format(total=cs.total, sum=grand)))
+    if cs.effective_to is not None and cs.effective_to < cs.effective_from:
+        out.append((("effective_to",), msg.CK_DATES))
+
+    # An input that is only the whole of a part (never read by an item) still counts as used.
+    wholes = {i.part_of for i in cs.inputs if i.part_of and i.id in used}
+    for ii, inp in enumerate(cs.inputs):
+        if inp.id not in used and inp.id not in wholes:
+            out.append((("inputs", ii, "id"), msg.CK_UNUSED_INPUT.format(id=inp.id)))
+    return out
+
+
+def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    fields_by_rule = {
+        "yes_no": ("input",),
+        "count_higher": ("input",),
+        "count_lower": ("input",),
+        "rate_higher": ("numerator", "denominator", "if_none"),
+        "rate_lower": ("numerator", "denominator", "if_none"),
+    }
+    needed = fields_by_rule[item.rule]
+    for name in ("input", "numerator", "denominator", "if_none"):
+        present = getattr(item, name) is not None
+        if name in needed and not present:
+            out.append(((name,), msg.CK_RULE_NEEDS.format(rule=item.rule, field=name)))
+        elif name not in needed and present:
+            out.append(((name,), msg.CK_RULE_FORBIDS.format(rule=item.rule, field=name)))
+
+    expected_type = "bool" if item.rule == "yes_no" else "count"
+    for name in ("input", "numerator", "denominator"):
+        ref = getattr(item, name)
+        if ref is None:
+            continue
+        if ref not in declared:
+            out.append(((name,), msg.CK_UNKNOWN_INPUT.format(id=ref)))
+        elif declared[ref].type != expected_type:
+            out.append(((name,), msg.CK_INPUT_TYPE.format(id=ref, type=expected_type, rule=item.rule)))
+    if (
+        item.is_rate and item.numerator in declared and item.denominator in declared
+        and declared[item.numerator].part_of != item.denominator
+    ):
+        out.append((("numerator",), msg.CK_NUMERATOR_PART.format(num=item.numerator, den=item.denominator)))
+
+    bound = {"yes_no": "when", "count_higher": "at_least", "rate_higher": "at_least",
+             "count_lower": "at_most", "rate_lower": "at_most"}[item.rule]
+    for bi, band in enumerate(item.bands):
+        for name in ("when", "at_least", "at_most"):
+            present = getattr(band, name) is not None
+            if name == bound and not present:
+                out.append((("bands", bi), msg.CK_BAND_NEEDS.format(rule=item.rule, field=name)))
+            elif name != bound and present:
+                out.append((("bands", bi, name), msg.CK_BAND_FORBIDS.format(rule=item.rule, field=name)))
+        if item.rule == "yes_no" and band.when is False:
+            out.append((("bands", bi, "when"), msg.CK_YES_NO_TRUE))
+        threshold = band.threshold
+        if threshold is None:
+            continue
+        if item.is_rate:
+            if threshold > 100:
+                out.append((("bands", bi, bound), msg.CK_RATE_RANGE))
+            if (threshold * RATE_UNITS) % 1:
+                out.append((("bands", bi, bound), msg.CK_RATE_PRECISION))
+        elif threshold % 1:
+            out.append((("bands", bi, bound), msg.CK_COUNT_WHOLE))
+        if item.status == "confirmed" and band.status == "provisional":
+            out.append((("bands", bi, "status"), msg.CK_CONFIRMED_BAND))
+    if item.rule == "yes_no" and len(item.bands) != 1:
+        out.append((("bands",), msg.CK_YES_NO_ONE_BAND))
+
+    for bi in range(1, len(item.bands)):
+        prev, band = item.bands[bi - 1], item.bands[bi]
+        if band.points >= prev.points:
+            out.append((("bands", bi, "points"), msg.CK_BAND_POINTS_ORDER))
+        if prev.threshold is None or band.threshold is None:
+            continue
+        if item.higher_is_better and band.threshold >= prev.threshold:
+            out.append((("bands", bi, bound), msg.CK_BAND_ORDER_HIGHER))
+        if not item.higher_is_better and band.threshold <= prev.threshold:
+            out.append((("bands", bi, bound), msg.CK_BAND_ORDER_LOWER))
+    return out
+
+
+def parse_criteria_set(data: Any, source: SourceMap) -> CriteriaSet:
+    try:
+        cs = CriteriaSet.model_validate(data)
+    except ValidationError as exc:
+        raise CriteriaError(_pydantic_problems(exc, source)) from None
+    problems = [
+        Problem(source.file, source.line_of(loc), format_loc(loc), text)
+        for loc, text in _semantic_problems(cs)
+    ]
+    if problems:
+        raise CriteriaError(problems)
+    return cs
+
+
+def load_criteria_set(path: str | Path) -> CriteriaSet:
+    """Load and check one criteria file; raise CriteriaError listing every problem."""
+    try:
+        data, source = load_yaml_file(path)
+    except YamlSyntaxError as exc:
+        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
+    if not isinstance(data, dict):
+        raise CriteriaError([Problem(str(path), 1, "", msg.CK_NOT_MAPPING)])
+    return parse_criteria_set(data, source)

@@ -1,0 +1,111 @@
+"""The one module that knows durable_rules (2.0.28, frozen since 2020). Nothing else imports it.
+
+What it offers the rest of the engine: a named set of rules, each a conjunction of comparisons on the
+fields of one fact, and `fire(fact)` returning the names of the rules that matched.
+
+How it avoids durable_rules' sharp edges (see ../shared/reference/durable-rules.md):
+- No `durable.engine.Host`: its timer threads race with synchronous calls and crash under threads. The
+  rulesets are created directly on the C extension and nothing runs in the background.
+- No Python action per rule. The stock dispatcher builds a closure, serialises the session state and
+  parses the fact again for every firing (~850 assessments/s). Here each firing only yields its rule name,
+  read from the head of the action's JSON, and the next action is started at once (~8,000/s).
+  Because no action runs our code, there is no `state["exception"]` to swallow errors: a failure of the
+  engine itself raises.
+- Every fact carries a discriminator field that every rule requires, so the session state document
+  (re-asserted by the engine after each action) can never match a rule and loop.
+- A fresh session id per call and `delete_state` in `finally`: state never accumulates, and the limit of
+  1,024 live sessions per ruleset is never approached.
+- One lock around assert…delete: the C engine is not thread-safe; its calls hold the GIL anyway, so the
+  lock costs nothing measurable.
+- Only whole numbers and booleans reach a rule (the caller validates strictly first): durable_rules
+  compares strings with numbers lexicographically and lets a missing field match nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import durable_rules_engine as _dre
+
+Op = Literal["==", ">=", "<=", ">", "<"]
+_OPS = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
+_DISCRIMINATOR = ("cfc_fact", True)
+_NOT_HANDLED = 1  # durable_rules' result code: no rule matched
+
+_lock = threading.Lock()
+_names = itertools.count(1)
+_sessions = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    field: str
+    op: Op
+    value: int | bool
+
+    def to_durable(self) -> dict:
+        if self.op == "==":
+            return {self.field: self.value}
+        return {_OPS[self.op]: {self.field: self.value}}
+
+
+class RuleEngineError(RuntimeError):
+    pass
+
+
+class RuleSet:
+    """A compiled set of rules; thread-safe; build once and reuse."""
+
+    def __init__(self, name: str, rules: Mapping[str, Sequence[Comparison]]) -> None:
+        if not rules:
+            raise ValueError("a ruleset needs at least one rule")
+        self.rule_names = list(rules)
+        definition = {}
+        for rule_name, comparisons in rules.items():
+            if '"' in rule_name or "\\" in rule_name:
+                raise ValueError(f"rule name {rule_name!r} must not contain quotes or backslashes")
+            terms = [{_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}] + [c.to_durable() for c in comparisons]
+            definition[rule_name] = {"all": [{"m": {"$and": terms}}]}
+        # Ruleset names must be unique per process; several criteria sets (or test engines) may coexist.
+        self.name = f"{name}#{next(_names)}"
+        with _lock:
+            self._handle = _dre.create_ruleset(self.name, json.dumps(definition, ensure_ascii=False))
+
+    def fire(self, fact: Mapping[str, int | bool]) -> list[str]:
+        """Assert one fact in a fresh session and return the names of the rules that matched it."""
+        sid = str(next(_sessions))
+        payload = dict(fact)
+        payload["sid"] = sid
+        payload[_DISCRIMINATOR[0]] = _DISCRIMINATOR[1]
+        text = json.dumps(payload)
+        fired: list[str] = []
+        with _lock:
+            try:
+                code, state = _dre.assert_fact(self._handle, text)
+                if code == _NOT_HANDLED:
+                    return fired
+                started = _dre.start_action_for_state(self._handle, state)
+                action = started[1] if started else None
+                while action:
+                    # The action JSON is {"<rule name>": {...}}: the name is all we need.
+                    fired.append(action[2 : action.index('"', 2)])
+                    action = _dre.complete_and_start_action(self._handle, state)
+            except _dre.error as exc:  # pragma: no cover - the C engine's own failures
+                raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
+            finally:
+                # Nothing may have been stored for this session; that is fine.
+                with contextlib.suppress(_dre.error):
+                    _dre.delete_state(self._handle, sid)
+        return fired
+
+    def close(self) -> None:
+        with _lock:
+            if self._handle is not None:
+                _dre.delete_ruleset(self._handle)
+                self._handle = None
