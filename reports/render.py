@@ -129,29 +129,65 @@ def _number(number: str | int | None, kind: str, abbrev: str) -> str:
 
 
 def _notice(criteria_set: Any, results: Iterable[Any] = ()) -> str:
-    """The provisional notice while the criteria set has provisional items (engine's own wording)."""
+    """The provisional notice while the criteria set has provisional items (the engine's own wording)."""
     if criteria_set is not None:
-        if (attr(criteria_set, "provisional_count", 0) or 0) > 0:
-            return nfc(attr(criteria_set, "provisional_notice", "") or "")
-        return ""
-    count = max((len(attr(r, "provisional_items", []) or []) for r in results), default=0)
-    if count:
-        return f"Kết quả tạm tính: {count} mục của bộ tiêu chí chưa được đối chiếu với văn bản gốc"
+        return nfc(attr(criteria_set, "provisional_notice", "") or "")
+    for r in results:
+        text = attr(r, "provisional_notice")
+        if isinstance(text, str) and text:
+            return nfc(text)
     return ""
 
 
-def _legal(criteria_set: Any) -> tuple[list[str], str]:
-    """('Quyết định 06/QĐ-TTg ngày ... của Thủ tướng Chính phủ ...' list, short reference)."""
-    basis = []
-    for b in attr(criteria_set, "legal_basis", []) or []:
-        text = attr(b, "title") or attr(b, "ref") or ""
-        if text:
-            basis.append(nfc(text).rstrip(" ;."))
+def _legal_ref_text(ref: Any) -> str:
+    """'Quyết định số 06/QĐ-TTg ngày 03/01/2019 của Thủ tướng Chính phủ quy định về ...'."""
+    if isinstance(ref, str):
+        return nfc(ref).rstrip(" ;.")
+    parts = [nfc(attr(ref, "ref", "") or "")]
+    date = attr(ref, "date")
+    if date:
+        from .fmt import parse_date
+
+        d = parse_date(date)
+        parts.append(f"ngày {d:%d/%m/%Y}" if d else "")
+    if attr(ref, "issuer"):
+        parts.append("của " + nfc(attr(ref, "issuer")))
+    if attr(ref, "title"):
+        parts.append(_lower_first(attr(ref, "title")))
+    return " ".join(p for p in parts if p).rstrip(" ;.")
+
+
+def _legal(criteria_set: Any, cfg: ReportConfig) -> tuple[list[str], str]:
+    """(every document the records cite: the criteria set's legal basis, then the configured local guidance
+    not already in it; the decision alone, for short references)."""
+    basis = [_legal_ref_text(b) for b in (attr(criteria_set, "legal_basis", []) or [])]
+    basis = [b for b in basis if b]
     if not basis:
         basis = ["Quyết định số 06/QĐ-TTg ngày 03/01/2019 của Thủ tướng Chính phủ quy định về tiêu chuẩn, trình tự "
                  "đánh giá và công nhận xã, phường, thị trấn phù hợp với trẻ em"]
-    short = basis[0]
-    return basis, short
+    for g in cfg.guidance:
+        g = nfc(g).rstrip(" ;.")
+        key = " ".join(g.split()[:3])           # "Hướng dẫn số 150/HD-PLĐTBXH"
+        if not any(b.startswith(key) for b in basis):
+            basis.append(g)
+    return basis, basis[0]
+
+
+@functools.lru_cache(maxsize=4)
+def _catalog():
+    from engine import Catalog
+
+    return Catalog.load()
+
+
+def _criteria_set_for(result: Any, criteria_set: Any) -> Any:
+    """The criteria set a result was scored with: the one given, else the catalogue's (result.criteria_set)."""
+    if criteria_set is not None:
+        return criteria_set
+    set_id = attr(result, "criteria_set")
+    if not set_id:
+        raise ValueError("criteria_set is required: the result does not name its criteria set")
+    return _catalog().get(str(set_id))
 
 
 def _reviewing_body(cfg: ReportConfig) -> dict:
@@ -165,13 +201,16 @@ def _date(value: dt.date | str | None, default: dt.date | None = None) -> dt.dat
     return parse_date(value) or default or dt.date.today()
 
 
-def _commune(assessment: Mapping[str, Any]) -> dict:
+def _commune(assessment: Mapping[str, Any] | None, result: Any = None) -> dict:
+    """The commune profile: the assessment's (with district, province), else what the result names."""
     c = dict(attr(assessment, "commune", {}) or {})
+    c.setdefault("code", attr(result, "commune", "") or "")
+    c.setdefault("name", attr(result, "commune_name", "") or "")
     return {k: nfc(v) if isinstance(v, str) else v for k, v in c.items()}
 
 
-def _period(assessment: Mapping[str, Any], default: Any = None) -> Any:
-    return attr(assessment, "period", default)
+def _period(assessment: Mapping[str, Any] | None, result: Any = None) -> Any:
+    return attr(assessment, "period", None) or attr(result, "period", "")
 
 
 def _verdict_upper(result: Any) -> str:
@@ -187,6 +226,7 @@ def _apply_corrections(values: Mapping[str, Any], corrections: Sequence[Correcti
 
 
 def _correction_rows(cs: Any, corrections: Sequence[Correction], values_self: Mapping) -> list[dict]:
+    """The corrections table of the biên bản: commune's value, team's value, reason, evidence."""
     from .views import _input_label
 
     rows = []
@@ -207,17 +247,19 @@ class _Proposal:
 def _proposal_context(result_self, result_verified, corrections, cfg, cs, assessment, review_date,
                       document_date, numbers) -> _Proposal:
     corrections = [Correction.coerce(c) for c in (corrections or [])]
-    commune = _commune(assessment)
-    period = _period(assessment, "")
-    values_self = dict(attr(assessment, "values", {}) or {})
-    values_verified = _apply_corrections(values_self, corrections)
-    rows = score_rows(cs, result_self, result_verified, values_self, values_verified)
+    commune = _commune(assessment, result_verified)
+    period = _period(assessment, result_verified)
+    values_self = dict(attr(result_self, "values", None) or attr(assessment, "values", {}) or {})
+    values_verified = attr(result_verified, "values", None)
+    if values_verified is None:
+        values_verified = _apply_corrections(values_self, corrections)
+    rows = score_rows(cs, result_self, result_verified, values_self, dict(values_verified))
     ccfg = cfg.commune(commune.get("code"))
     commune_place = ccfg.place or bare_name(commune.get("name", ""))
     review_date = _date(review_date)
     document_date = _date(document_date, review_date)
     numbers = dict(numbers or {})
-    basis, legal_short = _legal(cs)
+    basis, legal_short = _legal(cs, cfg)
     rb = cfg.reviewing_body
     members = [m.model_dump() for m in cfg.review_team.members]
     leader = members[0] if members else {"name": "", "title": "", "role": "Tổ trưởng"}
@@ -234,7 +276,7 @@ def _proposal_context(result_self, result_verified, corrections, cfg, cs, assess
         "verdict_upper": _verdict_upper(result_verified),
         "failed": [nfc(f) for f in (attr(result_verified, "failed_conditions", []) or [])],
         "rows": rows,
-        "conditions": conditions(cs, result_verified, rows, verified=True),
+        "conditions": conditions(result_verified, rows, verified=True),
         "corrections": _correction_rows(cs, corrections, values_self),
         "body": _reviewing_body(cfg),
         "reviewing_full": nfc(rb.full_name),
@@ -242,7 +284,6 @@ def _proposal_context(result_self, result_verified, corrections, cfg, cs, assess
         "recognising_body": nfc(cfg.recognising_authority.addressee),
         "legal_basis": basis,
         "legal_short": legal_short,
-        "guidance": [nfc(g) for g in cfg.guidance],
         "team_name": nfc(cfg.review_team.name),
         "members": members,
         "leader": leader,
@@ -257,7 +298,7 @@ def _proposal_context(result_self, result_verified, corrections, cfg, cs, assess
         "commune_place": commune_place,
         "numbers": numbers,
     }
-    return _Proposal(ctx, _notice(cs), cfg.demo)
+    return _Proposal(ctx, _notice(cs, [result_verified]), cfg.demo)
 
 
 def render_proposal(
@@ -266,8 +307,8 @@ def render_proposal(
     corrections: Iterable[Any] | None = None,
     config: ReportConfig | str | Path | None = None,
     *,
-    criteria_set: Any,
-    assessment: Mapping[str, Any],
+    criteria_set: Any = None,
+    assessment: Mapping[str, Any] | None = None,
     review_date: dt.date | str | None = None,
     document_date: dt.date | str | None = None,
     numbers: Mapping[str, Any] | None = None,
@@ -279,8 +320,9 @@ def render_proposal(
     result_self / result_verified: engine results of the commune's figures and of the verified figures.
     corrections: the team's corrections (mappings or objects with field, commune_value, verified_value,
         reason, evidence); the verified values are the commune's values with these applied.
-    criteria_set: the CriteriaSet the results come from; assessment: the commune's assessment
-        ({"commune": {...}, "period": 2022, "values": {...}}).
+    criteria_set: the CriteriaSet the results come from (default: the catalogue's set named by the result).
+    assessment: the commune's assessment ({"commune": {...}, "period": 2022, "values": {...}}), for the
+        district and province; without it the commune code, name and period come from the result.
     review_date: day of the assessment (biên bản); document_date: date of the tờ trình (default: review_date).
     numbers: {"to_trinh": "15", "bien_ban": "14"}; blank numbers are left for the clerk.
     annexes: extra annex sections appended after the score annex (e.g. the NTM link annex).
@@ -289,6 +331,7 @@ def render_proposal(
     """
     fonts.check_fonts()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
+    criteria_set = _criteria_set_for(result_verified, criteria_set)
     p = _proposal_context(result_self, result_verified, corrections, cfg, criteria_set, assessment,
                           review_date, document_date, numbers)
     ctx = p.context
@@ -336,23 +379,24 @@ def render_self_assessment(
     result: Any,
     config: ReportConfig | str | Path | None = None,
     *,
-    criteria_set: Any,
-    assessment: Mapping[str, Any],
+    criteria_set: Any = None,
+    assessment: Mapping[str, Any] | None = None,
     document_date: dt.date | str | None = None,
     number: str | int | None = None,
 ) -> bytes:
     """The commune's self-assessment report (UBND xã -> reviewing body) with its score annex."""
     fonts.check_fonts()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
-    commune = _commune(assessment)
-    period = _period(assessment, "")
-    values = dict(attr(assessment, "values", {}) or {})
-    rows = score_rows(criteria_set, result, None, values, None)
+    criteria_set = _criteria_set_for(result, criteria_set)
+    commune = _commune(assessment, result)
+    period = _period(assessment, result)
+    values = attr(result, "values", None) or attr(assessment, "values", {}) or {}
+    rows = score_rows(criteria_set, result, None, dict(values), None)
     ccfg = cfg.commune(commune.get("code"))
     date = _date(document_date)
     commune_text = in_text(commune.get("name", ""))
-    basis, legal_short = _legal(criteria_set)
-    notice = _notice(criteria_set)
+    basis, legal_short = _legal(criteria_set, cfg)
+    notice = _notice(criteria_set, [result])
     number_text = _number(number, "BC", "UBND")
     ctx = {
         "commune": commune,
@@ -366,7 +410,7 @@ def render_self_assessment(
         "recognised": bool(attr(result, "recognised")),
         "verdict_upper": _verdict_upper(result),
         "rows": rows,
-        "conditions": conditions(criteria_set, result, rows, verified=False),
+        "conditions": conditions(result, rows, verified=False),
         "body": {"parent": "", "lines": ["ỦY BAN NHÂN DÂN", nfc(commune.get("name", "")).upper()]},
         "number": number_text,
         "place_date": place_date(ccfg.place or bare_name(commune.get("name", "")), date),
@@ -374,7 +418,7 @@ def render_self_assessment(
         "addressee": nfc(cfg.reviewing_body.full_name),
         "reviewing_full": nfc(cfg.reviewing_body.full_name),
         "legal_short": legal_short,
-        "guidance": [nfc(g) for g in cfg.guidance],
+        "legal_basis": basis,
         "recipients": [nfc(r.replace("{commune}", commune_text)) for r in cfg.recipients.self_assessment],
         "signer": signer_block("TM. Ủy ban nhân dân", "Chủ tịch", ccfg.chairman or ""),
     }
@@ -408,6 +452,10 @@ class SummaryEntry:
     def coerce(cls, obj: Any) -> SummaryEntry:
         if isinstance(obj, SummaryEntry):
             return obj
+        if attr(obj, "total") is not None and attr(obj, "result_self") is None:
+            # A bare engine result: the commune's self-assessment, code and name from the result.
+            return cls(commune={"code": attr(obj, "commune", ""), "name": attr(obj, "commune_name", "")},
+                       result_self=obj, period=attr(obj, "period"))
         return cls(
             commune=attr(obj, "commune", {}) or {},
             result_self=attr(obj, "result_self") or attr(obj, "result"),
@@ -428,18 +476,19 @@ def render_summary(
 ) -> bytes:
     """The district summary of a period: every commune with totals, tier threshold, verdict and state.
 
-    results: SummaryEntry objects or mappings {commune, result_self (or result), result_verified?, state?,
-    period?}. The verdict is the verified result's when there is one, else the self-assessed one marked so.
+    results: engine results (self-assessed), or SummaryEntry objects / mappings {commune, result_self (or
+    result), result_verified?, state?, period?}; commune is {code, name} (default: the result's). The verdict is the verified result's when there is one, else the self-assessed one marked so.
     """
     fonts.check_fonts()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
     entries = [SummaryEntry.coerce(r) for r in results]
     if period is None:
-        period = next((e.period for e in entries if e.period is not None), "")
+        period = next((e.period or attr(e.result_self, "period") for e in entries
+                       if e.period or attr(e.result_self, "period")), "")
     rows = []
     stats = {"count": 0, "recognised": 0, "not_recognised": 0, "not_verified": 0}
     for e in entries:
-        commune = {k: nfc(v) if isinstance(v, str) else v for k, v in dict(e.commune).items()}
+        commune = _commune({"commune": e.commune}, e.result_self)
         final = e.result_verified if e.result_verified is not None else e.result_self
         recognised = bool(attr(final, "recognised"))
         verdict = "Đạt" if recognised else "Không đạt"
@@ -461,7 +510,7 @@ def render_summary(
             "state": state_label(e.state),
             "failed": [nfc(f) for f in (attr(final, "failed_conditions", []) or [])] if not recognised else [],
         })
-    basis, legal_short = _legal(criteria_set)
+    basis, legal_short = _legal(criteria_set, cfg)
     notice = _notice(criteria_set, [e.result_self for e in entries] + [e.result_verified for e in entries
                                                                         if e.result_verified is not None])
     date = _date(document_date)
@@ -479,7 +528,7 @@ def render_summary(
         "report_to": nfc(cfg.recognising_authority.body),
         "reviewing_full": nfc(rb.full_name),
         "legal_short": legal_short,
-        "guidance": [nfc(g) for g in cfg.guidance],
+        "legal_basis": basis,
         "recipients": [nfc(r) for r in cfg.recipients.summary],
         "signer": signer_block(rb.signer.authority, rb.signer.title, rb.signer.name),
     }

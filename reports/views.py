@@ -178,15 +178,43 @@ def _input_label(cs: Any, input_id: str) -> str:
     return nfc(attr(definition, "label", input_id) or input_id)
 
 
+def _keep(text: str) -> str:
+    """No line break inside '93,75 %' or '≥ 95 %' (a lone '%' at a line start reads badly in narrow cells)."""
+    for sign in (" %", "≥ ", "≤ ", "= "):
+        text = text.replace(sign, sign.replace(" ", "\u00a0"))
+    return text
+
+
+def _band_text(res: Any) -> str:
+    """The band that gave the points ("≥ 95 %", "Có"); an assessed item that reached none says so."""
+    if res is None:
+        return ""
+    band = attr(res, "band", _MISSING)
+    if band is _MISSING:                      # older result shape: only the explanation
+        return nfc(attr(res, "explanation", "") or "")
+    if band:
+        return _keep(nfc(band))
+    return "Không đạt mức nào" if attr(res, "assessed", False) else ""
+
+
+def _rate_text(res: Any) -> str:
+    return _keep(nfc(_first(res, ("rate", "rate_text"), "") or ""))
+
+
 def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
                values_self: Mapping | None = None, values_verified: Mapping | None = None) -> list[CriterionRow]:
     """Every criterion of the set and every item under it, self-assessed and verified side by side.
 
     With no verified result, the verified columns repeat the self-assessed ones (self-assessment report).
+    Input values default to the ones each result was scored from (`result.values`).
     """
     result_verified = result_self if result_verified is None else result_verified
-    values_self = values_self or {}
-    values_verified = values_self if values_verified is None else values_verified
+    if values_self is None:
+        values_self = attr(result_self, "values", {}) or {}
+    if values_verified is None:
+        values_verified = attr(result_verified, "values", None)
+        if values_verified is None:
+            values_verified = values_self
     crit_s, crit_v = _by_id(attr(result_self, "criteria")), _by_id(attr(result_verified, "criteria"))
     item_s, item_v = _by_id(attr(result_self, "items")), _by_id(attr(result_verified, "items"))
     rows: list[CriterionRow] = []
@@ -207,10 +235,10 @@ def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
                 max=attr(item, "max"),
                 provisional=str(attr(item, "status", "")) == "provisional",
                 inputs=inputs,
-                rate_self=nfc(attr(rs, "rate_text", "") or ""),
-                rate_verified=nfc(attr(rv, "rate_text", "") or ""),
-                band_self=nfc(attr(rs, "explanation", "") or ""),
-                band_verified=nfc(attr(rv, "explanation", "") or ""),
+                rate_self=_rate_text(rs),
+                rate_verified=_rate_text(rv),
+                band_self=_band_text(rs),
+                band_verified=_band_text(rv),
                 points_self=attr(rs, "points"),
                 points_verified=attr(rv, "points"),
                 assessed_self=bool(attr(rs, "assessed", rs is not None)),
@@ -230,24 +258,25 @@ def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
     return rows
 
 
-def conditions(cs: Any, result: Any, rows: list[CriterionRow], verified: bool = True) -> list[dict]:
-    """The three recognition conditions of Decision 06 and whether each holds (display only).
-
-    The verdict itself is the engine's (`result.recognised`); these rows only show its parts.
-    """
+def conditions(result: Any, rows: list[CriterionRow], verified: bool = True) -> list[dict]:
+    """The recognition conditions and whether each holds — the engine's own (`result.conditions`), each
+    with a short figure beside it for the reader (how many criteria were assessed, which scored 0, total)."""
     n = len(rows)
     assessed = [r.assessed_verified if verified else r.assessed_self for r in rows]
     points = [r.points_verified if verified else r.points_self for r in rows]
     zero = [r.id for r, a, p in zip(rows, assessed, points, strict=True) if a and not p]
     total, threshold = attr(result, "total"), attr(result, "threshold")
-    return [
-        {"text": f"Đánh giá đủ {n} tiêu chí", "holds": all(assessed),
-         "detail": f"{sum(assessed)}/{n} tiêu chí được đánh giá"},
-        {"text": "Không có tiêu chí nào đạt 0 điểm", "holds": not zero,
-         "detail": ("Tiêu chí đạt 0 điểm: " + ", ".join(zero)) if zero else "Không có"},
-        {"text": "Tổng điểm đạt điểm chuẩn theo loại xã", "holds": (total or 0) >= (threshold or 0),
-         "detail": f"{_points(total)}/{_points(threshold)} điểm"},
-    ]
+    details = {
+        "all_assessed": f"{sum(assessed)}/{n} tiêu chí được đánh giá",
+        "no_zero_criterion": ("Tiêu chí đạt 0 điểm: " + ", ".join(zero)) if zero else "Không có",
+        "threshold": f"{_points(total)}/{_points(threshold)} điểm",
+    }
+    out = []
+    for c in attr(result, "conditions", []) or []:
+        cid = str(attr(c, "id", ""))
+        out.append({"text": nfc(attr(c, "text", "")), "holds": bool(attr(c, "holds")),
+                    "detail": details.get(cid, "")})
+    return out
 
 
 def signer_block(authority: str, title: str, name: str) -> dict:
