@@ -339,6 +339,8 @@ def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc,
                 out.append((("bands", bi, name), msg.CK_BAND_FORBIDS.format(rule=item.rule, field=name)))
         if item.rule == "yes_no" and band.when is False:
             out.append((("bands", bi, "when"), msg.CK_YES_NO_TRUE))
+        if item.status == "confirmed" and band.status == "provisional":
+            out.append((("bands", bi, "status"), msg.CK_CONFIRMED_BAND))
         threshold = band.threshold
         if threshold is None:
             continue
@@ -349,8 +351,6 @@ def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc,
                 out.append((("bands", bi, bound), msg.CK_RATE_PRECISION))
         elif threshold % 1:
             out.append((("bands", bi, bound), msg.CK_COUNT_WHOLE))
-        if item.status == "confirmed" and band.status == "provisional":
-            out.append((("bands", bi, "status"), msg.CK_CONFIRMED_BAND))
     if item.rule == "yes_no" and len(item.bands) != 1:
         out.append((("bands",), msg.CK_YES_NO_ONE_BAND))
 

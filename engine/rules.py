@@ -37,6 +37,10 @@ Op = Literal["==", ">=", "<=", ">", "<"]
 _OPS = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
 _DISCRIMINATOR = ("cfc_fact", True)
 _NOT_HANDLED = 1  # durable_rules' result code: no rule matched
+# Matches every fact. A fact that matches no rule leaves no session behind, and `delete_state` on such a
+# session id crashes the C engine (segfault, seen when the first fact of a ruleset matched nothing); with
+# this rule every fact opens a session that can be deleted.
+_ALWAYS = "$fact"
 
 _lock = threading.Lock()
 _names = itertools.count(1)
@@ -66,9 +70,9 @@ class RuleSet:
         if not rules:
             raise ValueError("a ruleset needs at least one rule")
         self.rule_names = list(rules)
-        definition = {}
+        definition: dict[str, dict] = {_ALWAYS: {"all": [{"m": {_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}}]}}
         for rule_name, comparisons in rules.items():
-            if '"' in rule_name or "\\" in rule_name:
+            if '"' in rule_name or "\\" in rule_name or rule_name == _ALWAYS:
                 raise ValueError(f"rule name {rule_name!r} must not contain quotes or backslashes")
             terms = [{_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}] + [c.to_durable() for c in comparisons]
             definition[rule_name] = {"all": [{"m": {"$and": terms}}]}
@@ -89,12 +93,14 @@ class RuleSet:
             try:
                 code, state = _dre.assert_fact(self._handle, text)
                 if code == _NOT_HANDLED:
-                    return fired
+                    raise RuleEngineError("durable_rules did not handle a fact that always matches")
                 started = _dre.start_action_for_state(self._handle, state)
                 action = started[1] if started else None
                 while action:
                     # The action JSON is {"<rule name>": {...}}: the name is all we need.
-                    fired.append(action[2 : action.index('"', 2)])
+                    name = action[2 : action.index('"', 2)]
+                    if name != _ALWAYS:
+                        fired.append(name)
                     action = _dre.complete_and_start_action(self._handle, state)
             except _dre.error as exc:  # pragma: no cover - the C engine's own failures
                 raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc

@@ -3,6 +3,7 @@ totals, the verdict and every failed recognition condition."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from engine import messages as msg
@@ -51,17 +52,19 @@ class Engine:
             if item_id in bands:  # the compiled bands are exclusive; two firings would be a compiler bug
                 raise RuntimeError(f"item {item_id} matched two bands")
             bands[item_id] = band
-        items = [self._item_result(item, inputs[item.id], bands.get(item.id)) for item in cs.items]
+        items = [
+            self._item_result(item, inputs[item.id], bands.get(item.id), assessment.values)
+            for item in cs.items
+        ]
         return self._assemble(assessment, items)
 
-    def _item_result(self, item: Item, got: Any, band: int | str | None) -> ItemResult:
+    def _item_result(self, item: Item, got: Any, band: int | str | None,
+                     values: Mapping[str, int | bool]) -> ItemResult:
         points = _points(item, band)
         shown_rate = None
         if got is not None and band != NONE_BAND:
             shown_rate = rate_text(item, got, deciding_edge(item, band))
-        missing = [] if got is not None else [
-            self.cs.input(name).label for name in item.inputs
-        ]
+        missing = [self.cs.input(name).label for name in item.inputs if name not in values]
         return ItemResult(
             id=item.id,
             criterion=item.criterion,
