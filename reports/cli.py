@@ -167,8 +167,8 @@ def proposal(file: str, out: str, config_path: str | None, criteria_dir: str | N
     )
     _write(out, pdf)
     if not result_verified.recognised:
-        click.echo(f"{file}: kết quả thẩm định không đạt — hồ sơ chỉ gồm biên bản và phụ lục, không có tờ trình "
-                   f"đề nghị công nhận.", err=True)
+        click.echo(f"{file}: kết quả thẩm định không đạt — hồ sơ chỉ gồm biên bản và phụ lục, "
+                   "không có tờ trình đề nghị công nhận.", err=True)
     click.echo(f"Đã ghi {out} ({result_verified.commune_name}: {result_verified.total}/"
                f"{result_verified.max_total} điểm, {result_verified.verdict}).")
 
@@ -190,7 +190,8 @@ def self_assessment(file: str, out: str, config_path: str | None, criteria_dir: 
     click.echo(f"Đã ghi {out} ({result.commune_name}: {result.total}/{result.max_total} điểm).")
 
 
-@report.command("summary", help="Báo cáo tổng hợp một kỳ: mọi xã, tổng điểm, điểm chuẩn, kết quả, trạng thái.")
+@report.command("summary",
+                help="Báo cáo tổng hợp một kỳ: mọi xã, tổng điểm, điểm chuẩn, kết quả, trạng thái.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @_output_option
 @_config_option

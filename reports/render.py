@@ -163,8 +163,8 @@ def _legal(criteria_set: Any, cfg: ReportConfig) -> tuple[list[str], str]:
     basis = [_legal_ref_text(b) for b in (attr(criteria_set, "legal_basis", []) or [])]
     basis = [b for b in basis if b]
     if not basis:
-        basis = ["Quyết định số 06/QĐ-TTg ngày 03/01/2019 của Thủ tướng Chính phủ quy định về tiêu chuẩn, trình tự "
-                 "đánh giá và công nhận xã, phường, thị trấn phù hợp với trẻ em"]
+        basis = ["Quyết định số 06/QĐ-TTg ngày 03/01/2019 của Thủ tướng Chính phủ quy định về tiêu chuẩn, "
+                 "trình tự đánh giá và công nhận xã, phường, thị trấn phù hợp với trẻ em"]
     for g in cfg.guidance:
         g = nfc(g).rstrip(" ;.")
         key = " ".join(g.split()[:3])           # "Hướng dẫn số 150/HD-PLĐTBXH"
@@ -181,7 +181,7 @@ def _catalog():
 
 
 def _criteria_set_for(result: Any, criteria_set: Any) -> Any:
-    """The criteria set a result was scored with: the one given, else the catalogue's (result.criteria_set)."""
+    """The criteria set a result was scored with: the one given, else the catalogue's one it names."""
     if criteria_set is not None:
         return criteria_set
     set_id = attr(result, "criteria_set")
@@ -233,7 +233,8 @@ def _correction_rows(cs: Any, corrections: Sequence[Correction], values_self: Ma
     for c in corrections:
         commune_value = c.commune_value if c.commune_value is not None else values_self.get(c.field)
         rows.append({"label": _input_label(cs, c.field), "commune_value": vn_number(commune_value),
-                     "verified_value": vn_number(c.verified_value), "reason": c.reason, "evidence": c.evidence})
+                     "verified_value": vn_number(c.verified_value), "reason": c.reason,
+                     "evidence": c.evidence})
     return rows
 
 
@@ -477,7 +478,8 @@ def render_summary(
     """The district summary of a period: every commune with totals, tier threshold, verdict and state.
 
     results: engine results (self-assessed), or SummaryEntry objects / mappings {commune, result_self (or
-    result), result_verified?, state?, period?}; commune is {code, name} (default: the result's). The verdict is the verified result's when there is one, else the self-assessed one marked so.
+    result), result_verified?, state?, period?}; commune is {code, name} (default: the result's).
+    The verdict is the verified result's when there is one, else the self-assessed one, marked so.
     """
     fonts.check_fonts()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
@@ -508,7 +510,8 @@ def render_summary(
             "verdict": verdict,
             "verified": e.result_verified is not None,
             "state": state_label(e.state),
-            "failed": [nfc(f) for f in (attr(final, "failed_conditions", []) or [])] if not recognised else [],
+            "failed": ([nfc(f) for f in (attr(final, "failed_conditions", []) or [])]
+                       if not recognised else []),
         })
     basis, legal_short = _legal(criteria_set, cfg)
     notice = _notice(criteria_set, [e.result_self for e in entries] + [e.result_verified for e in entries

@@ -202,7 +202,8 @@ def _rate_text(res: Any) -> str:
 
 
 def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
-               values_self: Mapping | None = None, values_verified: Mapping | None = None) -> list[CriterionRow]:
+               values_self: Mapping | None = None,
+               values_verified: Mapping | None = None) -> list[CriterionRow]:
     """Every criterion of the set and every item under it, self-assessed and verified side by side.
 
     With no verified result, the verified columns repeat the self-assessed ones (self-assessment report).

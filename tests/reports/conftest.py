@@ -12,8 +12,6 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from engine import Catalog, Engine
-
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).parent / "data"
@@ -58,18 +56,9 @@ def require_tool(name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
-@pytest.fixture(scope="session")
-def cs(catalog):
-    return catalog.for_period(2022)
-
-
-@pytest.fixture(scope="session")
-def engine(cs) -> Engine:
-    return Engine(cs)
+def cs(criteria_set):
+    """The criteria set the engine scores with (tests/conftest.py), named as the reports call it."""
+    return criteria_set
 
 
 def load_example(name: str) -> dict:
@@ -77,7 +66,7 @@ def load_example(name: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def ia_toi() -> dict:
+def toi_doc() -> dict:
     return load_example("ia-toi-2022.yaml")
 
 
@@ -94,27 +83,28 @@ def apply_review(doc: dict, review: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def toi_results(engine, ia_toi, review):
-    return engine.score(ia_toi), engine.score(apply_review(ia_toi, review))
+def toi_results(engine, toi_doc, review):
+    return engine.score(toi_doc), engine.score(apply_review(toi_doc, review))
 
 
 @pytest.fixture(scope="session")
-def proposal_file(tmp_path_factory, ia_toi, review) -> Path:
+def proposal_file(tmp_path_factory, review) -> Path:
     """examples/ia-toi-2022.yaml with the team's review appended: the CLI's proposal file."""
     path = tmp_path_factory.mktemp("proposal") / "ia-toi-2022-proposal.yaml"
-    path.write_text((EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8") + "\n"
-                    + yaml.safe_dump({"review": review}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = (EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8")
+    text += "\n" + yaml.safe_dump({"review": review}, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="session")
-def proposal_pdf(cs, ia_toi, review, toi_results) -> bytes:
+def proposal_pdf(cs, toi_doc, review, toi_results) -> bytes:
     import reports
 
     rs, rv = toi_results
     corrections = [{"field": c["field"], "verified_value": c["value"], "reason": c["reason"],
                     "evidence": c["evidence"]} for c in review["corrections"]]
-    return reports.render_proposal(rs, rv, corrections, None, criteria_set=cs, assessment=ia_toi,
+    return reports.render_proposal(rs, rv, corrections, None, criteria_set=cs, assessment=toi_doc,
                                    review_date=review["date"], document_date=review["document_date"])
 
 
