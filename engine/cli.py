@@ -76,7 +76,7 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
                 click.echo("")
             continue
         if as_json:
-            click.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         else:
             click.echo(render_text(result))
     sys.exit(2 if failed else 0)

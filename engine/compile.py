@@ -57,7 +57,7 @@ def compile_rules(cs: CriteriaSet) -> dict[str, list[Comparison]]:
     return rules
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemInput:
     """What an item reads, once its inputs are all present."""
 

@@ -97,28 +97,29 @@ class Item(_Model):
     if_none: Literal["full", "zero"] | None = None
     bands: list[Band] = Field(min_length=1)
 
-    @property
+    @cached_property
     def criterion(self) -> str:
         return self.id.split(".")[0]
 
-    @property
+    @cached_property
     def is_rate(self) -> bool:
         return self.rule.startswith("rate_")
 
-    @property
+    @cached_property
     def higher_is_better(self) -> bool:
         return self.rule.endswith("_higher")
 
-    @property
+    @cached_property
     def max(self) -> int:
         return max(band.points for band in self.bands)
 
-    @property
+    # Derived once: the engine reads these for every item of every assessment.
+    @cached_property
     def none_points(self) -> int:
         """Points when the denominator is 0 (rate items only)."""
         return self.max if self.if_none == "full" else 0
 
-    @property
+    @cached_property
     def inputs(self) -> list[str]:
         return [name for name in (self.input, self.numerator, self.denominator) if name]
 

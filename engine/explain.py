@@ -1,70 +1,96 @@
 """The Vietnamese sentence that says why an item got its points, e.g.
-"47/48 = 97,92 % < 98 % → 35/50 điểm". Generic per rule kind; nothing per criterion."""
+"47/48 = 97,92 % < 98 % → 35/50 điểm". Generic per rule kind; nothing per criterion.
+
+Everything that depends only on the criteria (threshold texts, decimals) is prepared once per item, and
+rates are rounded with integer arithmetic: this runs for every item of every assessment scored.
+"""
 
 from __future__ import annotations
-
-from fractions import Fraction
 
 from engine import messages as msg
 from engine.compile import NONE_BAND, ItemInput
 from engine.criteria import Item
-from engine.rates import decimals_of, format_number, format_percent
+from engine.rates import decimals_of, format_number
+
+_HOLDS = {
+    "≥": lambda a, b: a >= b, "≤": lambda a, b: a <= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+}
+_MAX_EXTRA_DECIMALS = 6
 
 
-def _threshold_text(item: Item, index: int) -> str:
-    threshold = item.bands[index].threshold
-    assert threshold is not None
-    return format_number(threshold) + (" %" if item.is_rate else "")
+def _scaled_percent(numerator: int, denominator: int, places: int) -> int:
+    """numerator/denominator in percent, times 10**places, rounded half up."""
+    return (numerator * 100 * 10**places * 2 + denominator) // (2 * denominator)
 
 
-def band_text(item: Item, band: int | str | None) -> str | None:
-    """The band that gave the points, as the criteria table states it."""
-    if band is None:
-        return None
-    if band == NONE_BAND:
-        return "Không có trường hợp phải tính"
-    assert isinstance(band, int)
-    if item.rule == "yes_no":
-        return "Có"
-    sign = "≥" if item.higher_is_better else "≤"
-    return f"{sign} {_threshold_text(item, band)}"
+def _format_scaled(value: int, places: int) -> str:
+    whole, frac = divmod(value, 10**places)
+    text = str(whole) if whole < 1000 else format_number(whole)
+    digits = f"{frac:0{places}d}".rstrip("0") if places else ""
+    return f"{text},{digits}" if digits else text
 
 
-def rate_text(item: Item, got: ItemInput, claim: tuple[str, int] | None = None) -> str | None:
-    """'47/48 = 97,92 %'; with a claim (op, band index) the digits agree with that comparison."""
-    if not item.is_rate or not got.denominator:
-        return None
-    places = max([2] + [decimals_of(b.threshold) for b in item.bands if b.threshold is not None])
-    rate = Fraction(got.numerator, got.denominator)
-    shown_claim = None
-    if claim is not None:
-        threshold = item.bands[claim[1]].threshold
-        assert threshold is not None
-        shown_claim = (claim[0], threshold)
-    return f"{got.numerator}/{got.denominator} = {format_percent(rate, places, shown_claim)}"
+class ItemExplainer:
+    """Says, for one item, which band applies and why."""
 
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self.better, self.worse = ("≥", "<") if item.higher_is_better else ("≤", ">")
+        unit = " %" if item.is_rate else ""
+        self.edges = [
+            format_number(b.threshold) + unit if b.threshold is not None else "" for b in item.bands
+        ]
+        self.places = max([2] + [decimals_of(b.threshold) for b in item.bands if b.threshold is not None])
+        self.thresholds = [b.threshold for b in item.bands]
+        self.band_texts = [
+            "Có" if item.rule == "yes_no" else f"{'≥' if item.higher_is_better else '≤'} {edge}"
+            for edge in self.edges
+        ]
 
-def deciding_edge(item: Item, band: int | str | None) -> tuple[str, int]:
-    """The comparison that decided a count or rate item: (operator, index of the band whose edge it is)."""
-    better, worse = ("≥", "<") if item.higher_is_better else ("≤", ">")
-    if band is None:  # below the lowest band: name the edge it missed
-        return worse, len(item.bands) - 1
-    assert isinstance(band, int)
-    if band == 0:
-        return better, 0
-    # A lower band: name the better band's edge it did not reach, as the guidance tables do.
-    return worse, band - 1
+    def band_text(self, band: int | str | None) -> str | None:
+        """The band that gave the points, as the criteria table states it."""
+        if band is None:
+            return None
+        if band == NONE_BAND:
+            return "Không có trường hợp phải tính"
+        return self.band_texts[band]  # type: ignore[index]
 
+    def deciding_edge(self, band: int | str | None) -> tuple[str, int]:
+        """The comparison that decided a count or rate item: (operator, index of the band's edge)."""
+        if band is None:  # below the lowest band: name the edge it missed
+            return self.worse, len(self.item.bands) - 1
+        if band == 0:
+            return self.better, 0
+        # A lower band: name the better band's edge it did not reach, as the guidance tables do.
+        return self.worse, band - 1  # type: ignore[operator]
 
-def explain(item: Item, got: ItemInput | None, band: int | str | None, points: int,
-            missing_labels: list[str]) -> str:
-    score = f"{points}/{item.max} điểm"
-    if got is None:
-        return "Chưa có số liệu: " + "; ".join(missing_labels) + f" → {msg.NOT_ASSESSED}"
-    if item.rule == "yes_no":
-        return f"{'Có' if got.value else 'Không'} → {score}"
-    if band == NONE_BAND:
-        return f"Không có trường hợp phải tính (mẫu số bằng 0) → {score}"
-    op, edge = deciding_edge(item, band)
-    shown = rate_text(item, got, (op, edge)) if item.is_rate else str(got.value)
-    return f"{shown} {op} {_threshold_text(item, edge)} → {score}"
+    def rate_text(self, got: ItemInput, band: int | str | None) -> str | None:
+        """'47/48 = 97,92 %', with enough decimals to agree with the comparison printed beside it:
+        97,996 % is never shown as '98 %' next to '< 98 %'."""
+        if not self.item.is_rate or not got.denominator:
+            return None
+        num, den = got.numerator, got.denominator
+        op, edge = self.deciding_edge(band)
+        threshold = self.thresholds[edge]
+        places = self.places
+        shown = _scaled_percent(num, den, places)
+        while (
+            threshold is not None and places < self.places + _MAX_EXTRA_DECIMALS
+            and not _HOLDS[op](shown, int(threshold * 10**places))
+        ):
+            places += 1
+            shown = _scaled_percent(num, den, places)
+        return f"{num}/{den} = {_format_scaled(shown, places)} %"
+
+    def explain(self, got: ItemInput | None, band: int | str | None, points: int,
+                missing_labels: list[str], rate: str | None) -> str:
+        score = f"{points}/{self.item.max} điểm"
+        if got is None:
+            return "Chưa có số liệu: " + "; ".join(missing_labels) + f" → {msg.NOT_ASSESSED}"
+        if self.item.rule == "yes_no":
+            return f"{'Có' if got.value else 'Không'} → {score}"
+        if band == NONE_BAND:
+            return f"Không có trường hợp phải tính (mẫu số bằng 0) → {score}"
+        op, edge = self.deciding_edge(band)
+        shown = rate if self.item.is_rate else str(got.value)
+        return f"{shown} {op} {self.edges[edge]} → {score}"

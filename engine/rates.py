@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
-from fractions import Fraction
 
 from engine.criteria import RATE_UNITS
 
@@ -23,10 +21,8 @@ def threshold_units(threshold: Decimal) -> int:
     return int(threshold * RATE_UNITS)
 
 
-def format_number(value: Decimal | int | Fraction, places: int = 0) -> str:
+def format_number(value: Decimal | int, places: int = 0) -> str:
     """1234.5 -> '1.234,5' (Vietnamese grouping and decimal comma), trailing zeros dropped."""
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
     text = f"{Decimal(value):,.{places}f}" if places else f"{Decimal(value):,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -36,28 +32,3 @@ def format_number(value: Decimal | int | Fraction, places: int = 0) -> str:
 def decimals_of(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-_CLAIMS = {
-    "≥": lambda a, b: a >= b, "≤": lambda a, b: a <= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
-}
-
-
-def round_percent(rate: Fraction, places: int) -> Decimal:
-    """The rate in percent, rounded half up to `places` decimals."""
-    scaled = rate * 100 * 10**places
-    return Decimal(math.floor(scaled + Fraction(1, 2))) / 10**places
-
-
-def format_percent(rate: Fraction, places: int = 2, claim: tuple[str, Decimal] | None = None) -> str:
-    """A rate as '97,92 %'. When a comparison is printed beside it ('< 98 %'), enough decimals are shown
-    for the printed numbers to agree with it: 97.996 % is '97,996 %', never '98 %', next to '< 98 %'."""
-    shown = round_percent(rate, places)
-    if claim is not None:
-        op, threshold = claim
-        extra = places
-        while not _CLAIMS[op](shown, threshold) and extra < places + 6:
-            extra += 1
-            shown = round_percent(rate, extra)
-        places = extra
-    return format_number(shown, places) + " %"

@@ -10,7 +10,7 @@ from engine import messages as msg
 from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment, ValidAssessment
 from engine.compile import NONE_BAND, build_fact, compile_rules, item_inputs, parse_rule_name
 from engine.criteria import CriteriaSet, Item
-from engine.explain import band_text, deciding_edge, explain, rate_text
+from engine.explain import ItemExplainer
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
 from engine.rules import RuleSet
 
@@ -32,6 +32,7 @@ class Engine:
         self.rules = RuleSet(f"cfc-{cs.id}", compile_rules(cs))
         # A missing input that no item reads (only the whole of a part) blocks nothing.
         self._read_inputs = {name for item in cs.items for name in item.inputs}
+        self._explainers = {item.id: ItemExplainer(item) for item in cs.items}
 
     def validate(self, data: Any) -> list[FieldError]:
         return self.validator.validate(data)[1]
@@ -61,10 +62,11 @@ class Engine:
     def _item_result(self, item: Item, got: Any, band: int | str | None,
                      values: Mapping[str, int | bool]) -> ItemResult:
         points = _points(item, band)
-        shown_rate = None
-        if got is not None and band != NONE_BAND:
-            shown_rate = rate_text(item, got, deciding_edge(item, band))
-        missing = [self.cs.input(name).label for name in item.inputs if name not in values]
+        says = self._explainers[item.id]
+        rate = None if got is None or band == NONE_BAND else says.rate_text(got, band)
+        missing = [] if got is not None else [
+            self.cs.input(name).label for name in item.inputs if name not in values
+        ]
         return ItemResult(
             id=item.id,
             criterion=item.criterion,
@@ -73,9 +75,9 @@ class Engine:
             max=item.max,
             status=item.status,
             assessed=got is not None,
-            band=band_text(item, band),
-            rate=shown_rate,
-            explanation=explain(item, got, band, points, missing),
+            band=says.band_text(band),
+            rate=rate,
+            explanation=says.explain(got, band, points, missing, rate),
         )
 
     def _assemble(self, assessment: ValidAssessment, items: list[ItemResult]) -> Result:
@@ -111,9 +113,9 @@ class Engine:
                 f"({tier.label})"
             )
         conditions = [
-            ConditionResult(id="all_assessed", text=texts.all_assessed, holds=not unassessed),
-            ConditionResult(id="no_zero_criterion", text=texts.no_zero_criterion, holds=not zero),
-            ConditionResult(id="threshold", text=texts.threshold, holds=total >= tier.threshold),
+            ConditionResult("all_assessed", texts.all_assessed, not unassessed),
+            ConditionResult("no_zero_criterion", texts.no_zero_criterion, not zero),
+            ConditionResult("threshold", texts.threshold, total >= tier.threshold),
         ]
         recognised = not failed
         return Result(

@@ -48,8 +48,8 @@ def test_invalid_file_reported_and_others_still_scored(tmp_path):
     assert out.returncode == 2
     first, second, third = (json.loads(line) for line in out.stdout.splitlines())
     assert first == {"file": str(bad), "errors": [
-        {"field": "values.c3_abused", "message": "«Số trẻ em bị xâm hại trong kỳ»: phải là số nguyên không âm "
-                                                 "(đã nhập: '2')."},
+        {"field": "values.c3_abused",
+         "message": "«Số trẻ em bị xâm hại trong kỳ»: phải là số nguyên không âm (đã nhập: '2')."},
     ]}
     assert second["total"] == 845
     assert third["file"] == str(garbage)

@@ -1,0 +1,87 @@
+"""Engine benchmark: synthetic communes through the durable_rules engine in one process, side by side with
+a plain-Python evaluation of the same criteria YAML, plus memory over many assessments.
+
+    make bench        (or: python tests/bench/bench_engine.py [--communes N] [--memory-runs M])
+
+Targets (issue 2): ≥ 2,000 assessments/s on one core; RSS growth ≤ 20 MB over 100,000 assessments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from engine import Engine, load_criteria_set  # noqa: E402
+from tests.oracle import evaluate  # noqa: E402
+from tests.strategies import random_assessment  # noqa: E402
+
+CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def rate(fn, docs, repeat: int = 3) -> float:
+    best = 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for doc in docs:
+            fn(doc)
+        best = max(best, len(docs) / (time.perf_counter() - start))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--communes", type=int, default=10_000)
+    parser.add_argument("--memory-runs", type=int, default=100_000)
+    args = parser.parse_args()
+
+    cs = load_criteria_set(CRITERIA)
+    doc = yaml.safe_load(CRITERIA.read_text(encoding="utf-8"))
+    engine = Engine(cs)
+    rng = random.Random(2022)
+    docs = [random_assessment(cs, rng, missing=True) for _ in range(args.communes)]
+
+    # Both evaluate the same assessments; they must agree before their speeds mean anything.
+    for d in docs[:500]:
+        assert engine.score(d).total == evaluate(doc, d)["total"]
+
+    engine_rate = rate(engine.score, docs)
+    plain_rate = rate(lambda d: evaluate(doc, d), docs)
+
+    print(f"communes per run            {args.communes:>10,}")
+    print(f"engine (durable_rules)      {engine_rate:>10,.0f} assessments/s   (target ≥ 2,000)")
+    print(f"plain Python, same YAML     {plain_rate:>10,.0f} assessments/s")
+    print(f"ratio plain / engine        {plain_rate / engine_rate:>10.1f} ×")
+
+    before = rss_mb()
+    done = 0
+    while done < args.memory_runs:
+        for d in docs:
+            engine.score(d)
+            done += 1
+            if done >= args.memory_runs:
+                break
+    after = rss_mb()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"assessments for memory      {done:>10,}")
+    print(f"RSS before / after          {before:>7.1f} MB / {after:.1f} MB")
+    print(f"RSS growth                  {after - before:>10.1f} MB   (target ≤ 20 MB)")
+    print(f"peak RSS                    {peak:>10.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
