@@ -24,6 +24,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(PY) tests/bench/bench_engine.py
+	$(PY) tests/bench/bench_reports.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
