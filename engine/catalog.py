@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_set
+from engine.ntm import NtmTable, load_ntm_table, table_for_period
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "criteria"
 
@@ -16,24 +17,36 @@ DEFAULT_DIR = Path(__file__).resolve().parent.parent / "criteria"
 @dataclass(frozen=True)
 class Catalog:
     sets: tuple[CriteriaSet, ...]
+    ntm_tables: tuple[NtmTable, ...] = ()
 
     @classmethod
     def load(cls, folder: str | Path = DEFAULT_DIR) -> Catalog:
-        """Every `kind: child_friendly_criteria` file in the folder; other kinds (link tables) are skipped."""
+        """Every `kind: child_friendly_criteria` file in the folder, then every `kind: ntm_link` file (checked
+        against the sets it links to); other kinds are skipped."""
         folder = Path(folder)
         sets, problems = [], []
-        for path in sorted(folder.glob("*.yaml")):
+        paths = sorted(folder.glob("*.yaml"))
+        for path in paths:
             if _kind_of(path) != "child_friendly_criteria":
                 continue
             try:
                 sets.append(load_criteria_set(path))
             except CriteriaError as exc:
                 problems.extend(exc.problems)
+        tables = []
+        for path in paths:
+            if _kind_of(path) != "ntm_link":
+                continue
+            try:
+                tables.append(load_ntm_table(path, sets))
+            except CriteriaError as exc:
+                problems.extend(exc.problems)
         if problems:
             raise CriteriaError(problems)
         if not sets:
             raise CriteriaError([Problem(str(folder), None, "", "không có bộ tiêu chí nào trong thư mục")])
-        return cls(tuple(sorted(sets, key=lambda s: s.effective_from)))
+        return cls(tuple(sorted(sets, key=lambda s: s.effective_from)),
+                   tuple(sorted(tables, key=lambda t: t.effective_from)))
 
     def get(self, set_id: str) -> CriteriaSet:
         for cs in self.sets:
@@ -51,6 +64,10 @@ class Catalog:
         if not in_force:
             raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
         return in_force[-1]
+
+    def ntm_for_period(self, period: int) -> NtmTable | None:
+        """The new-rural-development link table in force for the period, if any."""
+        return table_for_period(self.ntm_tables, period)
 
 
 def _kind_of(path: Path) -> str | None:

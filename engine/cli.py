@@ -8,10 +8,14 @@ from pathlib import Path
 
 import click
 
-from engine.catalog import Catalog
+from engine.assessment import FieldError
+from engine.catalog import Catalog, _kind_of
 from engine.criteria import CriteriaError, CriteriaSet, load_criteria_set
 from engine.files import read_assessment
+from engine.ntm import NtmTable, district_view, load_ntm_table
+from engine.ntm_text import render_district_view
 from engine.report_text import render_text
+from engine.result import Result
 from engine.scoring import Engine
 
 
@@ -23,6 +27,15 @@ class Engines:
         self._catalog: Catalog | None = None
         self._dir = criteria_dir
         self._engines: dict[str, Engine] = {}
+        self._ntm: tuple[NtmTable, ...] | None = None
+
+    def ntm_tables(self) -> tuple[NtmTable, ...]:
+        # With a fixed criteria file the link tables still come from the criteria folder; the engine keeps
+        # those that link to the fixed set's id and checks them against it.
+        if self._ntm is None:
+            self._catalog = self._catalog or Catalog.load(*(x for x in [self._dir] if x))
+            self._ntm = self._catalog.ntm_tables
+        return self._ntm
 
     def for_document(self, doc: object) -> Engine:
         cs = self.fixed
@@ -34,8 +47,18 @@ class Engines:
             except LookupError:
                 cs = catalog.sets[-1]  # the validator then says what is wrong with the period
         if cs.id not in self._engines:
-            self._engines[cs.id] = Engine(cs)
+            self._engines[cs.id] = Engine(cs, self.ntm_tables())
         return self._engines[cs.id]
+
+    def score_file(self, name: str) -> tuple[Result | None, list[FieldError]]:
+        doc, errors = read_assessment(name)
+        if errors:
+            return None, errors
+        engine = self.for_document(doc)
+        errors = engine.validate(doc)
+        if errors:
+            return None, errors
+        return engine.score(doc).model_copy(update={"file": name}), []
 
 
 @click.group(help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
@@ -57,13 +80,11 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
         sys.exit(2)
     failed = False
     for name in files:
-        doc, errors = read_assessment(name)
-        result = None
-        if not errors:
-            engine = engines.for_document(doc)
-            errors = engine.validate(doc)
-            if not errors:
-                result = engine.score(doc).model_copy(update={"file": name})
+        try:
+            result, errors = engines.score_file(name)
+        except CriteriaError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
         if result is None:
             failed = True
             if as_json:
@@ -82,6 +103,34 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
     sys.exit(2 if failed else 0)
 
 
+@main.command("ntm", help="Liên hệ nông thôn mới: theo từng chỉ tiêu, các xã chưa đạt hoặc cần xem xét.")
+@click.option("--json", "as_json", is_flag=True, help="In bảng tổng hợp dạng JSON.")
+@click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
+              help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
+    try:
+        engines = Engines(load_criteria_set(criteria_file) if criteria_file else None)
+        scored = [(name, *engines.score_file(name)) for name in files]
+    except CriteriaError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    results = []
+    for name, result, errors in scored:
+        if result is None:
+            click.echo(f"{name}: không chấm được", err=True)
+            for e in errors:
+                click.echo(f"  - {e.field or '(tệp)'}: {e.message}", err=True)
+        else:
+            results.append(result)
+    view = district_view(results)
+    if as_json:
+        click.echo(json.dumps([v.model_dump(mode="json") for v in view], ensure_ascii=False))
+    else:
+        click.echo(render_district_view(view, [r.period for r in results]), nl=False)
+    sys.exit(2 if len(results) < len(files) else 0)
+
+
 @main.group("criteria", help="Bộ tiêu chí.")
 def criteria() -> None:
     pass
@@ -90,6 +139,9 @@ def criteria() -> None:
 @criteria.command("check", help="Kiểm tra một tệp bộ tiêu chí; mỗi lỗi một dòng.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def criteria_check(file: str) -> None:
+    if _kind_of(Path(file)) == "ntm_link":
+        _ntm_check(file)
+        return
     try:
         cs = load_criteria_set(file)
     except CriteriaError as exc:
@@ -101,6 +153,23 @@ def criteria_check(file: str) -> None:
     click.echo(
         f"{file}: hợp lệ — {cs.id}, {len(cs.criteria)} tiêu chí, {items} mục, tổng {cs.total} điểm, "
         f"{items - cs.provisional_count} mục đã xác nhận, {cs.provisional_count} mục tạm tính."
+    )
+
+
+def _ntm_check(file: str) -> None:
+    # A link file is checked against the criteria sets beside it (the folder it will be loaded from).
+    try:
+        sets = [load_criteria_set(p) for p in sorted(Path(file).parent.glob("*.yaml"))
+                if _kind_of(p) == "child_friendly_criteria"]
+        table = load_ntm_table(file, sets)
+    except CriteriaError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} lỗi.", err=True)
+        sys.exit(2)
+    click.echo(
+        f"{file}: hợp lệ — {table.id}, liên hệ với bộ tiêu chí {table.criteria_set}, "
+        f"{len(table.indicators)} chỉ tiêu, {table.unverified_count} chỉ tiêu chưa xác minh."
     )
 
 

@@ -164,14 +164,22 @@ class CriteriaSet(_Model):
     def has_input(self, input_id: str) -> bool:
         return input_id in self._inputs_by_id
 
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        return {
+            "tier": {t.id: t for t in self.tiers},
+            "item": {i.id: i for i in self.items},
+            "criterion": {c.id: c for c in self.criteria},
+        }
+
     def tier(self, tier_id: str) -> Tier:
-        return next(t for t in self.tiers if t.id == tier_id)
+        return self._by_id["tier"][tier_id]
 
     def item(self, item_id: str) -> Item:
-        return next(i for i in self.items if i.id == item_id)
+        return self._by_id["item"][item_id]
 
     def criterion(self, criterion_id: str) -> Criterion:
-        return next(c for c in self.criteria if c.id == criterion_id)
+        return self._by_id["criterion"][criterion_id]
 
     @cached_property
     def general_inputs(self) -> list[InputDef]:

@@ -10,24 +10,7 @@ from __future__ import annotations
 from engine import messages as msg
 from engine.compile import NONE_BAND, ItemInput
 from engine.criteria import Item
-from engine.rates import decimals_of, format_number
-
-_HOLDS = {
-    "≥": lambda a, b: a >= b, "≤": lambda a, b: a <= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
-}
-_MAX_EXTRA_DECIMALS = 6
-
-
-def _scaled_percent(numerator: int, denominator: int, places: int) -> int:
-    """numerator/denominator in percent, times 10**places, rounded half up."""
-    return (numerator * 100 * 10**places * 2 + denominator) // (2 * denominator)
-
-
-def _format_scaled(value: int, places: int) -> str:
-    whole, frac = divmod(value, 10**places)
-    text = str(whole) if whole < 1000 else format_number(whole)
-    digits = f"{frac:0{places}d}".rstrip("0") if places else ""
-    return f"{text},{digits}" if digits else text
+from engine.rates import decimals_of, format_number, format_percent
 
 
 class ItemExplainer:
@@ -69,18 +52,11 @@ class ItemExplainer:
         97,996 % is never shown as '98 %' next to '< 98 %'."""
         if not self.item.is_rate or not got.denominator:
             return None
-        num, den = got.numerator, got.denominator
         op, edge = self.deciding_edge(band)
         threshold = self.thresholds[edge]
-        places = self.places
-        shown = _scaled_percent(num, den, places)
-        while (
-            threshold is not None and places < self.places + _MAX_EXTRA_DECIMALS
-            and not _HOLDS[op](shown, int(threshold * 10**places))
-        ):
-            places += 1
-            shown = _scaled_percent(num, den, places)
-        return f"{num}/{den} = {_format_scaled(shown, places)} %"
+        claim = (op, threshold) if threshold is not None else None
+        shown = format_percent(got.numerator, got.denominator, self.places, claim)
+        return f"{got.numerator}/{got.denominator} = {shown}"
 
     def explain(self, got: ItemInput | None, band: int | str | None, points: int,
                 missing_labels: list[str], rate: str | None) -> str:

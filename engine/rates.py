@@ -32,3 +32,36 @@ def format_number(value: Decimal | int, places: int = 0) -> str:
 def decimals_of(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+_HOLDS = {
+    "≥": lambda a, b: a >= b, "≤": lambda a, b: a <= b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+}
+_MAX_EXTRA_DECIMALS = 6
+
+
+def _scaled_percent(numerator: int, denominator: int, places: int) -> int:
+    """numerator/denominator in percent, times 10**places, rounded half up (integers only: this runs for
+    every rate of every assessment)."""
+    return (numerator * 100 * 10**places * 2 + denominator) // (2 * denominator)
+
+
+def _format_scaled(value: int, places: int) -> str:
+    whole, frac = divmod(value, 10**places)
+    text = str(whole) if whole < 1000 else format_number(whole)
+    digits = f"{frac:0{places}d}".rstrip("0") if places else ""
+    return f"{text},{digits}" if digits else text
+
+
+def format_percent(numerator: int, denominator: int, places: int = 2,
+                   claim: tuple[str, Decimal] | None = None) -> str:
+    """A rate as '97,92 %'. When a comparison is printed beside it ('< 98 %'), enough decimals are shown
+    for the printed numbers to agree with it: 97.996 % is '97,996 %', never '98 %', next to '< 98 %'."""
+    shown = _scaled_percent(numerator, denominator, places)
+    if claim is not None:
+        op, threshold = claim
+        start = places
+        while places < start + _MAX_EXTRA_DECIMALS and not _HOLDS[op](shown, int(threshold * 10**places)):
+            places += 1
+            shown = _scaled_percent(numerator, denominator, places)
+    return _format_scaled(shown, places) + " %"

@@ -3,7 +3,7 @@ totals, the verdict and every failed recognition condition."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine import messages as msg
@@ -11,6 +11,8 @@ from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment
 from engine.compile import NONE_BAND, build_fact, compile_rules, item_inputs, parse_rule_name
 from engine.criteria import CriteriaSet, Item
 from engine.explain import ItemExplainer
+from engine.ntm import NtmTable
+from engine.ntm_rules import NtmLinker, link_ntm
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
 from engine.rules import RuleSet
 
@@ -24,10 +26,15 @@ def _points(item: Item, band: int | str | None) -> int:
 
 
 class Engine:
-    """Scores assessments against one criteria set. Build one per process; it is thread-safe."""
+    """Scores assessments against one criteria set. Build one per process; it is thread-safe.
 
-    def __init__(self, cs: CriteriaSet) -> None:
+    `ntm`: the new-rural-development link tables (Catalog.ntm_tables); those linking to this criteria set
+    fill `Result.ntm` for the periods they are in force.
+    """
+
+    def __init__(self, cs: CriteriaSet, ntm: Iterable[NtmTable] = ()) -> None:
         self.cs = cs
+        self.ntm = [NtmLinker(table, cs) for table in ntm if table.criteria_set == cs.id]
         self.validator = AssessmentValidator(cs)
         self.rules = RuleSet(f"cfc-{cs.id}", compile_rules(cs))
         # A missing input that no item reads (only the whole of a part) blocks nothing.
@@ -57,7 +64,7 @@ class Engine:
             self._item_result(item, inputs[item.id], bands.get(item.id), assessment.values)
             for item in cs.items
         ]
-        return self._assemble(assessment, items)
+        return link_ntm(self._assemble(assessment, items), assessment.commune, self.ntm)
 
     def _item_result(self, item: Item, got: Any, band: int | str | None,
                      values: Mapping[str, int | bool]) -> ItemResult:
@@ -142,3 +149,5 @@ class Engine:
 
     def close(self) -> None:
         self.rules.close()
+        for linker in self.ntm:
+            linker.close()

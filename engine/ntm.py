@@ -1,0 +1,358 @@
+"""The link to new rural development (nông thôn mới, NTM) as data: pydantic models of the `kind: ntm_link`
+files in criteria/, the checks that keep such a file sound, the choice of file by period, and the district
+view of the linked statuses.
+
+Which NTM indicators relate to children, their texts, thresholds and status rules all live in the YAML;
+nothing here knows a particular indicator. The statuses themselves are derived in engine/ntm_rules.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine import ntm_messages as nmsg
+from engine.assessment import Commune
+from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem
+from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
+from engine.result import Result
+from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_file
+
+NtmStatusId = Literal["dat", "chua_dat", "can_xem_xet"]
+IndicatorStatus = Literal["confirmed", "provisional", "unverified"]
+
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+ItemId = Annotated[str, Field(pattern=r"^\d+\.\d+$")]
+NtmNumber = Annotated[str, Field(pattern=r"^\d+(\.\d+)?$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_Date = date  # the field below is named `date`, which would shadow the type inside the class body
+
+
+class NtmLegalRef(_Model):
+    ref: str
+    date: _Date | None = None  # None while the issue date is not verified
+    issuer: str
+    title: str
+
+
+class NtmCriterion(_Model):
+    id: str = Field(pattern=r"^\d+$")
+    name: str
+    status: IndicatorStatus = "confirmed"
+
+
+class CommuneGroup(_Model):
+    id: Ident
+    label: str
+    status: IndicatorStatus = "confirmed"
+
+
+class RegionOverride(_Model):
+    """Communes whose profile `flag` is true are judged with the thresholds of `region`."""
+
+    flag: Ident
+    region: Ident
+    reason: str
+
+
+class RateAtMostRegional(_Model):
+    kind: Literal["rate_at_most_regional"]
+    item: ItemId
+    label: str  # how the explanation names the rate, e.g. "Tỷ lệ thấp còi"
+    thresholds: dict[str, Decimal]  # region id -> ceiling in percent
+
+
+class InputTrue(_Model):
+    kind: Literal["input_true"]
+    input: Ident
+
+
+class ItemsAtTopBand(_Model):
+    kind: Literal["items_at_top_band"]
+
+
+class ItemsAtMax(_Model):
+    kind: Literal["items_at_max"]
+
+
+NtmRule = Annotated[
+    RateAtMostRegional | InputTrue | ItemsAtTopBand | ItemsAtMax, Field(discriminator="kind")
+]
+RULE_KINDS = ("rate_at_most_regional", "input_true", "items_at_top_band", "items_at_max")
+
+
+class Indicator(_Model):
+    # Some indicators are numbered differently by different copies of the decision: those have no
+    # `number` and are keyed by their text.
+    number: NtmNumber | None = None
+    criterion: str = Field(pattern=r"^\d+$")
+    numbered_as: list[NtmNumber] = []
+    text: str = Field(min_length=1)
+    legal_ref: str
+    status: IndicatorStatus
+    items: list[ItemId] = []
+    rule: NtmRule | None = None
+    note: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.number if self.number is not None else self.text
+
+
+class NtmTable(_Model):
+    kind: Literal["ntm_link"]
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    legal_basis: list[NtmLegalRef] = Field(min_length=1)
+    effective_from: date
+    effective_to: date | None = None
+    criteria_set: str
+    region_override: RegionOverride | None = None
+    commune_groups: list[CommuneGroup] = []
+    ntm_criteria: list[NtmCriterion] = Field(min_length=1)
+    indicators: list[Indicator] = Field(min_length=1)
+
+    def in_force(self, period: int) -> bool:
+        # As Catalog.for_period: an assessment is judged by what is in force at the end of its year.
+        day = date(period, 12, 31)
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def indicator(self, key: str) -> Indicator:
+        return next(i for i in self.indicators if i.key == key)
+
+    def effective_region(self, commune: Commune) -> tuple[str, bool]:
+        """The region whose thresholds apply, and whether the override chose it."""
+        override = self.region_override
+        if override is not None and getattr(commune, override.flag, False) is True:
+            return override.region, True
+        return commune.region, False
+
+    @property
+    def unverified_count(self) -> int:
+        return sum(1 for i in self.indicators if i.status == "unverified")
+
+
+def table_for_period(tables: Iterable[NtmTable], period: int) -> NtmTable | None:
+    """The link table in force for an assessment period; the most recent one if several are."""
+    in_force = [t for t in tables if t.in_force(period)]
+    return max(in_force, key=lambda t: t.effective_from) if in_force else None
+
+
+# --- loading and checks ---------------------------------------------------------------------------------
+
+
+def _strip_union_tag(loc: Loc) -> Loc:
+    # pydantic puts the discriminator value into the path ('rule', 'input_true', 'input'); the file has no
+    # such level, and the officer reading the message should see the path as written.
+    out: list[str | int] = []
+    for index, part in enumerate(loc):
+        if part in RULE_KINDS and index and loc[index - 1] == "rule":
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _pydantic_message(error: Any) -> str:
+    if error["type"] == "union_tag_invalid":
+        return f"loại quy tắc không hợp lệ (cần một trong: {', '.join(RULE_KINDS)})"
+    if error["type"] == "union_tag_not_found":
+        return f"quy tắc cần trường «kind» (một trong: {', '.join(RULE_KINDS)})"
+    return pydantic_error_vi(error)
+
+
+def _bool_commune_fields() -> set[str]:
+    return {name for name, f in Commune.model_fields.items() if f.annotation is bool}
+
+
+def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, str]]:
+    """Checks pydantic cannot express: references into the criteria set, regions, thresholds, uniqueness."""
+    out: list[tuple[Loc, str]] = []
+    if table.effective_to is not None and table.effective_to < table.effective_from:
+        out.append((("effective_to",), nmsg.CK_DATES))
+
+    for key, ids in (
+        ("ntm_criteria", [c.id for c in table.ntm_criteria]),
+        ("commune_groups", [g.id for g in table.commune_groups]),
+    ):
+        counts = Counter(ids)
+        for index, value in enumerate(ids):
+            if counts[value] > 1 and ids.index(value) != index:
+                out.append(((key, index, "id"), nmsg.CK_DUPLICATE_ID.format(id=value)))
+    keys = [i.key for i in table.indicators]
+    for index, key in enumerate(keys):
+        if keys.index(key) != index:
+            field = "number" if table.indicators[index].number is not None else "text"
+            out.append((("indicators", index, field), nmsg.CK_DUPLICATE_INDICATOR.format(key=key)))
+
+    ntm_criteria = {c.id for c in table.ntm_criteria}
+    for index, ind in enumerate(table.indicators):
+        at: Loc = ("indicators", index)
+        if ind.criterion not in ntm_criteria:
+            out.append(((*at, "criterion"), nmsg.CK_UNKNOWN_NTM_CRITERION.format(id=ind.criterion)))
+        for n_index, number in enumerate([ind.number] + ind.numbered_as):
+            if number is not None and number.split(".")[0] != ind.criterion:
+                where = (*at, "number") if n_index == 0 else (*at, "numbered_as", n_index - 1)
+                out.append((where, nmsg.CK_NUMBER_CRITERION.format(number=number, crit=ind.criterion)))
+        if ind.rule is None and ind.status != "unverified":
+            out.append(((*at, "status"), nmsg.CK_RULE_REQUIRED))
+        if isinstance(ind.rule, ItemsAtTopBand | ItemsAtMax) and not ind.items:
+            out.append(((*at, "items"), nmsg.CK_RULE_NEEDS_ITEMS.format(kind=ind.rule.kind)))
+        if isinstance(ind.rule, RateAtMostRegional) and ind.rule.item not in ind.items:
+            out.append(((*at, "rule", "item"), nmsg.CK_RULE_ITEM_NOT_LINKED.format(id=ind.rule.item)))
+        for i_index, item_id in enumerate(ind.items):
+            if ind.items.index(item_id) != i_index:
+                out.append(((*at, "items", i_index), nmsg.CK_DUPLICATE_ITEM.format(id=item_id)))
+        if isinstance(ind.rule, RateAtMostRegional):
+            for region, threshold in ind.rule.thresholds.items():
+                where = (*at, "rule", "thresholds", region)
+                if not 0 <= threshold <= 100:
+                    out.append((where, nmsg.CK_RATE_RANGE))
+                elif (threshold * RATE_UNITS) % 1:
+                    out.append((where, nmsg.CK_RATE_PRECISION))
+        if cs is not None:
+            out.extend(((*at, *loc), text) for loc, text in _indicator_refs(ind, cs))
+
+    override = table.region_override
+    if override is not None:
+        if override.flag not in _bool_commune_fields():
+            out.append((("region_override", "flag"), nmsg.CK_OVERRIDE_FLAG.format(id=override.flag)))
+        if cs is not None and override.region not in {r.id for r in cs.regions}:
+            out.append((("region_override", "region"),
+                        nmsg.CK_REGION_UNKNOWN.format(id=override.region, cs=cs.id)))
+    return out
+
+
+def _indicator_refs(ind: Indicator, cs: CriteriaSet) -> list[tuple[Loc, str]]:
+    """An indicator's references into the criteria set it links to."""
+    out: list[tuple[Loc, str]] = []
+    known = {item.id for item in cs.items}
+    for index, item_id in enumerate(ind.items):
+        if item_id not in known:
+            out.append((("items", index), nmsg.CK_UNKNOWN_ITEM.format(id=item_id, cs=cs.id)))
+    rule = ind.rule
+    if isinstance(rule, RateAtMostRegional):
+        if rule.item in known and not cs.item(rule.item).is_rate:
+            out.append((("rule", "item"), nmsg.CK_RULE_ITEM_NOT_RATE.format(id=rule.item, kind=rule.kind)))
+        regions = [r.id for r in cs.regions]
+        for region in regions:
+            if region not in rule.thresholds:
+                out.append((("rule", "thresholds"), nmsg.CK_REGION_MISSING.format(id=region)))
+        for region in rule.thresholds:
+            if region not in regions:
+                text = nmsg.CK_REGION_UNKNOWN.format(id=region, cs=cs.id)
+                out.append((("rule", "thresholds", region), text))
+    elif isinstance(rule, InputTrue):
+        if not cs.has_input(rule.input):
+            out.append((("rule", "input"), nmsg.CK_UNKNOWN_INPUT.format(id=rule.input, cs=cs.id)))
+        elif cs.input(rule.input).type != "bool":
+            out.append((("rule", "input"), nmsg.CK_INPUT_NOT_BOOL.format(id=rule.input, kind=rule.kind)))
+    return out
+
+
+def parse_ntm_table(data: Any, source: SourceMap, criteria_sets: Mapping[str, CriteriaSet]) -> NtmTable:
+    """Validate one link document against the criteria sets it may name; raise CriteriaError listing every
+    problem with file, line and path."""
+    if not isinstance(data, dict):
+        raise CriteriaError([Problem(source.file, 1, "", CK_NOT_MAPPING)])
+    try:
+        table = NtmTable.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = _strip_union_tag(tuple(error["loc"]))
+            text = _pydantic_message(error)
+            problems.append(Problem(source.file, source.line_of(loc), format_loc(loc), text))
+        raise CriteriaError(problems) from None
+    found: list[tuple[Loc, str]] = []
+    cs = criteria_sets.get(table.criteria_set)
+    if cs is None:
+        found.append((("criteria_set",), nmsg.CK_UNKNOWN_CRITERIA_SET.format(id=table.criteria_set)))
+    found.extend(link_problems(table, cs))
+    if found:
+        raise CriteriaError([
+            Problem(source.file, source.line_of(loc), format_loc(loc), text) for loc, text in found
+        ])
+    return table
+
+
+def load_ntm_table(path: str | Path, criteria_sets: Mapping[str, CriteriaSet] | Sequence[CriteriaSet]
+                   ) -> NtmTable:
+    """Load and check one `kind: ntm_link` file; raise CriteriaError listing every problem."""
+    if not isinstance(criteria_sets, Mapping):
+        criteria_sets = {cs.id: cs for cs in criteria_sets}
+    try:
+        data, source = load_yaml_file(path)
+    except YamlSyntaxError as exc:
+        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
+    return parse_ntm_table(data, source, criteria_sets)
+
+
+# --- the district view ----------------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CommuneNtm(_Out):
+    commune: str
+    commune_name: str
+    period: int
+    file: str | None = None
+    status: str
+    status_text: str
+    explanation: str
+
+
+class IndicatorView(_Out):
+    indicator: str
+    text: str
+    communes: int  # how many assessments carry this indicator
+    dat: int
+    chua_dat: list[CommuneNtm]
+    can_xem_xet: list[CommuneNtm]
+
+
+def district_view(results: Iterable[Result]) -> list[IndicatorView]:
+    """Per linked NTM indicator (in the order first met), the communes that are "Chưa đạt" or "Cần xem xét".
+
+    Results without NTM statuses (no link table in force) are simply not counted.
+    """
+    order: list[str] = []
+    texts: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    dat: dict[str, int] = {}
+    lists: dict[str, dict[str, list[CommuneNtm]]] = {}
+    for result in results:
+        for status in result.ntm:
+            key = status.indicator
+            if key not in texts:
+                order.append(key)
+                texts[key] = status.text
+                seen[key] = dat[key] = 0
+                lists[key] = {"chua_dat": [], "can_xem_xet": []}
+            seen[key] += 1
+            if status.status == "dat":
+                dat[key] += 1
+                continue
+            lists[key][status.status].append(CommuneNtm(
+                commune=result.commune, commune_name=result.commune_name, period=result.period,
+                file=result.file, status=status.status, status_text=status.status_text,
+                explanation=status.explanation,
+            ))
+    return [
+        IndicatorView(indicator=key, text=texts[key], communes=seen[key], dat=dat[key],
+                      chua_dat=lists[key]["chua_dat"], can_xem_xet=lists[key]["can_xem_xet"])
+        for key in order
+    ]

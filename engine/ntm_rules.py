@@ -1,0 +1,278 @@
+"""Derives each linked NTM indicator's status from a scored assessment, with rules like the scores.
+
+A link table is compiled into its own RuleSet (engine/rules.py): every rule is named
+"<indicator index>#<status>#<detail>", and the fact carries exact integers only (rates in RATE_UNITS, band
+ranks, points) plus one `…_missing` flag per absent figure, so a missing input fires its own
+"can_xem_xet" rule instead of silently matching nothing. Nothing here knows a particular indicator: every
+indicator is compiled by its rule kind alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine import ntm_messages as nmsg
+from engine.assessment import Commune
+from engine.criteria import CriteriaError, CriteriaSet, Item, Problem
+from engine.explain import ItemExplainer
+from engine.ntm import (
+    Indicator,
+    InputTrue,
+    ItemsAtMax,
+    ItemsAtTopBand,
+    NtmTable,
+    RateAtMostRegional,
+    link_problems,
+    table_for_period,
+)
+from engine.rates import decimals_of, format_number, format_percent, rate_units, threshold_units
+from engine.result import ItemResult, NtmStatus, Result
+from engine.rules import Comparison, RuleSet
+from engine.yamlsource import format_loc
+
+Fact = dict[str, int | bool]
+
+
+def _slug(item_id: str) -> str:
+    # Dots would be read as nested fields by the rule engine.
+    return item_id.replace(".", "_")
+
+
+def _rate_field(item_id: str) -> str:
+    return "q" + _slug(item_id)
+
+
+def _rank_field(item_id: str) -> str:
+    return "b" + _slug(item_id)
+
+
+def _points_field(item_id: str) -> str:
+    return "p" + _slug(item_id)
+
+
+def _assessed_missing(item_id: str) -> str:
+    return "a" + _slug(item_id) + "_missing"
+
+
+def _input_field(input_id: str) -> str:
+    return "v_" + input_id
+
+
+def _region_field(region: str) -> str:
+    return "reg_" + region
+
+
+def _name(index: int, status: str, detail: str = "") -> str:
+    return f"{index}#{status}#{detail}"
+
+
+def compile_ntm_rules(table: NtmTable, cs: CriteriaSet) -> dict[str, list[Comparison]]:
+    rules: dict[str, list[Comparison]] = {}
+    for index, ind in enumerate(table.indicators):
+        rule = ind.rule
+        if isinstance(rule, RateAtMostRegional):
+            field = _rate_field(rule.item)
+            for region, ceiling in rule.thresholds.items():
+                flag = Comparison(_region_field(region), "==", True)
+                units = threshold_units(ceiling)
+                rules[_name(index, "dat", region)] = [flag, Comparison(field, "<=", units)]
+                rules[_name(index, "chua_dat", region)] = [flag, Comparison(field, ">", units)]
+            rules[_name(index, "can_xem_xet", "none")] = [Comparison(field + "_none", "==", True)]
+            rules[_name(index, "can_xem_xet", "missing")] = [Comparison(field + "_missing", "==", True)]
+        elif isinstance(rule, InputTrue):
+            field = _input_field(rule.input)
+            rules[_name(index, "dat")] = [Comparison(field, "==", True)]
+            rules[_name(index, "chua_dat")] = [Comparison(field, "==", False)]
+            rules[_name(index, "can_xem_xet", "missing")] = [Comparison(field + "_missing", "==", True)]
+        elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
+            held = []
+            for item_id in ind.items:
+                if isinstance(rule, ItemsAtTopBand):  # band rank 0 is the top band
+                    rank = _rank_field(item_id)
+                    at, below = Comparison(rank, "==", 0), Comparison(rank, ">", 0)
+                else:
+                    best = cs.item(item_id).max
+                    at = Comparison(_points_field(item_id), ">=", best)
+                    below = Comparison(_points_field(item_id), "<", best)
+                held.append(at)
+                rules[_name(index, "can_xem_xet", item_id)] = [below]
+                rules[_name(index, "can_xem_xet", "missing:" + item_id)] = [
+                    Comparison(_assessed_missing(item_id), "==", True)
+                ]
+            rules[_name(index, "dat")] = held
+    return rules
+
+
+def band_rank(item: Item, points: int) -> int:
+    """0 for the top band, 1… for the lower ones, len(bands) when no band held. Band points strictly
+    decrease (checked on load), so the points name the band; "nothing to count" scoring full counts as top."""
+    for index, band in enumerate(item.bands):
+        if band.points == points:
+            return index
+    return len(item.bands)
+
+
+class NtmLinker:
+    """One link table compiled against one criteria set. Build once per process; thread-safe."""
+
+    def __init__(self, table: NtmTable, cs: CriteriaSet) -> None:
+        if table.criteria_set != cs.id:
+            raise ValueError(nmsg.NOT_LINKED.format(got=cs.id, want=table.criteria_set))
+        problems = link_problems(table, cs)
+        if problems:
+            # A criteria file edited after the link file was checked: same messages, located by path.
+            raise CriteriaError([Problem(table.id, None, format_loc(loc), text) for loc, text in problems])
+        self.table = table
+        self.cs = cs
+        rules = compile_ntm_rules(table, cs)
+        self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
+
+    # --- facts ---
+
+    def build_fact(self, result: Result, commune: Commune) -> Fact:
+        cs, values = self.cs, result.values
+        items = {ir.id: ir for ir in result.items}
+        region, _ = self.table.effective_region(commune)
+        fact: Fact = {_region_field(region): True}
+        for ind in self.table.indicators:
+            rule = ind.rule
+            if isinstance(rule, RateAtMostRegional):
+                item = cs.item(rule.item)
+                field = _rate_field(item.id)
+                num, den = values.get(item.numerator or ""), values.get(item.denominator or "")
+                if num is None or den is None:
+                    fact[field + "_missing"] = True
+                elif den == 0:
+                    fact[field + "_none"] = True
+                else:
+                    fact[field] = rate_units(int(num), int(den), round_up=True)
+            elif isinstance(rule, InputTrue):
+                field = _input_field(rule.input)
+                if rule.input in values:
+                    fact[field] = bool(values[rule.input])
+                else:
+                    fact[field + "_missing"] = True
+            elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
+                for item_id in ind.items:
+                    ir = items[item_id]
+                    if not ir.assessed:
+                        fact[_assessed_missing(item_id)] = True
+                        continue
+                    fact[_rank_field(item_id)] = band_rank(cs.item(item_id), ir.points)
+                    fact[_points_field(item_id)] = ir.points
+        return fact
+
+    # --- statuses ---
+
+    def statuses(self, result: Result, commune: Commune) -> list[NtmStatus]:
+        """The status of every indicator of the table for one scored assessment."""
+        if result.criteria_set != self.cs.id:
+            raise ValueError(nmsg.NOT_LINKED.format(got=result.criteria_set, want=self.cs.id))
+        fired: dict[int, list[tuple[str, str]]] = {}
+        if self.rules is not None:
+            for name in self.rules.fire(self.build_fact(result, commune)):
+                index, status, detail = name.split("#", 2)
+                fired.setdefault(int(index), []).append((status, detail))
+        items = {ir.id: ir for ir in result.items}
+        return [
+            self._status(ind, fired.get(index, []), result, commune, items)
+            for index, ind in enumerate(self.table.indicators)
+        ]
+
+    def link(self, result: Result, commune: Commune) -> Result:
+        return result.model_copy(update={"ntm": self.statuses(result, commune)})
+
+    def _status(self, ind: Indicator, fired: list[tuple[str, str]], result: Result, commune: Commune,
+                items: Mapping[str, ItemResult]) -> NtmStatus:
+        if ind.rule is None:
+            status = "can_xem_xet"
+            body = f"{nmsg.UNVERIFIED}; {nmsg.UNVERIFIED_NO_RULE}"
+            if ind.note:
+                body += f". {ind.note}"
+            explanation = f"{body} → {nmsg.STATUS_TEXT[status]}"
+        else:
+            outcomes = {s for s, _ in fired}
+            # A rule that cannot decide (missing figure, item below the bar) outweighs one that can.
+            status = next((s for s in ("can_xem_xet", "chua_dat", "dat") if s in outcomes), "can_xem_xet")
+            body = self._body(ind, status, fired, result, commune, items)
+            tail = nmsg.STATUS_TEXT[status]
+            if status == "dat" and isinstance(ind.rule, ItemsAtTopBand | ItemsAtMax):
+                tail += f" ({nmsg.SUPPORTING})"
+            explanation = f"{body} → {tail}"
+            if ind.status == "unverified":
+                # A placeholder indicator never concludes on its own: the NTM team decides.
+                status = "can_xem_xet"
+                provisional = body if tail == nmsg.STATUS_TEXT[status] else f"{body} ({tail})"
+                explanation = (f"{nmsg.UNVERIFIED}; {nmsg.UNVERIFIED_PROVISIONAL}: {provisional}"
+                               f" → {nmsg.STATUS_TEXT[status]}")
+        return NtmStatus(
+            indicator=ind.key, text=ind.text, status=status, status_text=nmsg.STATUS_TEXT[status],
+            explanation=explanation, items=list(ind.items),
+        )
+
+    def _body(self, ind: Indicator, status: str, fired: list[tuple[str, str]], result: Result,
+              commune: Commune, items: Mapping[str, ItemResult]) -> str:
+        cs, rule = self.cs, ind.rule
+        details = [d for s, d in fired if s == status]
+        if isinstance(rule, RateAtMostRegional):
+            item = cs.item(rule.item)
+            if status == "can_xem_xet":
+                if "none" in details:
+                    label = cs.input(item.denominator).label if item.denominator else ""
+                    return nmsg.RATE_NONE.format(label=rule.label, denominator=label)
+                missing = [cs.input(n).label for n in item.inputs if n not in result.values]
+                return nmsg.RATE_MISSING.format(label=rule.label, missing="; ".join(missing) or "—")
+            region, overridden = self.table.effective_region(commune)
+            ceiling = rule.thresholds[region]
+            op = "≤" if status == "dat" else ">"
+            num, den = int(result.values[item.numerator or ""]), int(result.values[item.denominator or ""])
+            places = max(2, decimals_of(ceiling))
+            rate = format_percent(num, den, places, (op, ceiling))
+            why = ""
+            if overridden and self.table.region_override is not None:
+                why = f", {self.table.region_override.reason}"
+            return nmsg.RATE_RESULT.format(
+                label=rule.label, rate=f"{num}/{den} = {rate}", op=op,
+                threshold=format_number(ceiling) + " %", region=_region_label(cs, region), why=why,
+            )
+        if isinstance(rule, InputTrue):
+            label = cs.input(rule.input).label
+            if status == "can_xem_xet":
+                return nmsg.INPUT_MISSING.format(label=label)
+            return (nmsg.INPUT_YES if status == "dat" else nmsg.INPUT_NO).format(label=label)
+        top = isinstance(rule, ItemsAtTopBand)
+        if status == "dat":
+            return (nmsg.ITEMS_ALL_TOP if top else nmsg.ITEMS_ALL_MAX).format(items=", ".join(ind.items))
+        reasons = []
+        for item_id in ind.items:  # in the table's order, not the order the rules fired in
+            if "missing:" + item_id in details:
+                reasons.append(nmsg.ITEM_MISSING.format(item=item_id))
+            elif item_id in details:
+                ir = items[item_id]
+                why = ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
+                if top:
+                    reasons.append(nmsg.ITEM_BELOW_TOP.format(
+                        item=item_id, top=ItemExplainer(cs.item(item_id)).band_text(0), why=why))
+                else:
+                    reasons.append(nmsg.ITEM_BELOW_MAX.format(item=item_id, why=why))
+        text = "; ".join(reasons) or nmsg.NO_DATA
+        return text[0].upper() + text[1:]
+
+    def close(self) -> None:
+        if self.rules is not None:
+            self.rules.close()
+
+
+def _region_label(cs: CriteriaSet, region: str) -> str:
+    return next((r.label for r in cs.regions if r.id == region), region)
+
+
+def linker_for_period(linkers: list[NtmLinker], period: int) -> NtmLinker | None:
+    table = table_for_period((linker.table for linker in linkers), period)
+    return next((linker for linker in linkers if linker.table is table), None)
+
+
+def link_ntm(result: Result, commune: Commune, linkers: list[NtmLinker]) -> Result:
+    """The result with `ntm` filled from the link table in force for its period (unchanged if none is)."""
+    linker = linker_for_period(linkers, result.period)
+    return result if linker is None else linker.link(result, commune)
