@@ -14,7 +14,7 @@ reports/config/ia-hdrai-2022.yaml). FontMissingError is raised before rendering 
 from .config import ConfigError, ReportConfig, load_config
 from .fonts import FontMissingError, check_fonts
 from .render import SummaryEntry, render_proposal, render_self_assessment, render_summary
-from .views import AnnexSection, Correction
+from .views import AnnexSection, Correction, ntm_annex
 
 __all__ = [
     "AnnexSection",
@@ -25,6 +25,7 @@ __all__ = [
     "SummaryEntry",
     "check_fonts",
     "load_config",
+    "ntm_annex",
     "render_proposal",
     "render_self_assessment",
     "render_summary",

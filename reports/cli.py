@@ -56,7 +56,8 @@ class _Scorer:
         except LookupError:
             cs = self._catalog.sets[-1]      # validate() then says what is wrong with the period
         if cs.id not in self._engines:
-            self._engines[cs.id] = Engine(cs)
+            # With the NTM link tables the results carry `ntm`, printed as the proposal's second annex.
+            self._engines[cs.id] = Engine(cs, self._catalog.ntm_tables)
         return self._engines[cs.id]
 
     def score(self, doc: dict, what: str) -> Any:

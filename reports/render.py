@@ -26,6 +26,7 @@ from .views import (
     bare_name,
     conditions,
     in_text,
+    ntm_annex,
     score_rows,
     signer_block,
     state_label,
@@ -326,7 +327,9 @@ def render_proposal(
         district and province; without it the commune code, name and period come from the result.
     review_date: day of the assessment (biên bản); document_date: date of the tờ trình (default: review_date).
     numbers: {"to_trinh": "15", "bien_ban": "14"}; blank numbers are left for the clerk.
-    annexes: extra annex sections appended after the score annex (e.g. the NTM link annex).
+    annexes: extra annex sections appended after the score annex. None (default): the NTM link annex
+        ("Phụ lục II: liên hệ nông thôn mới", from result_verified.ntm) when the engine computed one;
+        [] for none; a list replaces the default (add `reports.ntm_annex(result_verified)` to keep it).
     include_to_trinh: default True when the verified result is recognised, else the file holds the
         biên bản and annexes only (a commune that is not recognised is not proposed).
     """
@@ -363,7 +366,11 @@ def render_proposal(
                     f"{vn_date(ctx['document_date'])} của {ctx['reviewing_full']})")
     else:
         attached = f"(Kèm theo Biên bản thẩm định {vn_date(ctx['review_date'])} của {ctx['team_name']})"
-    extra = list(annexes or [])
+    if annexes is None:
+        default = ntm_annex(result_verified)
+        extra = [default] if default is not None else []
+    else:
+        extra = [a for a in annexes if a is not None]
     docs.append(_render("annex_scores.html", {
         **ctx,
         "both": True,

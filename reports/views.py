@@ -118,6 +118,42 @@ class AnnexSection:
         return Markup(self.html) if self.html is not None else None
 
 
+def ntm_annex(result: Any, ntm_table: Any = None) -> AnnexSection | None:
+    """"Phụ lục: liên hệ nông thôn mới" from `result.ntm` (the engine's link statuses); None when empty.
+
+    ntm_table (optional, the engine's NtmTable in force) names the NTM set the indicators come from.
+    """
+    statuses = list(attr(result, "ntm", []) or [])
+    if not statuses:
+        return None
+    rows = []
+    for s in statuses:
+        indicator, text = nfc(attr(s, "indicator", "")), nfc(attr(s, "text", ""))
+        rows.append([
+            # An indicator numbered differently by the sources is keyed by its text: no number to print.
+            indicator if indicator != text else "—",
+            text,
+            ", ".join(str(i) for i in (attr(s, "items", []) or [])),
+            nfc(attr(s, "status_text", "")),
+            nfc(attr(s, "explanation", "")),
+        ])
+    note = ("Trạng thái suy ra từ kết quả chấm điểm sau thẩm định: “Đạt”, “Chưa đạt”, hoặc “Cần xem xét” "
+            "(để tổ nông thôn mới xem xét thêm); đây là số liệu tham khảo, không thay cho đánh giá "
+            "nông thôn mới.")
+    if ntm_table is not None:
+        basis = attr(ntm_table, "legal_basis", []) or []
+        ref = nfc(attr(basis[0], "ref", "")) if basis else ""
+        name = nfc(attr(ntm_table, "name", ""))
+        note = f"Bộ tiêu chí nông thôn mới: {name}{f' ({ref})' if ref else ''}. " + note
+    return AnnexSection(
+        title="Liên hệ với tiêu chí nông thôn mới",
+        columns=["Chỉ tiêu NTM", "Nội dung chỉ tiêu", "Mục liên quan", "Trạng thái", "Căn cứ"],
+        rows=rows,
+        widths=["9%", "30%", "10%", "11%", "40%"],
+        note=note,
+    )
+
+
 def _value_text(value: Any) -> str:
     if value is None:
         return "—"

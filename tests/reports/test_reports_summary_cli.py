@@ -126,3 +126,27 @@ def test_cfc_has_the_report_group():
 
     res = CliRunner().invoke(main, ["report", "--help"])
     assert res.exit_code == 0 and "proposal" in res.output and "summary" in res.output
+
+
+def test_proposal_appends_the_ntm_link_annex(proposal_file, tmp_path, review):
+    """With the NTM link tables the engine derives each indicator's status; the proposal prints them all."""
+    from engine import Catalog, Engine
+    from tests.reports.conftest import apply_review
+
+    catalog = Catalog.load()
+    doc = yaml.safe_load(FILES[0].read_text(encoding="utf-8"))
+    verified = Engine(catalog.for_period(2022), catalog.ntm_tables).score(apply_review(doc, review))
+    assert verified.ntm
+    out = tmp_path / "ho-so.pdf"
+    assert run("proposal", proposal_file, "-o", out).exit_code == 0
+    from pypdf import PdfReader
+
+    pages = [norm(p.extract_text() or "") for p in PdfReader(str(out)).pages]
+    start = next(i for i, p in enumerate(pages) if "Phụ lục II LIÊN HỆ VỚI TIÊU CHÍ NÔNG THÔN MỚI" in p)
+    annex = " ".join(pages[start:])
+    assert start > next(i for i, p in enumerate(pages) if "Phụ lục I BẢNG ĐIỂM" in p)
+    for status in verified.ntm:
+        assert norm(status.text) in annex
+        assert norm(status.explanation) in annex
+        assert status.status_text in annex
+    assert all(norm(verified.provisional_notice) in p for p in pages)
