@@ -112,6 +112,16 @@ def _corrections(doc: dict, review: dict) -> list[dict]:
     return out
 
 
+def _parse_date(text: str | None):
+    from .fmt import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise _Fail(f"Ngày không hợp lệ: {text!r} (cần dạng YYYY-MM-DD, ví dụ 2022-11-25)",
+                    EXIT_INVALID) from exc
+
+
 def _write(out: str, pdf: bytes) -> None:
     path = Path(out)
     if path.parent and not path.parent.exists():
@@ -179,14 +189,16 @@ def proposal(file: str, out: str, config_path: str | None, criteria_dir: str | N
 @_output_option
 @_config_option
 @_criteria_option
-def self_assessment(file: str, out: str, config_path: str | None, criteria_dir: str | None) -> None:
+@click.option("--date", "document_date", help="Ngày báo cáo (YYYY-MM-DD); mặc định: hôm nay.")
+def self_assessment(file: str, out: str, config_path: str | None, criteria_dir: str | None,
+                    document_date: str | None) -> None:
     from .render import render_self_assessment
 
     cfg = _setup(config_path)
-    doc, review = _read(file)
+    doc, _review = _read(file)
     result, eng = _Scorer(criteria_dir).score(doc, file)
     pdf = render_self_assessment(result, cfg, criteria_set=getattr(eng, "cs", None), assessment=doc,
-                                 document_date=review.get("self_date"))
+                                 document_date=_parse_date(document_date))
     _write(out, pdf)
     click.echo(f"Đã ghi {out} ({result.commune_name}: {result.total}/{result.max_total} điểm).")
 
@@ -225,7 +237,7 @@ def summary(files: tuple[str, ...], out: str, config_path: str | None, criteria_
         raise _Fail("Các tệp thuộc nhiều kỳ đánh giá khác nhau: " + ", ".join(sorted(map(str, periods))),
                     EXIT_INVALID)
     try:
-        pdf = render_summary(entries, cfg, criteria_set=cs, document_date=document_date)
+        pdf = render_summary(entries, cfg, criteria_set=cs, document_date=_parse_date(document_date))
     except ValueError as exc:
         raise _Fail(str(exc), EXIT_INVALID) from exc
     _write(out, pdf)

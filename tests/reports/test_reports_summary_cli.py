@@ -150,3 +150,18 @@ def test_proposal_appends_the_ntm_link_annex(proposal_file, tmp_path, review):
         assert norm(status.explanation) in annex
         assert status.status_text in annex
     assert all(norm(verified.provisional_notice) in p for p in pages)
+
+
+def test_missing_figures_print_as_not_assessed(tmp_path):
+    """Ia Dom left an input empty: its criterion is "Chưa đánh giá" and the failed condition says which."""
+    out = tmp_path / "dom.pdf"
+    res = run("self", FILES[2], "-o", out, "--date", "2022-11-09")
+    assert res.exit_code == 0, res.output
+    text = read(out)
+    assert "Chưa đánh giá" in text and "Ia Dom, ngày 09 tháng 11 năm 2022" in text
+    assert "KHÔNG ĐẠT" in text
+
+
+def test_bad_date_is_refused(tmp_path):
+    res = run("self", FILES[0], "-o", tmp_path / "x.pdf", "--date", "25/11/2022")
+    assert res.exit_code == 2 and "Ngày không hợp lệ" in res.output
