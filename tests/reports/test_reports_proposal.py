@@ -173,3 +173,43 @@ def test_criteria_set_defaults_to_the_results(toi_results, cs, set_from):
                                  document_date="2022-12-02")
     text = " ".join(pdf_pages(pdf, f"summary-one-{set_from}"))
     assert "Xã Ia Tơi 23538 845" in text and norm(cs.provisional_notice) in text
+
+
+def test_config_from_env_var_changes_the_names(tmp_path, monkeypatch, toi_results, cs):
+    """After 2025 the bodies differ: the file named by CFC_REPORT_CONFIG is what the PDF prints."""
+    path = tmp_path / "quang-ngai-2025.yaml"
+    path.write_text(
+        "reviewing_body:\n"
+        "  parent: 'UBND XÃ IA TƠI'\n  name: 'PHÒNG VĂN HÓA - XÃ HỘI'\n"
+        "  full_name: 'Phòng Văn hóa - Xã hội xã Ia Tơi'\n  abbrev: 'VHXH'\n  place: 'Ia Tơi'\n"
+        "  signer: {authority: 'KT. TRƯỞNG PHÒNG', title: 'PHÓ TRƯỞNG PHÒNG', name: 'Người Ký Thử'}\n"
+        "recognising_authority:\n  addressee: 'Chủ tịch Ủy ban nhân dân tỉnh Quảng Ngãi'\n"
+        "  body: 'Ủy ban nhân dân tỉnh Quảng Ngãi'\n", encoding="utf-8")
+    monkeypatch.setenv("CFC_REPORT_CONFIG", str(path))
+    text = " ".join(pdf_pages(reports.render_summary([toi_results[0]], criteria_set=cs,
+                                                     document_date="2025-12-01"), "summary-env-config"))
+    assert text.startswith("UBND XÃ IA TƠI PHÒNG VĂN HÓA - XÃ HỘI Số: /BC-VHXH")
+    assert "Ia Tơi, ngày 01 tháng 12 năm 2025" in text
+    assert "Kính gửi: Ủy ban nhân dân tỉnh Quảng Ngãi." in text
+    assert "KT. TRƯỞNG PHÒNG PHÓ TRƯỞNG PHÒNG Người Ký Thử" in text
+    assert "Phòng Văn hóa - Xã hội xã Ia Tơi báo cáo tổng hợp" in text
+    assert "UBND HUYỆN" not in text and "Bản mẫu (demo)" not in text
+
+
+def test_threads_render_the_same_document(toi_results, cs, toi_doc):
+    """The web app renders from request threads: two at once give the same text as one alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rs, rv = toi_results
+
+    def one(_):
+        pdf = reports.render_proposal(rs, rv, [], None, criteria_set=cs, assessment=toi_doc,
+                                      review_date="2022-11-25")
+        from io import BytesIO
+
+        from pypdf import PdfReader
+        return [norm(p.extract_text() or "") for p in PdfReader(BytesIO(pdf)).pages]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(one, range(2))
+    assert a == b and len(a) >= 5
