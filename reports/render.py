@@ -45,6 +45,15 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def _no_widow(text: str, words: int = 4) -> str:
+    """Join the last words with no-break spaces so a centred title never ends on a lone word (and "trẻ em"
+    is never split)."""
+    parts = nfc(text).replace("trẻ em", f"trẻ{NBSP}em").split(" ")
+    if len(parts) <= words:
+        return NBSP.join(parts)
+    return " ".join(parts[:-words]) + " " + NBSP.join(parts[-words:])
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, bool | int | float):
         return vn_number(value)
@@ -63,6 +72,8 @@ def _env() -> jinja2.Environment:
     env.filters["points"] = lambda v: "—" if v is None else vn_number(v)
     env.filters["lower_first"] = _lower_first
     env.filters["cell"] = _cell
+    env.filters["no_widow"] = _no_widow
+    env.filters["nbsp"] = lambda text: nfc(text).replace(" ", NBSP)
     return env
 
 
