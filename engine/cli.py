@@ -54,11 +54,20 @@ class Engines:
         doc, errors = read_assessment(name)
         if errors:
             return None, errors
+        return self.score_document(doc, name)
+
+    def score_document(self, doc: object, name: str) -> tuple[Result | None, list[FieldError]]:
         engine = self.for_document(doc)
-        errors = engine.validate(doc)
-        if errors:
+        valid, errors = engine.validator.validate(doc)
+        if valid is None:
             return None, errors
-        return engine.score(doc).model_copy(update={"file": name}), []
+        return engine.score_valid(valid).model_copy(update={"file": name}), []
+
+    def latest(self) -> CriteriaSet:
+        if self.fixed is not None:
+            return self.fixed
+        self._catalog = self._catalog or Catalog.load(*(x for x in [self._dir] if x))
+        return self._catalog.sets[-1]
 
 
 @click.group(help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
@@ -129,6 +138,64 @@ def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> Non
     else:
         click.echo(render_district_view(view, [r.period for r in results]), nl=False)
     sys.exit(2 if len(results) < len(files) else 0)
+
+
+@main.command("batch", help="Chấm điểm nhiều xã: một tệp Excel theo mẫu, hoặc một thư mục tệp YAML/JSON.")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp kết quả .xlsx (hoặc .csv).")
+@click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
+              help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
+def batch(source: Path, output: Path, criteria_file: str | None) -> None:
+    from engine.batch import collect, summary_lines
+    from engine.sheets import results_csv, results_workbook
+
+    try:
+        engines = Engines(load_criteria_set(criteria_file) if criteria_file else None)
+        entries = collect(source, engines.latest())
+    except CriteriaError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    results: list[Result] = []
+    invalid: list[tuple[str, list]] = []
+    with click.progressbar(entries, label="Đang chấm điểm", file=sys.stderr,
+                           show_pos=True, width=30) as bar:
+        for entry in bar:
+            if entry.errors:
+                invalid.append((entry.name, entry.errors))
+                continue
+            result, errors = engines.score_document(entry.document, entry.name)
+            if result is None:
+                invalid.append((entry.name, errors))
+            else:
+                results.append(result)
+    if output.suffix.lower() == ".csv":
+        output.write_text(results_csv(results), encoding="utf-8")
+    else:
+        results_workbook(results, invalid).save(output)
+    for line in summary_lines(results, invalid, output):
+        click.echo(line)
+    sys.exit(2 if invalid else 0)
+
+
+@main.command("template", help="Tạo mẫu Excel tự đánh giá (mỗi dòng một xã) từ bộ tiêu chí.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--period", type=int, help="Năm đánh giá (chọn bộ tiêu chí có hiệu lực và điền sẵn năm).")
+@click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False))
+def template(output: Path, period: int | None, criteria_file: str | None) -> None:
+    from engine.sheets import template_workbook
+
+    try:
+        if criteria_file:
+            cs = load_criteria_set(criteria_file)
+        else:
+            catalog = Catalog.load()
+            cs = catalog.for_period(period) if period else catalog.sets[-1]
+    except (CriteriaError, LookupError) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    template_workbook(cs, period).save(output)
+    click.echo(f"Đã tạo mẫu {output} (bộ tiêu chí {cs.id}).")
 
 
 @main.group("criteria", help="Bộ tiêu chí.")

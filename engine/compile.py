@@ -24,9 +24,13 @@ def rule_name(item: Item, band: int | str) -> str:
     return f"{item.id}#{band}"
 
 
-def parse_rule_name(name: str) -> tuple[str, int | str]:
-    item_id, band = name.split("#")
-    return item_id, (band if band == NONE_BAND else int(band))
+def rule_index(cs: CriteriaSet) -> dict[str, tuple[int, int | str]]:
+    """Rule name -> (position of its item in cs.items, band index or NONE_BAND)."""
+    index: dict[str, tuple[int, int | str]] = {}
+    for position, item in enumerate(cs.items):
+        for band in [*range(len(item.bands)), NONE_BAND]:
+            index[rule_name(item, band)] = (position, band)
+    return index
 
 
 def _band_value(item: Item, index: int) -> int | bool:
@@ -58,35 +62,56 @@ def compile_rules(cs: CriteriaSet) -> dict[str, list[Comparison]]:
 
 
 @dataclass(frozen=True, slots=True)
-class ItemInput:
-    """What an item reads, once its inputs are all present."""
+class ItemPlan:
+    """What scoring needs of one item, worked out once per criteria set (it runs for every assessment)."""
 
-    value: int | bool | None = None  # yes/no and count items
-    numerator: int | None = None  # rate items
-    denominator: int | None = None
-
-
-def item_inputs(item: Item, values: Mapping[str, int | bool]) -> ItemInput | None:
-    if any(name not in values for name in item.inputs):
-        return None
-    if item.is_rate:
-        return ItemInput(numerator=int(values[item.numerator]), denominator=int(values[item.denominator]))
-    return ItemInput(value=values[item.input])
+    item: Item
+    field: str
+    reads: tuple[str, ...]  # the inputs the item reads
+    value: str | None  # yes/no and count items: the input compared
+    numerator: str | None  # rate items
+    denominator: str | None
+    round_up: bool  # rates where lower is better are rounded up (see engine/rates.py)
+    band_points: tuple[int, ...]
+    none_points: int
 
 
-def build_fact(cs: CriteriaSet, inputs: Mapping[str, ItemInput | None]) -> dict[str, int | bool]:
-    """The fact the rules judge: one field per assessable item (an item with missing inputs has none, so
-    none of its rules can fire)."""
-    fact: dict[str, int | bool] = {}
-    for item in cs.items:
-        got = inputs[item.id]
-        if got is None:
+def plan_items(cs: CriteriaSet) -> list[ItemPlan]:
+    return [
+        ItemPlan(
+            item=item,
+            field=fact_field(item),
+            reads=tuple(item.inputs),
+            value=item.input,
+            numerator=item.numerator,
+            denominator=item.denominator,
+            round_up=not item.higher_is_better,
+            band_points=tuple(b.points for b in item.bands),
+            none_points=item.none_points,
+        )
+        for item in cs.items
+    ]
+
+
+Fact = dict[str, int | bool]
+
+
+def build_fact(plans: list[ItemPlan], values: Mapping[str, int | bool]) -> tuple[Fact, list[bool]]:
+    """The fact the rules judge — one field per assessable item; an item with a missing input has none, so
+    none of its rules can fire — and, per item, whether it could be assessed."""
+    fact: Fact = {}
+    present: list[bool] = []
+    for plan in plans:
+        if not all(name in values for name in plan.reads):
+            present.append(False)
             continue
-        field = fact_field(item)
-        if not item.is_rate:
-            fact[field] = got.value  # type: ignore[assignment]
-        elif got.denominator == 0:
-            fact[field + "_none"] = True
+        present.append(True)
+        if plan.numerator is None:
+            fact[plan.field] = values[plan.value]  # type: ignore[index]
+            continue
+        denominator = int(values[plan.denominator])  # type: ignore[index]
+        if denominator == 0:
+            fact[plan.field + "_none"] = True
         else:
-            fact[field] = rate_units(got.numerator, got.denominator, round_up=not item.higher_is_better)
-    return fact
+            fact[plan.field] = rate_units(int(values[plan.numerator]), denominator, plan.round_up)
+    return fact, present

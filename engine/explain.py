@@ -8,7 +8,7 @@ rates are rounded with integer arithmetic: this runs for every item of every ass
 from __future__ import annotations
 
 from engine import messages as msg
-from engine.compile import NONE_BAND, ItemInput
+from engine.compile import NONE_BAND
 from engine.criteria import Item
 from engine.rates import decimals_of, format_number, format_percent
 
@@ -47,26 +47,28 @@ class ItemExplainer:
         # A lower band: name the better band's edge it did not reach, as the guidance tables do.
         return self.worse, band - 1  # type: ignore[operator]
 
-    def rate_text(self, got: ItemInput, band: int | str | None) -> str | None:
+    def rate_text(self, numerator: int, denominator: int, band: int | str | None) -> str | None:
         """'47/48 = 97,92 %', with enough decimals to agree with the comparison printed beside it:
         97,996 % is never shown as '98 %' next to '< 98 %'."""
-        if not self.item.is_rate or not got.denominator:
+        if not self.item.is_rate or not denominator:
             return None
         op, edge = self.deciding_edge(band)
         threshold = self.thresholds[edge]
         claim = (op, threshold) if threshold is not None else None
-        shown = format_percent(got.numerator, got.denominator, self.places, claim)
-        return f"{got.numerator}/{got.denominator} = {shown}"
+        shown = format_percent(numerator, denominator, self.places, claim)
+        return f"{numerator}/{denominator} = {shown}"
 
-    def explain(self, got: ItemInput | None, band: int | str | None, points: int,
+    def explain(self, value: int | bool | None, band: int | str | None, points: int,
                 missing_labels: list[str], rate: str | None) -> str:
+        """`value` is the yes/no or count compared (None for rate items); `missing_labels` is not empty
+        when the item could not be assessed."""
         score = f"{points}/{self.item.max} điểm"
-        if got is None:
+        if missing_labels:
             return "Chưa có số liệu: " + "; ".join(missing_labels) + f" → {msg.NOT_ASSESSED}"
         if self.item.rule == "yes_no":
-            return f"{'Có' if got.value else 'Không'} → {score}"
+            return f"{'Có' if value else 'Không'} → {score}"
         if band == NONE_BAND:
             return f"Không có trường hợp phải tính (mẫu số bằng 0) → {score}"
         op, edge = self.deciding_edge(band)
-        shown = rate if self.item.is_rate else str(got.value)
+        shown = rate if self.item.is_rate else str(value)
         return f"{shown} {op} {self.edges[edge]} → {score}"

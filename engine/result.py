@@ -1,7 +1,8 @@
 """The result of scoring one assessment: what `cfc score --json` prints and every page and PDF shows.
 
-Plain frozen dataclasses rather than pydantic models: a result is built from already validated data for
-every assessment scored, and building ~40 pydantic objects each time cost more than the rule engine.
+Plain slotted dataclasses rather than pydantic models: a result is built from already validated data for
+every assessment scored, and building ~40 pydantic objects each time cost more than the rule engine (and a
+frozen dataclass's __init__ costs three times a plain one's). Treat results as read-only values.
 `as_dict()` gives the JSON form; `model_dump()` and `model_copy()` keep the pydantic spelling callers use.
 """
 
@@ -23,7 +24,7 @@ class _Out:
         return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ItemResult(_Out):
     id: str
     criterion: str
@@ -37,7 +38,7 @@ class ItemResult(_Out):
     explanation: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CriterionResult(_Out):
     id: str
     name: str
@@ -46,14 +47,14 @@ class CriterionResult(_Out):
     assessed: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ConditionResult(_Out):
     id: str  # all_assessed | no_zero_criterion | threshold
     text: str
     holds: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NtmStatus(_Out):
     indicator: str
     text: str
@@ -63,7 +64,7 @@ class NtmStatus(_Out):
     items: list[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result(_Out):
     commune: str
     commune_name: str

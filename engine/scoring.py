@@ -8,21 +8,13 @@ from typing import Any
 
 from engine import messages as msg
 from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment, ValidAssessment
-from engine.compile import NONE_BAND, build_fact, compile_rules, item_inputs, parse_rule_name
-from engine.criteria import CriteriaSet, Item
+from engine.compile import NONE_BAND, build_fact, compile_rules, plan_items, rule_index
+from engine.criteria import CriteriaSet
 from engine.explain import ItemExplainer
 from engine.ntm import NtmTable
 from engine.ntm_rules import NtmLinker, link_ntm
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
 from engine.rules import RuleSet
-
-
-def _points(item: Item, band: int | str | None) -> int:
-    if band is None:
-        return 0
-    if band == NONE_BAND:
-        return item.none_points
-    return item.bands[band].points  # type: ignore[index]
 
 
 class Engine:
@@ -39,7 +31,16 @@ class Engine:
         self.rules = RuleSet(f"cfc-{cs.id}", compile_rules(cs))
         # A missing input that no item reads (only the whole of a part) blocks nothing.
         self._read_inputs = {name for item in cs.items for name in item.inputs}
-        self._explainers = {item.id: ItemExplainer(item) for item in cs.items}
+        # Worked out once here, not per assessment: plans, explainers, rule name lookup, criterion slices.
+        self._plans = plan_items(cs)
+        self._explainers = [ItemExplainer(item) for item in cs.items]
+        self._rule_index = rule_index(cs)
+        self._labels = {i.id: i.label for i in cs.inputs}
+        self._slices: list[tuple[str, str, int, int, int]] = []
+        start = 0
+        for crit in cs.criteria:
+            self._slices.append((crit.id, crit.name, crit.max, start, start + len(crit.items)))
+            start += len(crit.items)
 
     def validate(self, data: Any) -> list[FieldError]:
         return self.validator.validate(data)[1]
@@ -52,28 +53,38 @@ class Engine:
         return self.score_valid(valid)
 
     def score_valid(self, assessment: ValidAssessment) -> Result:
-        cs = self.cs
-        inputs = {item.id: item_inputs(item, assessment.values) for item in cs.items}
-        bands: dict[str, int | str] = {}
-        for name in self.rules.fire(build_fact(cs, inputs)):
-            item_id, band = parse_rule_name(name)
-            if item_id in bands:  # the compiled bands are exclusive; two firings would be a compiler bug
-                raise RuntimeError(f"item {item_id} matched two bands")
-            bands[item_id] = band
+        values = assessment.values
+        fact, present = build_fact(self._plans, values)
+        bands: list[int | str | None] = [None] * len(self._plans)
+        for name in self.rules.fire(fact):
+            position, band = self._rule_index[name]
+            if bands[position] is not None:  # bands compile to exclusive rules; two would be a compiler bug
+                raise RuntimeError(f"item {self._plans[position].item.id} matched two bands")
+            bands[position] = band
         items = [
-            self._item_result(item, inputs[item.id], bands.get(item.id), assessment.values)
-            for item in cs.items
+            self._item_result(position, present[position], bands[position], values)
+            for position in range(len(self._plans))
         ]
         return link_ntm(self._assemble(assessment, items), assessment.commune, self.ntm)
 
-    def _item_result(self, item: Item, got: Any, band: int | str | None,
+    def _item_result(self, position: int, present: bool, band: int | str | None,
                      values: Mapping[str, int | bool]) -> ItemResult:
-        points = _points(item, band)
-        says = self._explainers[item.id]
-        rate = None if got is None or band == NONE_BAND else says.rate_text(got, band)
-        missing = [] if got is not None else [
-            self.cs.input(name).label for name in item.inputs if name not in values
-        ]
+        plan, says = self._plans[position], self._explainers[position]
+        item = plan.item
+        if band is None:
+            points = 0
+        elif band == NONE_BAND:
+            points = plan.none_points
+        else:
+            points = plan.band_points[band]  # type: ignore[index]
+        rate = None
+        missing: list[str] = []
+        if not present:
+            missing = [self._labels[name] for name in plan.reads if name not in values]
+        elif plan.numerator is not None and band != NONE_BAND:
+            numerator, denominator = values[plan.numerator], values[plan.denominator]  # type: ignore[index]
+            rate = says.rate_text(int(numerator), int(denominator), band)
+        value = values.get(plan.value) if plan.value is not None else None
         return ItemResult(
             id=item.id,
             criterion=item.criterion,
@@ -81,24 +92,21 @@ class Engine:
             points=points,
             max=item.max,
             status=item.status,
-            assessed=got is not None,
+            assessed=present,
             band=says.band_text(band),
             rate=rate,
-            explanation=says.explain(got, band, points, missing, rate),
+            explanation=says.explain(value, band, points, missing, rate),
         )
 
     def _assemble(self, assessment: ValidAssessment, items: list[ItemResult]) -> Result:
         cs = self.cs
-        by_criterion: dict[str, list[ItemResult]] = {}
-        for it in items:
-            by_criterion.setdefault(it.criterion, []).append(it)
         criteria = [
             CriterionResult(
-                id=c.id, name=c.name, max=c.max,
-                points=sum(i.points for i in by_criterion[c.id]),
-                assessed=all(i.assessed for i in by_criterion[c.id]),
+                id=crit_id, name=name, max=maximum,
+                points=sum(i.points for i in items[start:end]),
+                assessed=all(i.assessed for i in items[start:end]),
             )
-            for c in cs.criteria
+            for crit_id, name, maximum, start, end in self._slices
         ]
         total = sum(c.points for c in criteria)
         tier = cs.tier(assessment.commune.type)
