@@ -5,6 +5,7 @@ Public API (the web app and the CLI call these; each returns the PDF as bytes):
     render_proposal(result_self, result_verified, corrections, config, *, criteria_set, assessment, ...)
     render_summary(results, config, *, criteria_set=None, period=None, ...)
     render_self_assessment(result, config, *, criteria_set, assessment, ...)
+    pdf_filename(kind, result)  -> an ASCII download name
 
 `config` is a ReportConfig, a path to a YAML file, or None (env var CFC_REPORT_CONFIG, else the demo file
 reports/config/ia-hdrai-2022.yaml). FontMissingError is raised before rendering when Liberation Serif
@@ -13,7 +14,7 @@ reports/config/ia-hdrai-2022.yaml). FontMissingError is raised before rendering 
 
 from .config import ConfigError, ReportConfig, load_config
 from .fonts import FontMissingError, check_fonts
-from .render import SummaryEntry, render_proposal, render_self_assessment, render_summary
+from .render import SummaryEntry, pdf_filename, render_proposal, render_self_assessment, render_summary
 from .views import AnnexSection, Correction, ntm_annex
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "check_fonts",
     "load_config",
     "ntm_annex",
+    "pdf_filename",
     "render_proposal",
     "render_self_assessment",
     "render_summary",

@@ -218,6 +218,8 @@ def _commune(assessment: Mapping[str, Any] | None, result: Any = None) -> dict:
     c = dict(attr(assessment, "commune", {}) or {})
     c.setdefault("code", attr(result, "commune", "") or "")
     c.setdefault("name", attr(result, "commune_name", "") or "")
+    c.setdefault("district", "")
+    c.setdefault("province", "")
     return {k: nfc(v) if isinstance(v, str) else v for k, v in c.items()}
 
 
@@ -555,3 +557,22 @@ def render_summary(
     }
     doc = _render("summary.html", ctx, notice, cfg.demo, f"Báo cáo tổng hợp năm {period}")
     return _write([doc], f"Báo cáo tổng hợp kết quả đánh giá năm {period}")
+
+
+# --------------------------------------------------------------------------- download names
+_FILENAMES = {
+    "proposal": "ho-so-de-nghi-cong-nhan-{code}-{period}.pdf",
+    "self_assessment": "bao-cao-tu-danh-gia-{code}-{period}.pdf",
+    "summary": "bao-cao-tong-hop-{period}.pdf",
+}
+
+
+def pdf_filename(kind: str, result: Any = None, *, period: Any = None) -> str:
+    """An ASCII file name for a download (Content-Disposition), e.g. 'ho-so-de-nghi-cong-nhan-23538-2022.pdf'.
+
+    kind: "proposal", "self_assessment" or "summary"; result: the engine result (code and period).
+    """
+    code = "".join(ch for ch in str(attr(result, "commune", "") or "") if ch.isalnum()) or "xa"
+    period = period if period is not None else attr(result, "period", "")
+    period = "".join(ch for ch in str(period) if ch.isalnum()) or "ky"
+    return _FILENAMES[kind].format(code=code, period=period)

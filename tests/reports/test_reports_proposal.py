@@ -213,3 +213,16 @@ def test_threads_render_the_same_document(toi_results, cs, toi_doc):
     with ThreadPoolExecutor(max_workers=2) as pool:
         a, b = pool.map(one, range(2))
     assert a == b and len(a) >= 5
+
+
+def test_the_short_signature_the_web_app_calls(toi_results):
+    """render_proposal(result_self, result_verified, corrections, config): the criteria set is found from
+    the result, commune and period come from the result."""
+    rs, rv = toi_results
+    corrections = [{"field": "c2_registered_on_time", "commune_value": 42, "verified_value": 41,
+                    "reason": "Lý do thử", "evidence": "Nguồn thử"}]
+    text = " ".join(pdf_pages(reports.render_proposal(rs, rv, corrections, reports.load_config()),
+                              "proposal-short-call"))
+    assert "TỜ TRÌNH" in text and "Xã Ia Tơi (mã 23538)" in text and "Lý do thử" in text
+    assert reports.pdf_filename("proposal", rv) == "ho-so-de-nghi-cong-nhan-23538-2022.pdf"
+    assert reports.pdf_filename("summary", period=2022) == "bao-cao-tong-hop-2022.pdf"
