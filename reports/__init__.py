@@ -2,9 +2,10 @@
 
 Public API (the web app and the CLI call these; each returns the PDF as bytes):
 
-    render_proposal(result_self, result_verified, corrections, config, *, criteria_set, assessment, ...)
+    render_proposal(result_self, result_verified, corrections, config, *,
+                    criteria_set=None, assessment=None, annexes=None, ...)
     render_summary(results, config, *, criteria_set=None, period=None, ...)
-    render_self_assessment(result, config, *, criteria_set, assessment, ...)
+    render_self_assessment(result, config, *, criteria_set=None, assessment=None, ...)
     pdf_filename(kind, result)  -> an ASCII download name
 
 `config` is a ReportConfig, a path to a YAML file, or None (env var CFC_REPORT_CONFIG, else the demo file
