@@ -27,6 +27,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(PY) tests/bench/bench_engine.py
 	$(PY) tests/bench/bench_web.py
+	$(PY) tests/bench/bench_reports.py
 
 # The web tests on a throw-away local PostgreSQL (Debian's postgresql-15) instead of SQLite.
 test-postgres: $(STAMP)

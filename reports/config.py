@@ -1,0 +1,111 @@
+"""Report configuration: names of bodies, signers and places (YAML), never code.
+
+Resolution order: an explicit path, then the env var CFC_REPORT_CONFIG, then the demo file
+reports/config/ia-hdrai-2022.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_VAR = "CFC_REPORT_CONFIG"
+DEFAULT_CONFIG = Path(__file__).parent / "config" / "ia-hdrai-2022.yaml"
+
+
+class ConfigError(ValueError):
+    """The report configuration file is missing or invalid (message in Vietnamese)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Signer(_Model):
+    authority: str = ""          # "TM. ỦY BAN NHÂN DÂN", "KT. TRƯỞNG PHÒNG", or empty
+    title: str                   # "TRƯỞNG PHÒNG", "CHỦ TỊCH"
+    name: str
+
+
+class ReviewingBody(_Model):
+    parent: str = ""
+    name: str
+    full_name: str
+    abbrev: str
+    place: str
+    signer: Signer
+
+
+class RecognisingAuthority(_Model):
+    addressee: str
+    body: str
+
+
+class Member(_Model):
+    name: str
+    title: str
+    role: str = "Thành viên"
+
+
+class ReviewTeam(_Model):
+    name: str = "Tổ thẩm định"
+    members: list[Member] = Field(default_factory=list)
+
+
+class CommuneConfig(_Model):
+    place: str | None = None
+    chairman: str | None = None
+
+
+class Recipients(_Model):
+    proposal: list[str] = Field(default_factory=lambda: ["Như trên;", "Lưu: VT."])
+    summary: list[str] = Field(default_factory=lambda: ["Lưu: VT."])
+    self_assessment: list[str] = Field(default_factory=lambda: ["Lưu: VT."])
+
+
+class ReportConfig(_Model):
+    demo: bool = False
+    reviewing_body: ReviewingBody
+    recognising_authority: RecognisingAuthority
+    guidance: list[str] = Field(default_factory=list)
+    review_team: ReviewTeam = Field(default_factory=ReviewTeam)
+    communes: dict[str, CommuneConfig] = Field(default_factory=dict)
+    recipients: Recipients = Field(default_factory=Recipients)
+    source: str = ""             # the file it was loaded from (set by load_config)
+
+    def commune(self, code: str | None) -> CommuneConfig:
+        return self.communes.get(str(code or ""), self.communes.get("default", CommuneConfig()))
+
+
+def config_path(path: str | os.PathLike | None = None) -> Path:
+    if path:
+        return Path(path)
+    env = os.environ.get(ENV_VAR, "").strip()
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def load_config(path: str | os.PathLike | None = None) -> ReportConfig:
+    """Load and validate the report configuration (see module docstring for the resolution order)."""
+    p = config_path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Không tìm thấy tệp cấu hình văn bản: {p}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Tệp cấu hình văn bản {p} không đúng định dạng YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"Tệp cấu hình văn bản {p} phải là một bảng (mapping) YAML.")
+    data = {k: v for k, v in data.items() if k != "source"}
+    # YAML keys like 23538 may load as ints.
+    if isinstance(data.get("communes"), dict):
+        data["communes"] = {str(k): (v or {}) for k, v in data["communes"].items()}
+    try:
+        cfg = ReportConfig.model_validate(data)
+    except ValidationError as exc:
+        fields = "; ".join(".".join(str(x) for x in e["loc"]) + ": " + e["msg"] for e in exc.errors())
+        raise ConfigError(f"Tệp cấu hình văn bản {p} không hợp lệ — {fields}") from exc
+    cfg.source = str(p)
+    return cfg

@@ -1,0 +1,324 @@
+"""View models: engine results (objects or their JSON dumps) -> plain dicts the templates print.
+
+The engine API (engine/API.md) is read by duck typing: every field is taken with `attr()` which accepts an
+object attribute or a mapping key, so a `Result` object and `result.model_dump(mode="json")` both work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from .fmt import nfc, vn_number
+
+_MISSING = object()
+
+
+def attr(obj: Any, name: str, default: Any = None) -> Any:
+    """obj.name or obj[name], else default."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    value = getattr(obj, name, _MISSING)
+    return default if value is _MISSING else value
+
+
+def _first(obj: Any, names: Iterable[str], default: Any = None) -> Any:
+    for name in names:
+        value = attr(obj, name, _MISSING)
+        if value is not _MISSING and value is not None:
+            return value
+    return default
+
+
+def in_text(name: str) -> str:
+    """'Xã Ia Tơi' -> 'xã Ia Tơi' inside a sentence (the unit word is not a proper noun)."""
+    name = nfc(name).strip()
+    for unit in ("Xã ", "Phường ", "Thị trấn "):
+        if name.startswith(unit):
+            return unit.lower() + name[len(unit):]
+    return name
+
+
+def bare_name(name: str) -> str:
+    """'Xã Ia Tơi' -> 'Ia Tơi' (the place name used in the date line when none is configured)."""
+    name = nfc(name).strip()
+    for unit in ("Xã ", "Phường ", "Thị trấn "):
+        if name.startswith(unit):
+            return name[len(unit):]
+    return name
+
+
+STATE_LABELS = {
+    "draft": "Nháp",
+    "submitted": "Đã gửi",
+    "under_review": "Đang thẩm định",
+    "returned": "Trả lại",
+    "verified": "Đã thẩm định",
+    "proposed": "Đã lập tờ trình",
+    "recognised": "Đã công nhận",
+    "not_recognised": "Không công nhận",
+}
+
+
+def state_label(state: str | None) -> str:
+    if not state:
+        return "—"
+    return STATE_LABELS.get(str(state), nfc(state))
+
+
+@dataclass
+class Correction:
+    """A district correction: the commune's value and the team's value side by side, with the reason."""
+
+    field: str
+    commune_value: Any
+    verified_value: Any
+    reason: str = ""
+    evidence: str = ""
+
+    @classmethod
+    def coerce(cls, obj: Any) -> Correction:
+        if isinstance(obj, Correction):
+            return obj
+        fld = str(_first(obj, ("field", "input", "input_id"), ""))
+        if fld.startswith("values."):
+            fld = fld[len("values."):]
+        return cls(
+            field=fld,
+            commune_value=_first(obj, ("commune_value", "self_value", "old_value", "old")),
+            verified_value=_first(obj, ("verified_value", "team_value", "new_value", "value", "new")),
+            reason=nfc(_first(obj, ("reason",), "")),
+            evidence=nfc(_first(obj, ("evidence", "evidence_note", "source"), "")),
+        )
+
+
+@dataclass
+class AnnexSection:
+    """An extra annex appended after the score annex (hook for "Phụ lục: liên hệ nông thôn mới").
+
+    Give either `columns` + `rows` (plain text cells, escaped) or `html` (trusted markup of the body).
+    `title` is the annex heading (e.g. "LIÊN HỆ VỚI TIÊU CHÍ NÔNG THÔN MỚI"), `note` an optional italic line.
+    The number ("Phụ lục II", ...) is assigned in order.
+    """
+
+    title: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    html: str | None = None
+    note: str = ""
+    widths: list[str] = field(default_factory=list)   # optional CSS widths, one per column
+
+    def body(self) -> Markup | None:
+        return Markup(self.html) if self.html is not None else None
+
+
+def ntm_annex(result: Any, ntm_table: Any = None) -> AnnexSection | None:
+    """"Phụ lục: liên hệ nông thôn mới" from `result.ntm` (the engine's link statuses); None when empty.
+
+    ntm_table (optional, the engine's NtmTable in force) names the NTM set the indicators come from.
+    """
+    statuses = list(attr(result, "ntm", []) or [])
+    if not statuses:
+        return None
+    rows = []
+    for s in statuses:
+        indicator, text = nfc(attr(s, "indicator", "")), nfc(attr(s, "text", ""))
+        rows.append([
+            # An indicator numbered differently by the sources is keyed by its text: no number to print.
+            indicator if indicator != text else "—",
+            text,
+            ", ".join(str(i) for i in (attr(s, "items", []) or [])),
+            nfc(attr(s, "status_text", "")),
+            nfc(attr(s, "explanation", "")),
+        ])
+    note = ("Trạng thái suy ra từ kết quả chấm điểm sau thẩm định: “Đạt”, “Chưa đạt”, hoặc “Cần xem xét” "
+            "(để tổ nông thôn mới xem xét thêm); đây là số liệu tham khảo, không thay cho đánh giá "
+            "nông thôn mới.")
+    if ntm_table is not None:
+        basis = attr(ntm_table, "legal_basis", []) or []
+        ref = nfc(attr(basis[0], "ref", "")) if basis else ""
+        name = nfc(attr(ntm_table, "name", ""))
+        note = f"Bộ tiêu chí nông thôn mới: {name}{f' ({ref})' if ref else ''}. " + note
+    return AnnexSection(
+        title="Liên hệ với tiêu chí nông thôn mới",
+        columns=["Chỉ tiêu NTM", "Nội dung chỉ tiêu", "Mục liên quan", "Trạng thái", "Căn cứ"],
+        rows=rows,
+        widths=["9%", "30%", "10%", "11%", "40%"],
+        note=note,
+    )
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    return vn_number(value)
+
+
+def _points(value: Any) -> str:
+    return "—" if value is None else vn_number(value)
+
+
+@dataclass
+class ItemRow:
+    id: str
+    text: str
+    max: Any
+    provisional: bool
+    inputs: list[dict]           # {label, self, verified, differs}
+    rate_self: str
+    rate_verified: str
+    band_self: str
+    band_verified: str
+    points_self: Any
+    points_verified: Any
+    assessed_self: bool
+    assessed_verified: bool
+
+    @property
+    def differs(self) -> bool:
+        return (any(i["differs"] for i in self.inputs) or self.points_self != self.points_verified
+                or self.rate_self != self.rate_verified)
+
+
+@dataclass
+class CriterionRow:
+    id: str
+    name: str
+    max: Any
+    points_self: Any
+    points_verified: Any
+    assessed_self: bool
+    assessed_verified: bool
+    items: list[ItemRow]
+
+    @property
+    def differs(self) -> bool:
+        return self.points_self != self.points_verified or any(i.differs for i in self.items)
+
+
+def _by_id(seq: Iterable[Any] | None) -> dict[str, Any]:
+    return {str(attr(x, "id")): x for x in (seq or [])}
+
+
+def _input_label(cs: Any, input_id: str) -> str:
+    try:
+        definition = cs.input(input_id)
+    except Exception:  # noqa: BLE001 - an unknown id prints as itself
+        definition = None
+    return nfc(attr(definition, "label", input_id) or input_id)
+
+
+def _keep(text: str) -> str:
+    """No line break inside '93,75 %' or '≥ 95 %' (a lone '%' at a line start reads badly in narrow cells)."""
+    for sign in (" %", "≥ ", "≤ ", "= "):
+        text = text.replace(sign, sign.replace(" ", "\u00a0"))
+    return text
+
+
+def _band_text(res: Any) -> str:
+    """The band that gave the points ("≥ 95 %", "Có"); an assessed item that reached none says so."""
+    if res is None:
+        return ""
+    band = attr(res, "band", _MISSING)
+    if band is _MISSING:                      # older result shape: only the explanation
+        return nfc(attr(res, "explanation", "") or "")
+    if band:
+        return _keep(nfc(band))
+    return "Không đạt mức nào" if attr(res, "assessed", False) else ""
+
+
+def _rate_text(res: Any) -> str:
+    return _keep(nfc(_first(res, ("rate", "rate_text"), "") or ""))
+
+
+def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
+               values_self: Mapping | None = None,
+               values_verified: Mapping | None = None) -> list[CriterionRow]:
+    """Every criterion of the set and every item under it, self-assessed and verified side by side.
+
+    With no verified result, the verified columns repeat the self-assessed ones (self-assessment report).
+    Input values default to the ones each result was scored from (`result.values`).
+    """
+    result_verified = result_self if result_verified is None else result_verified
+    if values_self is None:
+        values_self = attr(result_self, "values", {}) or {}
+    if values_verified is None:
+        values_verified = attr(result_verified, "values", None)
+        if values_verified is None:
+            values_verified = values_self
+    crit_s, crit_v = _by_id(attr(result_self, "criteria")), _by_id(attr(result_verified, "criteria"))
+    item_s, item_v = _by_id(attr(result_self, "items")), _by_id(attr(result_verified, "items"))
+    rows: list[CriterionRow] = []
+    for crit in attr(cs, "criteria", []):
+        cid = str(attr(crit, "id"))
+        items: list[ItemRow] = []
+        for item in attr(crit, "items", []) or []:
+            iid = str(attr(item, "id"))
+            rs, rv = item_s.get(iid), item_v.get(iid)
+            inputs = []
+            for input_id in attr(item, "inputs", []) or []:
+                vs, vv = values_self.get(input_id), values_verified.get(input_id)
+                inputs.append({"label": _input_label(cs, input_id), "self": _value_text(vs),
+                               "verified": _value_text(vv), "differs": vs != vv})
+            items.append(ItemRow(
+                id=iid,
+                text=nfc(attr(item, "text", "")),
+                max=attr(item, "max"),
+                provisional=str(attr(item, "status", "")) == "provisional",
+                inputs=inputs,
+                rate_self=_rate_text(rs),
+                rate_verified=_rate_text(rv),
+                band_self=_band_text(rs),
+                band_verified=_band_text(rv),
+                points_self=attr(rs, "points"),
+                points_verified=attr(rv, "points"),
+                assessed_self=bool(attr(rs, "assessed", rs is not None)),
+                assessed_verified=bool(attr(rv, "assessed", rv is not None)),
+            ))
+        cs_, cv_ = crit_s.get(cid), crit_v.get(cid)
+        rows.append(CriterionRow(
+            id=cid,
+            name=nfc(attr(crit, "name", "")),
+            max=attr(crit, "max"),
+            points_self=attr(cs_, "points"),
+            points_verified=attr(cv_, "points"),
+            assessed_self=bool(attr(cs_, "assessed", cs_ is not None)),
+            assessed_verified=bool(attr(cv_, "assessed", cv_ is not None)),
+            items=items,
+        ))
+    return rows
+
+
+def conditions(result: Any, rows: list[CriterionRow], verified: bool = True) -> list[dict]:
+    """The recognition conditions and whether each holds — the engine's own (`result.conditions`), each
+    with a short figure beside it for the reader (how many criteria were assessed, which scored 0, total)."""
+    n = len(rows)
+    assessed = [r.assessed_verified if verified else r.assessed_self for r in rows]
+    points = [r.points_verified if verified else r.points_self for r in rows]
+    zero = [r.id for r, a, p in zip(rows, assessed, points, strict=True) if a and not p]
+    total, threshold = attr(result, "total"), attr(result, "threshold")
+    details = {
+        "all_assessed": f"{sum(assessed)}/{n} tiêu chí được đánh giá",
+        "no_zero_criterion": ("Tiêu chí đạt 0 điểm: " + ", ".join(zero)) if zero else "Không có",
+        "threshold": f"{_points(total)}/{_points(threshold)} điểm",
+    }
+    out = []
+    for c in attr(result, "conditions", []) or []:
+        cid = str(attr(c, "id", ""))
+        out.append({"text": nfc(attr(c, "text", "")), "holds": bool(attr(c, "holds")),
+                    "detail": details.get(cid, "")})
+    return out
+
+
+def signer_block(authority: str, title: str, name: str) -> dict:
+    return {"authority": nfc(authority).upper(), "title": nfc(title).upper(), "name": nfc(name)}
+
+
+def today() -> dt.date:
+    return dt.date.today()

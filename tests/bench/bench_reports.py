@@ -1,0 +1,89 @@
+"""PDF records benchmark: median seconds per proposal file and for a district summary of 100 communes.
+
+    make bench        (or: python tests/bench/bench_reports.py [--runs N] [--communes N])
+
+Targets (issue 4): ≤ 1 s per proposal PDF (tờ trình + biên bản + phụ lục), ≤ 10 s for a 100-commune summary.
+Wall-clock and CPU time are both printed: on a shared machine the CPU time is the steadier figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+import reports  # noqa: E402
+from engine import Engine, load_criteria_set  # noqa: E402
+
+CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"
+EXAMPLES = ROOT / "examples"
+REVIEW = ROOT / "tests" / "reports" / "data" / "review-ia-toi-2022.yaml"
+
+
+def timed(fn, runs: int) -> tuple[float, float, int]:
+    """(median wall seconds, median CPU seconds, bytes of the last PDF) over `runs` calls after a warm-up."""
+    fn()
+    walls, cpus, size = [], [], 0
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        size = len(fn())
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus), size
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--communes", type=int, default=100)
+    args = parser.parse_args()
+
+    cs = load_criteria_set(CRITERIA)
+    engine = Engine(cs)
+    config = reports.load_config()
+    doc = yaml.safe_load((EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8"))
+    review = yaml.safe_load(REVIEW.read_text(encoding="utf-8"))
+    verified = copy.deepcopy(doc)
+    for c in review["corrections"]:
+        verified["values"][c["field"]] = c["value"]
+    result_self, result_verified = engine.score(doc), engine.score(verified)
+    corrections = [{"field": c["field"], "verified_value": c["value"], "reason": c["reason"],
+                    "evidence": c["evidence"]} for c in review["corrections"]]
+
+    def proposal() -> bytes:
+        return reports.render_proposal(result_self, result_verified, corrections, config, criteria_set=cs,
+                                       assessment=doc, review_date=review["date"])
+
+    # A period of N communes: the three examples' results under N distinct names, a third not yet verified.
+    examples = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    scored = [engine.score(d) for d in examples]
+    entries = []
+    for n in range(args.communes):
+        result = scored[n % len(scored)]
+        entries.append(reports.SummaryEntry(
+            commune={"code": f"{30000 + n}", "name": f"Xã Thử Nghiệm Số {n + 1}"},
+            result_self=result, result_verified=result if n % 3 else None,
+            state="verified" if n % 3 else "submitted", period=2022))
+
+    def summary() -> bytes:
+        return reports.render_summary(entries, config, criteria_set=cs, document_date="2022-12-02")
+
+    p_wall, p_cpu, p_size = timed(proposal, args.runs)
+    s_wall, s_cpu, s_size = timed(summary, max(3, args.runs // 2))
+    print(f"proposal PDF (Ia Tơi, 3 documents): median {p_wall:.2f} s wall, {p_cpu:.2f} s CPU, "
+          f"{p_size / 1024:.0f} KiB — target ≤ 1 s: {'OK' if p_wall <= 1 else 'MISSED'}")
+    print(f"summary PDF ({args.communes} communes): median {s_wall:.2f} s wall, {s_cpu:.2f} s CPU, "
+          f"{s_size / 1024:.0f} KiB — target ≤ 10 s: {'OK' if s_wall <= 10 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
