@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The engine is compiled here, once per process, and shared by every request.
     scoring.init_app(app)
 
-    from . import admin, assessment, auth, cli, review, templating
+    from . import admin, assessment, auth, cli, documents, review, templating
 
     auth.init_app(app)
     templating.init_app(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assessment.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(documents.bp)
 
     @app.route("/")
     def index() -> Any:
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         (403, "Bạn không có quyền truy cập trang này."),
         (404, "Không tìm thấy trang hoặc hồ sơ."),
         (405, "Thao tác không được hỗ trợ."),
+        (409, "Hồ sơ chưa ở trạng thái cho phép thao tác này."),
         (413, "Dữ liệu gửi lên quá lớn."),
     ):
         app.register_error_handler(code, _error_view(code, msg))
