@@ -84,7 +84,15 @@ def prepare(url: str) -> dict[str, int]:
         session.add(User(username="benchreview", password_hash=pw, full_name="Tổ thẩm định", role="reviewer",
                          district=DISTRICT, active=True))
         session.commit()
-        out["_review"] = session.scalar(select(Assessment.id).order_by(Assessment.id))
+        # Reviewers open a submitted assessment under review (full page: both scores, correction forms).
+        import yaml
+
+        example = yaml.safe_load((ROOT / "examples" / "ia-toi-2022.yaml").read_text(encoding="utf-8"))
+        reviewed = session.scalar(select(Assessment).order_by(Assessment.id))
+        reviewed.values = example["values"]
+        reviewed.state = "under_review"
+        session.commit()
+        out["_review"] = reviewed.id
     app.extensions["cfc_db"].dispose()
     return out
 
