@@ -70,6 +70,11 @@ class Engines:
         return self._catalog.sets[-1]
 
 
+criteria_option = click.option(
+    "--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
+    help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
+
+
 @click.group(help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
 def main() -> None:
     pass
@@ -77,8 +82,7 @@ def main() -> None:
 
 @main.command("score", help="Chấm điểm các tệp tự đánh giá (YAML hoặc JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Một dòng JSON cho mỗi tệp, theo thứ tự đầu vào.")
-@click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
-              help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
+@criteria_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
     try:
@@ -114,8 +118,7 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
 
 @main.command("ntm", help="Liên hệ nông thôn mới: theo từng chỉ tiêu, các xã chưa đạt hoặc cần xem xét.")
 @click.option("--json", "as_json", is_flag=True, help="In bảng tổng hợp dạng JSON.")
-@click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
-              help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
+@criteria_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
     try:
@@ -144,8 +147,7 @@ def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> Non
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Tệp kết quả .xlsx (hoặc .csv).")
-@click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
-              help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
+@criteria_option
 def batch(source: Path, output: Path, criteria_file: str | None) -> None:
     from engine.batch import collect, summary_lines
     from engine.sheets import results_csv, results_workbook
