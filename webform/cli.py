@@ -24,3 +24,44 @@ def init_app(app: Flask) -> None:
             print_accounts(seed_demo(current_app))
         except SeedRefused as exc:
             raise click.ClickException(str(exc)) from exc
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["admin", "reviewer", "commune"]), default="admin",
+                  show_default=True)
+    @click.option("--full-name", default="", help="Họ tên hiển thị")
+    @click.option("--district", default=None, help="Đơn vị thẩm định (tổ thẩm định)")
+    @click.option("--commune-code", default=None, help="Mã xã (cán bộ xã)")
+    @click.password_option("--password", help="Mật khẩu (hỏi khi không ghi)")
+    def create_user(username: str, role: str, full_name: str, district: str | None,
+                    commune_code: str | None, password: str) -> None:
+        """Create an account: the first administrator of a production install starts here."""
+        from sqlalchemy import select
+
+        from .admin import MIN_PASSWORD, USERNAME_RE
+        from .auth import hash_password
+        from .db import commit, get_session
+        from .models import Commune, User
+
+        username = username.strip().lower()
+        if not USERNAME_RE.fullmatch(username):
+            raise click.ClickException(
+                "Tên đăng nhập gồm 3–60 ký tự: chữ thường không dấu, số, dấu chấm, gạch."
+            )
+        if len(password) < MIN_PASSWORD:
+            raise click.ClickException(f"Mật khẩu tối thiểu {MIN_PASSWORD} ký tự.")
+        session = get_session()
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            raise click.ClickException(f"Tên đăng nhập {username} đã có.")
+        commune = None
+        if role == "commune":
+            commune = session.scalar(select(Commune).where(Commune.code == (commune_code or "")))
+            if commune is None:
+                raise click.ClickException("Cán bộ xã phải gắn với một xã có sẵn (--commune-code).")
+        if role == "reviewer" and not district:
+            raise click.ClickException("Tổ thẩm định phải gắn với một đơn vị (--district).")
+        session.add(User(username=username, full_name=full_name, role=role, active=True,
+                         password_hash=hash_password(password), commune_id=commune.id if commune else None,
+                         district=district if role == "reviewer" else None))
+        commit(session)
+        click.echo(f"Đã tạo tài khoản {username} ({role}).")

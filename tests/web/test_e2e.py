@@ -261,7 +261,7 @@ def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
     page.click("button[value=save]")
     page.wait_for_selector("text=Đã lưu nháp.")
     # Saved: the copy is dropped, nothing is offered any more.
-    assert page.evaluate("localStorage.length") == 0
+    page.wait_for_function("localStorage.length === 0")  # once the (deferred) script has run
     page.reload()
     assert page.locator("#restore").is_hidden()
     ctx.close()

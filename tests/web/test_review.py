@@ -111,6 +111,8 @@ def test_full_review_correct_verify_propose_recognise(app: Flask, officer, revie
     assert a.state == "recognised" and a.decision_number == "125/QĐ-UBND"
     assert str(a.decision_date) == "2022-12-20"
     assert "Quyết định số" in reviewer.get(f"/review/{aid}").text
+    page = officer.get(f"/assessment/{aid}").text  # the commune sees the outcome
+    assert f"Kết quả thẩm định: <strong>{expected_verified.total}</strong>" in page and "125/QĐ-UBND" in page
 
     hist = history_of(app, aid)
     corr = [h for h in hist if h.field == "correction.c6_special_supported"]

@@ -145,3 +145,41 @@ def test_models_and_migrations_agree(app: Flask):
     with app.extensions["cfc_db"].connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_cli_creates_the_first_administrator_and_refuses_bad_input(app: Flask):
+    from .conftest import login
+
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["create-user", "admin2", "--password", "matkhau-dai"])
+    assert r.exit_code == 0 and "Đã tạo tài khoản admin2" in r.output
+    assert login(app.test_client(), "admin2", "matkhau-dai").location.endswith("/admin/")
+    for args, message in (
+        (["create-user", "admin2", "--password", "matkhau-dai"], "đã có"),
+        (["create-user", "x", "--password", "matkhau-dai"], "Tên đăng nhập gồm"),
+        (["create-user", "ngan", "--password", "123"], "tối thiểu"),
+        (["create-user", "xa-moi", "--role", "commune", "--password", "matkhau-dai"], "gắn với một xã"),
+        (["create-user", "td-moi", "--role", "reviewer", "--password", "matkhau-dai"], "đơn vị"),
+    ):
+        r = runner.invoke(args=args)
+        assert r.exit_code != 0 and message in r.output, r.output
+    r = runner.invoke(
+        args=[
+            "create-user",
+            "xa-moi",
+            "--role",
+            "commune",
+            "--commune-code",
+            "23535",
+            "--password",
+            "matkhau-dai",
+        ]
+    )
+    assert r.exit_code == 0
+
+
+def test_cli_seed_demo_is_refused_in_production(_template_db: str, tmp_path: Path):
+    app = make_app(fresh_database_url(_template_db, tmp_path), tmp_path, ENV_NAME="production")
+    r = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert r.exit_code != 0 and "CFC_ENV=production" in r.output
+    app.extensions["cfc_db"].dispose()
