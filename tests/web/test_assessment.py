@@ -6,6 +6,7 @@ import re
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 
 from .conftest import assessment_of, engine_total, example_values, form_data, history_of
 
@@ -324,3 +325,18 @@ def test_decomposed_vietnamese_is_stored_as_nfc(app: Flask, officer):
     )
     assert r.status_code == 302
     assert assessment_of(app).sources == {"c2_births": "Sổ hộ tịch xã"}
+
+
+def test_commune_sees_the_linked_ntm_indicators(app: Flask, officer):
+    """Issue 5: the commune's page shows each linked NTM indicator's status and why."""
+    a = assessment_of(app)
+    values = example_values()
+    r = officer.post(f"/assessment/{a.id}/score", data=form_data(values, a.version))
+    expected = engine_total(app, values)
+    panel = r.json["panel"]
+    assert "Liên hệ nông thôn mới" in panel
+    assert [n.indicator for n in expected.ntm][:2] == ["15.3", "6.2"]
+    for status in expected.ntm:
+        assert f'<span class="tag ntm-{status.status}">{status.status_text}</span>' in panel
+        assert str(escape(status.explanation)) in panel
+    assert "Tỷ lệ thấp còi 52/210 = 24,76 % ≤ 26,5 % (ngưỡng vùng Tây Nguyên)" in panel
