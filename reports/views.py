@@ -13,6 +13,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from engine.states import STATE_LABELS
+
 from .fmt import nfc, vn_number
 
 _MISSING = object()
@@ -54,22 +56,10 @@ def bare_name(name: str) -> str:
     return name
 
 
-STATE_LABELS = {
-    "draft": "Nháp",
-    "submitted": "Đã gửi",
-    "under_review": "Đang thẩm định",
-    "returned": "Trả lại",
-    "verified": "Đã thẩm định",
-    "proposed": "Đã lập tờ trình",
-    "recognised": "Đã công nhận",
-    "not_recognised": "Không công nhận",
-}
-
-
 def state_label(state: str | None) -> str:
     if not state:
         return "—"
-    return STATE_LABELS.get(str(state), nfc(state))
+    return STATE_LABELS.get(str(state), nfc(state))  # the shared labels: engine/states.py
 
 
 @dataclass

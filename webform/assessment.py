@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.states import STATE_LABELS
+
 from . import history
 from .auth import assessment_for, role_required
 from .db import commit, get_session, write_lock
@@ -302,6 +304,4 @@ def _int(text: str | None) -> int | None:
 
 
 def _state_label(state: str) -> str:
-    from .workflow import STATE_LABELS
-
     return STATE_LABELS.get(state, state)

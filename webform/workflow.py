@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import ROLE_COMMUNE, ROLE_REVIEWER
+from engine.states import STATE_LABELS
 
-STATE_LABELS = {
-    "draft": "Nháp",
-    "submitted": "Đã gửi",
-    "under_review": "Đang thẩm định",
-    "returned": "Trả lại",
-    "verified": "Đã thẩm định",
-    "proposed": "Đã lập tờ trình đề nghị công nhận",
-    "recognised": "Đã công nhận",
-    "not_recognised": "Không công nhận",
-}
+from .models import ROLE_COMMUNE, ROLE_REVIEWER
 
 # The commune edits its figures only while the assessment is in its hands.
 EDITABLE_STATES = {"draft", "returned"}

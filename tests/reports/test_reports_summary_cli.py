@@ -35,7 +35,7 @@ def test_summary_lists_every_commune(engine, cs, tmp_path, proposal_file):
     assert "BÁO CÁO Tổng hợp kết quả đánh giá xã, phường, thị trấn phù hợp với trẻ em năm 2022" in text
     assert "Ia H'Drai, ngày 02 tháng 12 năm 2022" in text
     dal, dom = (engine.score(yaml.safe_load(f.read_text(encoding="utf-8"))) for f in FILES[1:])
-    assert "Xã Ia Tơi 23538 845 820 800 Đạt Đã lập tờ trình" in text
+    assert "Xã Ia Tơi 23538 845 820 800 Đạt Đã lập tờ trình đề nghị công nhận" in text
     assert f"Xã Ia Đal 23535 {dal.total} — 800 Không đạt (tự đánh giá) Đã gửi" in text
     assert f"Xã Ia Dom 23537 {dom.total} — 800" in text
     assert "Tổng số đơn vị được tổng hợp: 3; đạt: 1; không đạt: 0; chưa thẩm định: 2" in text
