@@ -376,7 +376,7 @@ def _cell(c: Commune, a: Assessment | None) -> dict[str, Any] | None:
 
 def predecessors(c: Commune) -> list[Commune]:
     return list(get_session().scalars(select(Commune).where(Commune.successor_id == c.id)
-                                      .order_by(Commune.code)))
+                                      .order_by(Commune.merged_on, Commune.code)))
 
 
 def merge_note(c: Commune) -> str:
