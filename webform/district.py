@@ -25,7 +25,7 @@ from .auth import communes_for_reviewer, role_required
 from .db import get_session, write_lock
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, utcnow
 from .review import verified_values
-from .scoring import make_assessment, score_or_none, scoring
+from .scoring import make_assessment, nfc, score_or_none, scoring
 from .workflow import EDITABLE_STATES, STATE_LABELS
 
 bp = Blueprint("district", __name__, url_prefix="/district")
@@ -70,6 +70,16 @@ def _assessments(communes: list[Commune], period: int | None = None) -> list[Ass
     if period is not None:
         q = q.where(Assessment.period == period)
     return list(get_session().scalars(q.order_by(Assessment.period)))
+
+
+def set_for(period: int | None) -> Any:
+    """The criteria set in force for a year, or None (no set covers it): a page, never a crash."""
+    if period is None:
+        return None
+    try:
+        return scoring().for_period(period)
+    except Exception:  # the catalog raises when no set covers the year
+        return None
 
 
 def _periods(communes: list[Commune]) -> list[int]:
@@ -140,7 +150,7 @@ def overview() -> Any:
     periods = _periods(communes)
     period = _period_arg(periods)
     rows = _scored_period(communes, period) if period is not None else []
-    cs = scoring().for_period(period) if period is not None else None
+    cs = set_for(period)
     scored = [r for r in rows if r.final is not None]
 
     bars = [TotalBar(label=r.commune.name, total=r.final.total, threshold=r.threshold or r.final.threshold,
@@ -198,9 +208,10 @@ def template() -> Any:
     from engine.sheets import template_workbook
 
     period = _upload_period()
-    cs = scoring().for_period(period)
+    cs = set_for(period)
     if cs is None:
-        abort(404)
+        return render_template("error.html", code=404,
+                               message=f"Chưa có bộ tiêu chí áp dụng cho năm {period}."), 404
     communes = [c.profile() for c in scope() if exists_in(c, period)]
     return _xlsx(template_workbook(cs, period, communes), f"mau-tu-danh-gia-{period}.xlsx")
 
@@ -242,7 +253,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     from engine.sheets import CellError, read_workbook
 
     report = UploadReport([], [], [], [], [])
-    cs = scoring().for_period(period)
+    cs = set_for(period)
     if cs is None:
         report.errors.append(CellError("", 0, "", "", f"Chưa có bộ tiêu chí áp dụng cho năm {period}."))
         return report
@@ -278,7 +289,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     if report.errors:
         return report
 
-    reason = f"Nhập từ bảng tính «{filename[:120]}»"
+    reason = f"Nhập từ bảng tính «{nfc(filename)[:120]}»"
     order = [d.id for d in cs.inputs]
     try:
         with write_lock():  # one write transaction for the whole file
@@ -466,7 +477,7 @@ def report_pdf() -> Any:
     entries, previous = progress_entries(year)
     try:
         pdf = render_progress_report(entries, None, kind=kind, year=year, previous_period=previous,
-                                     criteria_set=scoring().for_period(year))
+                                     criteria_set=set_for(year))
     except (FontMissingError, ConfigError) as exc:
         return render_template("error.html", code=503, message=f"Chưa in được báo cáo: {exc}"), 503
     name = f"bao-cao-{'6-thang' if kind == 'half' else 'nam'}-{year}.pdf"

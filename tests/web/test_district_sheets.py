@@ -206,3 +206,11 @@ def test_exports_xlsx_and_csv_parse_back_with_the_state(app: Flask, officer, rev
     parsed = list(csv.DictReader(io.StringIO(text)))
     got = [(x["Mã xã"], int(x["Tổng điểm"]), x["Trạng thái"]) for x in parsed]
     assert got == [("23538", total, "Đã gửi")]
+
+
+def test_a_year_without_criteria_set_is_a_message_not_a_crash(app: Flask, officer):
+    r = officer.get("/district/template.xlsx?period=2001")
+    assert r.status_code == 404 and "Chưa có bộ tiêu chí áp dụng cho năm 2001" in r.text
+    wb = download_template(officer)
+    r = upload(officer, wb, period=2001)
+    assert r.status_code == 400 and "Chưa có bộ tiêu chí áp dụng cho năm 2001" in r.text
