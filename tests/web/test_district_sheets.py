@@ -214,3 +214,12 @@ def test_a_year_without_criteria_set_is_a_message_not_a_crash(app: Flask, office
     wb = download_template(officer)
     r = upload(officer, wb, period=2001)
     assert r.status_code == 400 and "Chưa có bộ tiêu chí áp dụng cho năm 2001" in r.text
+
+
+def test_a_merged_commune_is_not_in_the_template_after_its_merge(app: Flask, reviewer):
+    def codes(period: int) -> set[str]:
+        ws = download_template(reviewer, period)["Tự đánh giá"]
+        return {ws.cell(r, 1).value for r in range(6, ws.max_row + 1)} - {None}
+
+    assert codes(2025) == {"23535", "23537", "23538"}  # Ia Dom still existed until 01/07/2025
+    assert codes(2026) == {"23535", "23538"}
