@@ -5,6 +5,7 @@ Public API (the web app and the CLI call these; each returns the PDF as bytes):
     render_proposal(result_self, result_verified, corrections, config, *,
                     criteria_set=None, assessment=None, annexes=None, ...)
     render_summary(results, config, *, criteria_set=None, period=None, ...)
+    render_progress_report(entries, config, *, kind="half"|"year", year, previous_period=None, ...)
     render_self_assessment(result, config, *, criteria_set=None, assessment=None, ...)
     pdf_filename(kind, result)  -> an ASCII download name
 
@@ -15,6 +16,7 @@ reports/config/ia-hdrai-2022.yaml). FontMissingError is raised before rendering 
 
 from .config import ConfigError, ReportConfig, load_config
 from .fonts import FontMissingError, check_fonts
+from .progress import PeriodFigures, ProgressEntry, progress_workbook, render_progress_report
 from .render import SummaryEntry, pdf_filename, render_proposal, render_self_assessment, render_summary
 from .views import AnnexSection, Correction, ntm_annex
 
@@ -23,12 +25,16 @@ __all__ = [
     "ConfigError",
     "Correction",
     "FontMissingError",
+    "PeriodFigures",
+    "ProgressEntry",
     "ReportConfig",
     "SummaryEntry",
     "check_fonts",
     "load_config",
     "ntm_annex",
     "pdf_filename",
+    "progress_workbook",
+    "render_progress_report",
     "render_proposal",
     "render_self_assessment",
     "render_summary",

@@ -49,6 +49,12 @@ class Commune(Base):
     type: Mapped[str] = mapped_column(String(40))
     region: Mapped[str] = mapped_column(String(20))
     ntm_tdmnpb_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A merge of administrative units (e.g. 01/07/2025): this commune became part of `successor` on
+    # `merged_on`. Its assessments stay under its own code; the successor's years view shows them.
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), nullable=True)
+    merged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    successor: Mapped[Commune | None] = relationship(remote_side="Commune.id", foreign_keys=[successor_id])
 
     def profile(self) -> dict[str, Any]:
         """The commune block of an engine assessment."""

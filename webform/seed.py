@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
 from sqlalchemy import select
 
@@ -19,6 +21,8 @@ COMMUNES = [
     ("23535", "Xã Ia Đal", "xa-iadal"),
     ("23537", "Xã Ia Dom", "xa-iadom"),
 ]
+
+MERGED = ("23537", "23538", date(2025, 7, 1))  # (predecessor, successor, date)
 
 
 class SeedRefused(RuntimeError):
@@ -59,6 +63,11 @@ def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
             session.add(a)
             session.flush()
             history.record(session, a, None, "state", None, "draft", "Tạo hồ sơ mẫu")
+    # Since 01/07/2025 Xã Ia Dom is part of Xã Ia Tơi (23538): the registry keeps both, with the merge.
+    ia_dom = session.scalar(select(Commune).where(Commune.code == MERGED[0]))
+    ia_toi = session.scalar(select(Commune).where(Commune.code == MERGED[1]))
+    if ia_dom is not None and ia_toi is not None and ia_dom.successor_id is None:
+        ia_dom.successor_id, ia_dom.merged_on = ia_toi.id, MERGED[2]
     user("thamdinh", "Tổ thẩm định huyện Ia H'Drai", ROLE_REVIEWER, district=DISTRICT)
     user("quantri", "Quản trị hệ thống", ROLE_ADMIN)
     session.commit()

@@ -102,7 +102,7 @@ def test_migrations_upgrade_downgrade_and_keep_data(tmp_path: Path):
     upgrade(url)  # running again is a no-op and loses nothing
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM communes")).scalar() == "Xã A"
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001_initial"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_commune_merges"
     engine.dispose()
     downgrade(url, "base")
     engine = create_engine(url)

@@ -1,0 +1,70 @@
+"""Helpers of the district tests: fill the downloaded template with openpyxl, upload it, read pages."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from engine.sheets import FIRST_ROW, ID_ROW, SHEET
+
+from .conftest import assessment_of, form_data
+
+
+def download_template(client: FlaskClient, period: int = 2022) -> Any:
+    r = client.get(f"/district/template.xlsx?period={period}")
+    assert r.status_code == 200, r.text[:300]
+    assert r.mimetype.endswith("spreadsheetml.sheet")
+    return load_workbook(io.BytesIO(r.data))
+
+
+def keys(wb: Any) -> dict[str, int]:
+    ws = wb[SHEET]
+    return {str(c.value): c.column for c in ws[ID_ROW] if c.value is not None}
+
+
+def row_of(wb: Any, code: str) -> int:
+    ws = wb[SHEET]
+    col = keys(wb)["commune.code"]
+    for row in range(FIRST_ROW, ws.max_row + 1):
+        if str(ws.cell(row, col).value) == code:
+            return row
+    raise AssertionError(f"no row for {code}")
+
+
+def fill(wb: Any, row: int, values: dict[str, Any]) -> None:
+    """Write values as an officer types them in Excel: numbers, and «Có»/«Không»."""
+    ws, k = wb[SHEET], keys(wb)
+    for key, value in values.items():
+        column = k[key if "." in key or key == "period" else f"values.{key}"]
+        if isinstance(value, bool):
+            value = "Có" if value else "Không"
+        ws.cell(row, column, value)
+
+
+def upload(client: FlaskClient, wb: Any, period: int = 2022, name: str = "so-lieu.xlsx") -> Any:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return upload_bytes(client, buffer.getvalue(), period, name)
+
+
+def upload_bytes(client: FlaskClient, data: bytes, period: int = 2022, name: str = "so-lieu.xlsx") -> Any:
+    return client.post("/district/upload", data={"period": str(period), "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def submit(app: Flask, officer: FlaskClient, values: dict[str, Any], code: str = "23538") -> int:
+    a = assessment_of(app, code)
+    r = officer.post(f"/assessment/{a.id}", data=form_data(values, a.version, action="submit"))
+    assert r.status_code == 302, r.text[:500]
+    return a.id
+
+
+def verify(app: Flask, reviewer: FlaskClient, code: str = "23538") -> None:
+    for name in ("start_review", "verify"):
+        a = assessment_of(app, code)
+        r = reviewer.post(f"/review/{a.id}/transition", data={"name": name, "version": a.version})
+        assert r.status_code == 302, r.text[:500]

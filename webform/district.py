@@ -1,0 +1,543 @@
+"""The district's view over its communes: the overview of a period (totals, criteria × communes, charts,
+NTM), spreadsheets in and out, the years, the periodic progress reports, and merges of communes.
+
+Nothing here knows a criterion: criteria, inputs and thresholds come from the criteria YAML through the
+engine, exactly as on the form and the review page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import history
+from .auth import communes_for_reviewer, role_required
+from .db import get_session, write_lock
+from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, utcnow
+from .review import verified_values
+from .scoring import make_assessment, nfc, score_or_none, scoring
+from .workflow import EDITABLE_STATES, STATE_LABELS
+
+bp = Blueprint("district", __name__, url_prefix="/district")
+
+# States in which the team's verified figures exist.
+VERIFIED_STATES = {"verified", "proposed", "recognised", "not_recognised"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MSG_NO_FILE = "Chưa chọn tệp Excel (.xlsx) để tải lên."
+MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
+MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
+
+
+# ---------------------------------------------------------------- who sees what
+
+def scope() -> list[Commune]:
+    """The communes this account works on: the own commune, the own district, or (administrator) all."""
+    session = get_session()
+    if current_user.role == ROLE_REVIEWER:
+        return communes_for_reviewer(current_user)
+    if current_user.role == ROLE_COMMUNE:
+        c = session.get(Commune, current_user.commune_id) if current_user.commune_id else None
+        return [c] if c is not None else []
+    return list(session.scalars(select(Commune).order_by(Commune.district, Commune.code)))
+
+
+def _commune_in_scope(code: str) -> Commune:
+    for c in scope():
+        if c.code == code:
+            return c
+    abort(404)
+
+
+def exists_in(c: Commune, period: int) -> bool:
+    """A merged commune still existed during the year it merged in, not after."""
+    return c.merged_on is None or c.merged_on > date(period, 1, 1)
+
+
+def _assessments(communes: list[Commune], period: int | None = None) -> list[Assessment]:
+    if not communes:
+        return []
+    q = select(Assessment).where(Assessment.commune_id.in_([c.id for c in communes]))
+    if period is not None:
+        q = q.where(Assessment.period == period)
+    return list(get_session().scalars(q.order_by(Assessment.period)))
+
+
+def set_for(period: int | None) -> Any:
+    """The criteria set in force for a year, or None (no set covers it): a page, never a crash."""
+    if period is None:
+        return None
+    try:
+        return scoring().for_period(period)
+    except Exception:  # the catalog raises when no set covers the year
+        return None
+
+
+def _periods(communes: list[Commune]) -> list[int]:
+    return sorted({a.period for a in _assessments(communes)}, reverse=True)
+
+
+def _period_arg(periods: list[int], name: str = "period") -> int | None:
+    text = (request.args.get(name) or "").strip()
+    if text:
+        if not text.isdigit() or not 2000 <= int(text) <= 2100:
+            abort(404)
+        return int(text)
+    return periods[0] if periods else None
+
+
+# ---------------------------------------------------------------- scores of a stored assessment
+
+@dataclass
+class Scored:
+    commune: Commune
+    a: Assessment | None
+    self_result: Any = None
+    verified_result: Any = None
+    threshold: int | None = None
+
+    @property
+    def visible(self) -> bool:
+        # A draft is the commune's work in progress: the district sees its state, not its figures.
+        return self.a is not None and (self.a.state != "draft" or current_user.role == ROLE_COMMUNE)
+
+    @property
+    def final(self) -> Any:
+        return self.verified_result if self.verified_result is not None else self.self_result
+
+
+def score_stored(c: Commune, a: Assessment | None) -> Scored:
+    out = Scored(c, a)
+    if a is None:
+        return out
+    eng = scoring().engine(a.criteria_set_id)
+    try:
+        out.threshold = scoring().criteria_set(a.criteria_set_id).tier(c.type).threshold
+    except Exception:  # a commune type the set does not know: the page still shows the rest
+        out.threshold = None
+    if not out.visible:
+        return out
+    out.self_result = score_or_none(eng, make_assessment(c.profile(), a.period, a.values or {}))
+    if a.state in VERIFIED_STATES:
+        out.verified_result = score_or_none(eng, make_assessment(c.profile(), a.period, verified_values(a)))
+    return out
+
+
+def _scored_period(communes: list[Commune], period: int) -> list[Scored]:
+    by_commune = {a.commune_id: a for a in _assessments(communes, period)}
+    return [score_stored(c, by_commune.get(c.id)) for c in communes
+            if c.id in by_commune or exists_in(c, period)]
+
+
+# ---------------------------------------------------------------- overview
+
+@bp.route("/")
+@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+def overview() -> Any:
+    from engine.ntm import district_view
+    from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
+
+    communes = scope()
+    periods = _periods(communes)
+    period = _period_arg(periods)
+    rows = _scored_period(communes, period) if period is not None else []
+    cs = set_for(period)
+    scored = [r for r in rows if r.final is not None]
+
+    bars = [TotalBar(label=r.commune.name, total=r.final.total, threshold=r.threshold or r.final.threshold,
+                     recognised=r.verified_result.recognised if r.verified_result is not None else None)
+            for r in scored]
+    totals_svg = Markup(totals_chart(bars)) if bars else None
+
+    selected = next((r for r in scored if r.commune.code == request.args.get("commune")),
+                    scored[0] if scored else None)
+    profile_svg = None
+    if selected is not None:
+        title = f"{selected.commune.name}: điểm từng tiêu chí so với tối đa"
+        profile_svg = Markup(profile_chart(
+            [ProfileBar(c.id, c.name, c.points, c.max, c.assessed) for c in selected.final.criteria], title))
+
+    matrix = []
+    for crit in (cs.criteria if cs is not None else []):
+        cells = []
+        for r in scored:
+            cr = next((x for x in r.final.criteria if x.id == crit.id), None)
+            if cr is None or not cr.assessed:
+                cells.append({"text": "—", "colour": "#eeeeee", "title": "chưa đánh giá"})
+            else:
+                cells.append({"text": str(cr.points), "colour": share_colour(cr.points, cr.max),
+                              "title": f"{cr.points}/{cr.max} điểm"})
+        matrix.append({"crit": crit, "cells": cells})
+
+    ntm = district_view([r.final for r in scored])
+    return render_template(
+        "district/overview.html", rows=rows, periods=periods, period=period, matrix=matrix, scored=scored,
+        totals_svg=totals_svg, profile_svg=profile_svg, selected=selected, ntm=ntm, states=STATE_LABELS,
+    )
+
+
+# ---------------------------------------------------------------- spreadsheets in and out
+
+def _xlsx(wb: Any, filename: str) -> Response:
+    from engine.sheets import workbook_bytes
+
+    return Response(workbook_bytes(wb), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _upload_period() -> int:
+    text = (request.values.get("period") or "").strip()
+    if text.isdigit() and 2000 <= int(text) <= 2100:
+        return int(text)
+    periods = _periods(scope())
+    return periods[0] if periods else date.today().year
+
+
+@bp.route("/template.xlsx")
+@role_required(ROLE_COMMUNE, ROLE_REVIEWER)
+def template() -> Any:
+    from engine.sheets import template_workbook
+
+    period = _upload_period()
+    cs = set_for(period)
+    if cs is None:
+        return render_template("error.html", code=404,
+                               message=f"Chưa có bộ tiêu chí áp dụng cho năm {period}."), 404
+    communes = [c.profile() for c in scope() if exists_in(c, period)]
+    return _xlsx(template_workbook(cs, period, communes), f"mau-tu-danh-gia-{period}.xlsx")
+
+
+@dataclass
+class UploadReport:
+    errors: list[Any]
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    refused: list[str]
+
+
+def _column_letters(cs: Any) -> dict[str, str]:
+    from openpyxl.utils import get_column_letter
+
+    from engine.sheets import columns
+
+    return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs), start=1)}
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@role_required(ROLE_COMMUNE, ROLE_REVIEWER)
+def upload() -> Any:
+    period = _upload_period()
+    if request.method == "GET":
+        return render_template("district/upload.html", period=period, report=None)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash(MSG_NO_FILE, "error")
+        return render_template("district/upload.html", period=period, report=None), 400
+    report = import_workbook(file.read(), file.filename, period)
+    status = 400 if report.errors else 200
+    return render_template("district/upload.html", period=period, report=report), status
+
+
+def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
+    """Create or update the drafts of a filled template in one transaction: all rows or none."""
+    from engine.sheets import CellError, read_workbook
+
+    report = UploadReport([], [], [], [], [])
+    cs = set_for(period)
+    if cs is None:
+        report.errors.append(CellError("", 0, "", "", f"Chưa có bộ tiêu chí áp dụng cho năm {period}."))
+        return report
+    eng = scoring().engine(cs.id)
+    rows, errors = read_workbook(io.BytesIO(data), cs, validate=eng.validate)
+    report.errors.extend(errors)
+    letters = _column_letters(cs)
+    session = get_session()
+    registry = {c.code: c for c in session.scalars(select(Commune))}
+    allowed = {c.code for c in scope()}
+    seen: dict[str, int] = {}
+    plan: list[tuple[Any, Commune]] = []
+    for row in rows:
+        def bad(key: str, header: str, message: str, row: Any = row) -> None:
+            report.errors.append(CellError(row.sheet, row.row, letters.get(key, ""), header, message))
+
+        code = str(row.document["commune"].get("code") or "")
+        commune = registry.get(code)
+        if not code:
+            bad("commune.code", "Mã xã", "chưa nhập mã xã")
+        elif commune is None:
+            bad("commune.code", "Mã xã", f"mã xã {code} không có trong danh mục xã của hệ thống")
+        elif code not in allowed:
+            bad("commune.code", "Mã xã", f"{commune.name} ({code}) không thuộc phạm vi tài khoản của bạn: "
+                "không được nhập số liệu cho xã khác")
+        elif code in seen:
+            bad("commune.code", "Mã xã", f"{commune.name} đã có ở dòng {seen[code]}: mỗi xã một dòng")
+        if row.document.get("period") != period:
+            bad("period", "Năm đánh giá", f"phải là năm {period} (năm đã chọn khi tải tệp lên)")
+        if commune is not None and code in allowed and code not in seen:
+            seen[code] = row.row
+            plan.append((row, commune))
+    if report.errors:
+        return report
+
+    reason = f"Nhập từ bảng tính «{nfc(filename)[:120]}»"
+    order = [d.id for d in cs.inputs]
+    try:
+        with write_lock():  # one write transaction for the whole file
+            for row, commune in plan:
+                a = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
+                                                            Assessment.period == period))
+                if a is not None and a.state not in EDITABLE_STATES:
+                    report.refused.append(f"Dòng {row.row}: {commune.name} — hồ sơ đang ở trạng thái "
+                                          f"“{STATE_LABELS.get(a.state, a.state)}”, không sửa được từ "
+                                          "bảng tính; số liệu của dòng này không được lưu.")
+                    continue
+                # A blank cell keeps the stored figure: a file never erases what was typed on the form.
+                old = dict(a.values or {}) if a is not None else {}
+                new = {**old, **row.document["values"]}
+                doc = make_assessment(commune.profile(), period, new)
+                problems = eng.validate(doc)
+                for fe in problems:
+                    report.errors.append(CellError(row.sheet, row.row, letters.get(str(fe.field), ""),
+                                                   str(fe.field), fe.message))
+                if problems:
+                    continue
+                if a is None:
+                    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id, state="draft",
+                                   values={}, sources={})
+                    session.add(a)
+                    session.flush()
+                    history.record(session, a, current_user.id, "state", None, "draft", reason)
+                    report.created.append(commune.name)
+                elif new == old:
+                    report.unchanged.append(commune.name)
+                    continue
+                else:
+                    report.updated.append(commune.name)
+                # The same history and totals as a save of the form.
+                history.record_changes(session, a, current_user.id, "values", old, new, reason, order=order)
+                result = score_or_none(eng, doc)
+                a.values = new
+                a.self_total = result.total if result is not None else None
+                a.updated_at = utcnow()
+            if report.errors:
+                session.rollback()
+                report.created.clear()
+                report.updated.clear()
+                report.unchanged.clear()
+                return report
+            session.commit()
+    except (IntegrityError, StaleDataError, SQLAlchemyError):
+        session.rollback()
+        report.errors.append(CellError("", 0, "", "", "Hồ sơ vừa được người khác thay đổi trong lúc tải lên; "
+                                       "chưa lưu gì. Vui lòng tải tệp lên lại."))
+        report.created.clear()
+        report.updated.clear()
+    return report
+
+
+def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
+    rows = [r for r in _scored_period(scope(), period) if r.final is not None]
+    states = {r.commune.code: STATE_LABELS.get(r.a.state, r.a.state) for r in rows if r.a is not None}
+    return [r.final for r in rows], states
+
+
+@bp.route("/results-<int:period>.xlsx")
+@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+def export_xlsx(period: int) -> Any:
+    from engine.sheets import results_workbook
+
+    results, states = _export_rows(period)
+    return _xlsx(results_workbook(results, states=states), f"ket-qua-{period}.xlsx")
+
+
+@bp.route("/results-<int:period>.csv")
+@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+def export_csv(period: int) -> Any:
+    from engine.sheets import results_csv
+
+    results, states = _export_rows(period)
+    # A byte-order mark so Excel on Windows reads the Vietnamese letters as UTF-8.
+    return Response("\ufeff" + results_csv(results, states=states), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="ket-qua-{period}.csv"'})
+
+
+# ---------------------------------------------------------------- years
+
+def _cell(c: Commune, a: Assessment | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    s = score_stored(c, a)
+    return {"period": a.period, "state": a.state,
+            "self": s.self_result.total if s.self_result is not None else None,
+            "verified": s.verified_result.total if s.verified_result is not None else None,
+            "threshold": s.threshold,
+            "verdict": (s.final.verdict if s.final is not None else None),
+            "commune": c}
+
+
+def predecessors(c: Commune) -> list[Commune]:
+    return list(get_session().scalars(select(Commune).where(Commune.successor_id == c.id)
+                                      .order_by(Commune.merged_on, Commune.code)))
+
+
+def merge_note(c: Commune) -> str:
+    parts = [f"{p.name} trước {p.merged_on:%d/%m/%Y}" for p in predecessors(c) if p.merged_on]
+    return ("gồm cả số liệu của " + ", ".join(parts)) if parts else ""
+
+
+@bp.route("/years")
+@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+def years() -> Any:
+    communes = scope()
+    periods = sorted({a.period for a in _assessments(communes)})
+    by_key = {(a.commune_id, a.period): a for a in _assessments(communes)}
+    table = [{"commune": c, "note": merge_note(c),
+              "cells": [_cell(c, by_key.get((c.id, p))) for p in periods]} for c in communes]
+    return render_template("district/years.html", table=table, periods=periods)
+
+
+@bp.route("/years/<code>")
+@role_required(ROLE_COMMUNE, ROLE_REVIEWER, ROLE_ADMIN)
+def commune_years(code: str) -> Any:
+    c = _commune_in_scope(code)
+    own = [_cell(c, a) for a in _assessments([c])]
+    before = []
+    for p in predecessors(c):
+        for a in _assessments([p]):
+            if p.merged_on is None or a.period <= p.merged_on.year:
+                before.append(_cell(p, a))
+    return render_template("district/commune_years.html", c=c, rows=own, before=before, note=merge_note(c),
+                           preds=predecessors(c))
+
+
+# ---------------------------------------------------------------- periodic progress reports
+
+def _figures(c: Commune, a: Assessment | None) -> Any:
+    from reports import PeriodFigures
+
+    if a is None:
+        return None
+    s = score_stored(c, a)
+    if a.state == "recognised":
+        recognised: bool | None = True
+    elif a.state == "not_recognised":
+        recognised = False
+    else:
+        recognised = a.verified_recognised if a.state in VERIFIED_STATES else None
+    return PeriodFigures(
+        period=a.period, state=a.state,
+        self_total=s.self_result.total if s.self_result is not None else None,
+        verified_total=s.verified_result.total if s.verified_result is not None else None,
+        threshold=s.threshold, recognised=recognised)
+
+
+def progress_entries(year: int) -> tuple[list[Any], int | None]:
+    from reports import ProgressEntry
+
+    communes = scope()
+    stored = _assessments(communes)
+    previous_period = max((a.period for a in stored if a.period < year), default=None)
+    by_key = {(a.commune_id, a.period): a for a in stored}
+    entries = []
+    for c in communes:
+        current = by_key.get((c.id, year))
+        earlier = [a for a in stored if a.commune_id == c.id and a.period < year]
+        if current is None and not exists_in(c, year):
+            continue
+        entries.append(ProgressEntry(code=c.code, name=c.name, current=_figures(c, current),
+                                     previous=_figures(c, earlier[-1]) if earlier else None,
+                                     note=merge_note(c)))
+    return entries, previous_period
+
+
+def _report_args() -> tuple[str, int]:
+    kind = request.args.get("kind", "year")
+    year_text = request.args.get("year", "")
+    if kind not in ("half", "year") or not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+        abort(404)
+    return kind, int(year_text)
+
+
+@bp.route("/report.pdf")
+@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+def report_pdf() -> Any:
+    from reports import ConfigError, FontMissingError, render_progress_report
+
+    kind, year = _report_args()
+    entries, previous = progress_entries(year)
+    try:
+        pdf = render_progress_report(entries, None, kind=kind, year=year, previous_period=previous,
+                                     criteria_set=set_for(year))
+    except (FontMissingError, ConfigError) as exc:
+        return render_template("error.html", code=503, message=f"Chưa in được báo cáo: {exc}"), 503
+    name = f"bao-cao-{'6-thang' if kind == 'half' else 'nam'}-{year}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/report.xlsx")
+@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+def report_xlsx() -> Any:
+    from reports import progress_workbook
+
+    kind, year = _report_args()
+    entries, _previous = progress_entries(year)
+    name = f"bao-cao-{'6-thang' if kind == 'half' else 'nam'}-{year}.xlsx"
+    return _xlsx(progress_workbook(entries, kind=kind, year=year), name)
+
+
+# ---------------------------------------------------------------- merges (administrator)
+
+DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
+
+
+def _parse_date(text: str) -> date | None:
+    m = DATE_RE.fullmatch(text.strip())
+    if not m:
+        return None
+    try:
+        if m.group(1):
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+    except ValueError:
+        return None
+
+
+@bp.route("/communes", methods=["GET", "POST"])
+@role_required(ROLE_ADMIN)
+def communes() -> Any:
+    session = get_session()
+    errors: list[str] = []
+    if request.method == "POST":
+        pred = session.scalar(select(Commune).where(Commune.code == (request.form.get("predecessor") or "")))
+        succ = session.scalar(select(Commune).where(Commune.code == (request.form.get("successor") or "")))
+        on = _parse_date(request.form.get("merged_on") or "")
+        if pred is None or succ is None:
+            errors.append("Chọn xã sáp nhập và xã sau sáp nhập trong danh mục.")
+        elif pred.id == succ.id:
+            errors.append("Xã sáp nhập và xã sau sáp nhập phải khác nhau.")
+        elif pred.successor_id is not None:
+            errors.append(f"{pred.name} đã được ghi sáp nhập vào xã khác.")
+        elif succ.successor_id is not None:
+            errors.append(f"{succ.name} đã sáp nhập vào xã khác nên không nhận thêm xã.")
+        if on is None:
+            errors.append("Ngày sáp nhập không hợp lệ (ví dụ: 01/07/2025).")
+        if not errors and pred is not None and succ is not None and on is not None:
+            pred.successor_id = succ.id
+            pred.merged_on = on
+            with write_lock():
+                session.commit()
+            flash(f"Đã ghi: {pred.name} sáp nhập vào {succ.name} từ {on:%d/%m/%Y}.", "success")
+            return redirect(url_for("district.communes"))
+    rows = list(session.scalars(select(Commune).order_by(Commune.district, Commune.code)))
+    return render_template("district/communes.html", communes=rows, errors=errors), 400 if errors else 200
