@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint system-deps clean test-postgres
+.PHONY: run test bench lint system-deps run-deps clean test-postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,11 +14,14 @@ $(STAMP): pyproject.toml
 
 # Debian packages the product and its tests use; installed only when missing.
 system-deps:
-	@sh .ci/system-deps.sh
+	@sh .ci/system-deps.sh test
 
-run: $(STAMP)
-	$(VENV)/bin/cfc score examples/*.yaml
-	# Web app: migrate, seed the demo accounts (printed), serve with waitress on http://127.0.0.1:5000
+run-deps:
+	@sh .ci/system-deps.sh run
+
+# The web app on SQLite with the Ia H'Drai 2022 demo: migrate, seed (accounts printed), serve with waitress
+# on http://127.0.0.1:5000. `cfc score examples/*.yaml` scores the same communes from the command line.
+run: $(STAMP) run-deps
 	$(PY) -m webform.serve
 
 test: $(STAMP) system-deps

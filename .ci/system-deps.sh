@@ -1,10 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages the product needs, only those that are missing.
+#   sh .ci/system-deps.sh run    fonts for the PDF records
+#   sh .ci/system-deps.sh test   also poppler-utils (PDF checks) and Chromium (browser tests)
 set -e
+mode="${1:-test}"
 need=""
 fc-list 2>/dev/null | grep -q "Liberation Serif" || need="$need fonts-liberation2"
-command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
-command -v chromium >/dev/null 2>&1 || need="$need chromium"
+if [ "$mode" = "test" ]; then
+  command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+  command -v chromium >/dev/null 2>&1 || need="$need chromium"
+fi
 if [ -n "$need" ]; then
   if [ "$(id -u)" != "0" ]; then
     echo "Cần cài các gói Debian:$need  (sudo apt-get install$need)" >&2

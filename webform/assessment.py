@@ -15,7 +15,7 @@ from engine.states import STATE_LABELS
 from . import history
 from .auth import assessment_for, role_required
 from .db import commit, get_session, write_lock
-from .models import ROLE_COMMUNE, Assessment, HistoryEntry, utcnow
+from .models import ROLE_COMMUNE, Assessment, HistoryEntry
 from .scoring import (
     MSG_MISSING,
     ParsedForm,
@@ -208,14 +208,9 @@ def save(assessment_id: int) -> Any:
             return render_form(a, parsed, 400, [MSG_INCOMPLETE.format(n=len(missing))], version=form_version)
 
     session = get_session()
-    old_values, old_sources = dict(a.values or {}), dict(a.sources or {})
-    order = [d.id for d in cs.inputs]
-    history.record_changes(session, a, current_user.id, "values", old_values, parsed.values, order=order)
-    history.record_changes(session, a, current_user.id, "sources", old_sources, parsed.sources, order=order)
-    a.values = parsed.values
-    a.sources = parsed.sources
-    a.self_total = result.total if result is not None else None
-    a.updated_at = utcnow()
+    history.store_figures(session, a, current_user.id, parsed.values,
+                          result.total if result is not None else None, [d.id for d in cs.inputs],
+                          sources=parsed.sources)
     if action == "submit":
         try:
             t = check("submit", a.state, current_user.role)

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import history
 from .auth import communes_for_reviewer, role_required
 from .db import get_session, write_lock
-from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, utcnow
+from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune
 from .review import verified_values
 from .scoring import make_assessment, nfc, score_or_none, scoring
 from .workflow import EDITABLE_STATES, STATE_LABELS
@@ -324,11 +324,9 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 else:
                     report.updated.append(commune.name)
                 # The same history and totals as a save of the form.
-                history.record_changes(session, a, current_user.id, "values", old, new, reason, order=order)
                 result = score_or_none(eng, doc)
-                a.values = new
-                a.self_total = result.total if result is not None else None
-                a.updated_at = utcnow()
+                history.store_figures(session, a, current_user.id, new,
+                                      result.total if result is not None else None, order, reason=reason)
             if report.errors:
                 session.rollback()
                 report.created.clear()

@@ -60,3 +60,26 @@ def record_changes(
             record(session, assessment, user_id, f"{prefix}.{key}", old.get(key), new.get(key), reason)
             count += 1
     return count
+
+
+def store_figures(
+    session: Session,
+    assessment: Assessment,
+    user_id: int | None,
+    values: dict[str, Any],
+    self_total: int | None,
+    order: list[str],
+    sources: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """The one way a commune's figures change (form save or spreadsheet upload): a history entry per changed
+    figure and source note, then the new figures and the self-assessed total."""
+    record_changes(session, assessment, user_id, "values", dict(assessment.values or {}), values, reason,
+                   order=order)
+    if sources is not None:
+        record_changes(session, assessment, user_id, "sources", dict(assessment.sources or {}), sources,
+                       reason, order=order)
+        assessment.sources = sources
+    assessment.values = values
+    assessment.self_total = self_total
+    assessment.updated_at = utcnow()
