@@ -124,6 +124,8 @@ class NtmLinker:
             raise CriteriaError([Problem(table.id, None, format_loc(loc), text) for loc, text in problems])
         self.table = table
         self.cs = cs
+        # The best band of each item, as the explanations name it ("≥ 95 %"), worked out once.
+        self._top_band = {item.id: ItemExplainer(item).band_text(0) for item in cs.items}
         rules = compile_ntm_rules(table, cs)
         self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
 
@@ -252,7 +254,7 @@ class NtmLinker:
                 why = ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
                 if top:
                     reasons.append(nmsg.ITEM_BELOW_TOP.format(
-                        item=item_id, top=ItemExplainer(cs.item(item_id)).band_text(0), why=why))
+                        item=item_id, top=self._top_band[item_id], why=why))
                 else:
                     reasons.append(nmsg.ITEM_BELOW_MAX.format(item=item_id, why=why))
         text = "; ".join(reasons) or nmsg.NO_DATA
