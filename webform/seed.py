@@ -1,4 +1,5 @@
-"""Demo data for Ia H'Drai 2022: three communes, five accounts, empty 2022 self-assessments."""
+"""Demo data for Ia H'Drai 2022: three communes, five accounts, the 2022 self-assessments (empty, or with the
+figures of examples/ for `make run`, so the district team has something to review)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from datetime import date
 from flask import Flask
 from sqlalchemy import select
 
+from engine.files import read_assessment
+
 from . import history
 from .auth import hash_password
+from .config import PROJECT_ROOT
 from .db import get_session
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
-from .scoring import scoring
+from .scoring import make_assessment, score_or_none, scoring
 
 DEMO_PASSWORD = "demo2022"
 DEMO_PERIOD = 2022
@@ -23,14 +27,28 @@ COMMUNES = [
 ]
 
 MERGED = ("23537", "23538", date(2025, 7, 1))  # (predecessor, successor, date)
+# With figures: Ia Tơi has submitted hers (ready for review); Ia Đal and Ia Dom are still drafts.
+SUBMITTED = {"23538"}
+EXAMPLES = PROJECT_ROOT / "examples"
 
 
 class SeedRefused(RuntimeError):
     pass
 
 
-def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
-    """Create what is missing (idempotent); returns (username, password, role label) for printing."""
+def _example_values() -> dict[str, dict]:
+    """The demo figures of examples/*.yaml, by commune code."""
+    out = {}
+    for path in sorted(EXAMPLES.glob("*-2022.yaml")):
+        doc, errors = read_assessment(path)
+        if not errors and isinstance(doc, dict):
+            out[doc["commune"]["code"]] = doc["values"]
+    return out
+
+
+def seed_demo(app: Flask, with_figures: bool = False) -> list[tuple[str, str, str]]:
+    """Create what is missing (idempotent); returns (username, password, role label) for printing.
+    `with_figures` fills new 2022 assessments with the example figures (`make run`); tests start empty."""
     if app.config.get("ENV_NAME") == "production":
         raise SeedRefused(
             "Không tạo tài khoản mẫu khi CFC_ENV=production (demo accounts refused in production)."
@@ -63,6 +81,8 @@ def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
             session.add(a)
             session.flush()
             history.record(session, a, None, "state", None, "draft", "Tạo hồ sơ mẫu")
+            if with_figures:
+                _fill_demo(session, a, commune, cs)
     # Since 01/07/2025 Xã Ia Dom is part of Xã Ia Tơi (23538): the registry keeps both, with the merge.
     ia_dom = session.scalar(select(Commune).where(Commune.code == MERGED[0]))
     ia_toi = session.scalar(select(Commune).where(Commune.code == MERGED[1]))
@@ -72,6 +92,18 @@ def seed_demo(app: Flask) -> list[tuple[str, str, str]]:
     user("quantri", "Quản trị hệ thống", ROLE_ADMIN)
     session.commit()
     return accounts
+
+
+def _fill_demo(session, a: Assessment, commune: Commune, cs) -> None:
+    values = _example_values().get(commune.code)
+    if not values:
+        return
+    result = score_or_none(scoring().engine(cs.id), make_assessment(commune.profile(), a.period, values))
+    history.store_figures(session, a, None, dict(values), result.total if result is not None else None,
+                          [d.id for d in cs.inputs], reason="Số liệu mẫu (examples/)")
+    if commune.code in SUBMITTED and result is not None and not result.missing_inputs:
+        history.record(session, a, None, "state", "draft", "submitted", "Hồ sơ mẫu đã gửi thẩm định")
+        a.state = "submitted"
 
 
 def print_accounts(accounts: list[tuple[str, str, str]]) -> None:

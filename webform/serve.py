@@ -26,7 +26,7 @@ def main() -> None:
     if not args.no_seed:
         with app.app_context():
             try:
-                print_accounts(seed_demo(app))
+                print_accounts(seed_demo(app, with_figures=True))
             except SeedRefused as exc:
                 print(exc)
     # Everything loaded so far (engine, criteria, templates) lives as long as the process: keep it out of

@@ -183,3 +183,29 @@ def test_cli_seed_demo_is_refused_in_production(_template_db: str, tmp_path: Pat
     r = app.test_cli_runner().invoke(args=["seed-demo"])
     assert r.exit_code != 0 and "CFC_ENV=production" in r.output
     app.extensions["cfc_db"].dispose()
+
+
+def test_make_run_seeds_the_example_figures(_template_db: str, tmp_path: Path):
+    """`make run` seeds the figures of examples/: Ia Tơi submitted (845, to review), the others drafts."""
+    from sqlalchemy import select
+
+    from webform.db import get_session
+    from webform.models import Assessment, Commune, HistoryEntry
+
+    app = make_app(fresh_database_url(_template_db, tmp_path), tmp_path)
+    try:
+        with app.app_context():
+            seed_demo(app, with_figures=True)
+            session = get_session()
+            rows = {c.code: a for a, c in session.execute(
+                select(Assessment, Commune).join(Commune, Assessment.commune_id == Commune.id))}
+            assert {code: (a.state, a.self_total) for code, a in rows.items()} == {
+                "23538": ("submitted", 845), "23535": ("draft", 650), "23537": ("draft", 895)}
+            assert rows["23538"].values == example_values()
+            reasons = {h.reason for h in session.scalars(
+                select(HistoryEntry).where(HistoryEntry.assessment_id == rows["23538"].id))}
+            assert "Số liệu mẫu (examples/)" in reasons
+            seed_demo(app, with_figures=True)  # idempotent: nothing is filled twice
+            assert get_session().get(Assessment, rows["23538"].id).state == "submitted"
+    finally:
+        app.extensions["cfc_db"].dispose()
