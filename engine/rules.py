@@ -7,14 +7,16 @@ How it avoids durable_rules' sharp edges (see ../shared/reference/durable-rules.
 - No `durable.engine.Host`: its timer threads race with synchronous calls and crash under threads. The
   rulesets are created directly on the C extension and nothing runs in the background.
 - No Python action per rule. The stock dispatcher builds a closure, serialises the session state and
-  parses the fact again for every firing (~850 assessments/s). Here each firing only yields its rule name,
-  read from the head of the action's JSON, and the next action is started at once (~8,000/s).
+  parses the fact again for every firing. Here each firing only yields its rule name, read from the head of
+  the action's JSON, and the next action is started at once: `make bench` runs both on the same facts
+  (about 12,000 against 2,000 facts a second here).
   Because no action runs our code, there is no `state["exception"]` to swallow errors: a failure of the
   engine itself raises.
 - Every fact carries a discriminator field that every rule requires, so the session state document
   (re-asserted by the engine after each action) can never match a rule and loop.
 - A fresh session id per call and `delete_state` in `finally`: state never accumulates, and the limit of
-  1,024 live sessions per ruleset is never approached.
+  1,024 live sessions per ruleset is never approached. A rule that matches every fact makes sure each call
+  has a session to delete (deleting a session that was never created crashed the C engine).
 - One lock around assert…delete: the C engine is not thread-safe; its calls hold the GIL anyway, so the
   lock costs nothing measurable.
 - Only whole numbers and booleans reach a rule (the caller validates strictly first): durable_rules
