@@ -179,12 +179,7 @@ def save(assessment_id: int) -> Any:
     action = request.form.get("action", "save")
     if action not in {"save", "submit", "preview"}:
         abort(400)
-    cs = scoring().criteria_set(a.criteria_set_id)
-    eng = scoring().engine(a.criteria_set_id)
-    parsed = parse_form(cs, request.form)
-    doc = make_assessment(a.commune.profile(), a.period, parsed.values)
-    if not parsed.errors:
-        validate(eng, doc, parsed)
+    cs, eng, parsed, doc = _typed(a)
     form_version = _int(request.form.get("version"))
 
     if action == "preview":
@@ -253,17 +248,23 @@ def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
                        changed=changed)
 
 
-@bp.route("/<int:assessment_id>/score", methods=["POST"])
-@role_required(ROLE_COMMUNE)
-def live_score(assessment_id: int) -> Any:
-    """Score what is typed so far, store nothing: the form calls this as the officer types."""
-    a = assessment_for(current_user, assessment_id)
+def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """The figures as typed in the form, parsed and checked by the engine (nothing stored)."""
     cs = scoring().criteria_set(a.criteria_set_id)
     eng = scoring().engine(a.criteria_set_id)
     parsed = parse_form(cs, request.form)
     doc = make_assessment(a.commune.profile(), a.period, parsed.values)
     if not parsed.errors:
         validate(eng, doc, parsed)
+    return cs, eng, parsed, doc
+
+
+@bp.route("/<int:assessment_id>/score", methods=["POST"])
+@role_required(ROLE_COMMUNE)
+def live_score(assessment_id: int) -> Any:
+    """Score what is typed so far, store nothing: the form calls this as the officer types."""
+    a = assessment_for(current_user, assessment_id)
+    cs, eng, parsed, doc = _typed(a)
     result = None if parsed.errors else score_or_none(eng, doc)
     panel = render_template("_score_panel.html", result=result, cs=cs, a=a, parsed=parsed)
     crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}

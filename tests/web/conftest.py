@@ -24,6 +24,9 @@ from webform.seed import seed_demo
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 TABLES = ["history", "item_reviews", "corrections", "assessments", "users", "communes"]
 PASSWORD = "demo2022"
+# The commune profile of the seeded Xã Ia Tơi, for scoring straight through the engine.
+IA_TOI = {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai", "province": "Tỉnh Kon Tum",
+          "type": "mien_nui_dbkk", "region": "tay_nguyen", "ntm_tdmnpb_override": False}
 
 
 @pytest.fixture(scope="session")
@@ -167,13 +170,5 @@ def engine_total(app: Flask, values: dict[str, Any], commune: dict[str, Any] | N
     """The score straight from the engine (not through any web code), for comparison."""
     scoring = app.extensions["cfc_scoring"]
     eng = scoring.engine(scoring.for_period(2022).id)
-    profile = commune or {
-        "code": "23538",
-        "name": "Xã Ia Tơi",
-        "district": "Huyện Ia H'Drai",
-        "province": "Tỉnh Kon Tum",
-        "type": "mien_nui_dbkk",
-        "region": "tay_nguyen",
-        "ntm_tdmnpb_override": False,
-    }
+    profile = commune or IA_TOI
     return eng.score({"commune": profile, "period": 2022, "values": values})

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PG_URL, example_values
+from .conftest import IA_TOI, PG_URL, example_values
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output"
@@ -105,15 +105,7 @@ def _expected(values: dict[str, Any]) -> Any:
     from engine import Catalog, Engine
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
-    profile = {
-        "code": "23538",
-        "name": "Xã Ia Tơi",
-        "district": "Huyện Ia H'Drai",
-        "province": "Tỉnh Kon Tum",
-        "type": "mien_nui_dbkk",
-        "region": "tay_nguyen",
-        "ntm_tdmnpb_override": False,
-    }
+    profile = IA_TOI
     return Engine(cs).score({"commune": profile, "period": 2022, "values": values})
 
 

@@ -12,7 +12,7 @@ from webform import create_app
 from webform.migrate import downgrade, upgrade
 from webform.seed import SeedRefused, seed_demo
 
-from .conftest import PG_URL, example_values, fresh_database_url, make_app
+from .conftest import IA_TOI, PG_URL, example_values, fresh_database_url, make_app
 
 
 def test_seed_creates_the_ia_hdrai_demo_and_is_idempotent(app: Flask):
@@ -117,15 +117,7 @@ def test_web_scores_are_the_engines(app: Flask):
 
     scoring = app.extensions["cfc_scoring"]
     eng = scoring.engine(scoring.for_period(2022).id)
-    profile = {
-        "code": "23538",
-        "name": "Xã Ia Tơi",
-        "district": "Huyện Ia H'Drai",
-        "province": "Tỉnh Kon Tum",
-        "type": "mien_nui_dbkk",
-        "region": "tay_nguyen",
-        "ntm_tdmnpb_override": False,
-    }
+    profile = IA_TOI
     for name in ("ia-toi-2022.yaml", "ia-dal-2022.yaml", "ia-dom-2022.yaml"):
         values = example_values(name)
         for vals in (values, {k: values[k] for k in list(values)[:10]}, {}, {"c3_abused": 5}):
