@@ -19,6 +19,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("CFC_PORT", "5000")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("CFC_THREADS", "8")))
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo accounts")
+    parser.add_argument("--empty-demo", action="store_true",
+                        help="seed the demo with empty self-assessments (not the figures of examples/)")
     args = parser.parse_args()
 
     app = create_app()
@@ -26,7 +28,7 @@ def main() -> None:
     if not args.no_seed:
         with app.app_context():
             try:
-                print_accounts(seed_demo(app, with_figures=True))
+                print_accounts(seed_demo(app, with_figures=not args.empty_demo))
             except SeedRefused as exc:
                 print(exc)
     # Everything loaded so far (engine, criteria, templates) lives as long as the process: keep it out of

@@ -53,7 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     log_file = open(tmp / "server.log", "w")  # noqa: SIM115 - stays open for the server's whole life
     proc = subprocess.Popen(
-        [sys.executable, "-m", "webform.serve", "--port", str(port)],
+        # Empty self-assessments: the officer types every figure, as in a real first year.
+        [sys.executable, "-m", "webform.serve", "--port", str(port), "--empty-demo"],
         cwd=ROOT,
         env=env,
         stdout=log_file,
