@@ -164,17 +164,6 @@ def format_value(input_def: Any, value: Any) -> str:
     return str(value)
 
 
-def display_value(input_def: Any | None, value: Any) -> str:
-    """A value as a person reads it (history, review)."""
-    if value is None or value == "":
-        return "(trống)"
-    if value is True:
-        return "Có"
-    if value is False:
-        return "Không"
-    return str(value)
-
-
 def raw_from_values(cs: Any, values: dict[str, Any]) -> dict[str, str]:
     return {d.id: format_value(d, values.get(d.id)) for d in cs.inputs}
 
