@@ -84,32 +84,30 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
     return client.post("/auth/login", data={"username": username, "password": password})
 
 
+def logged_in(app: Flask, username: str) -> FlaskClient:
+    c = app.test_client()
+    assert login(c, username).status_code == 302
+    return c
+
+
 @pytest.fixture
 def officer(app: Flask) -> FlaskClient:
-    c = app.test_client()
-    assert login(c, "xa-iatoi").status_code == 302
-    return c
+    return logged_in(app, "xa-iatoi")
 
 
 @pytest.fixture
 def other_officer(app: Flask) -> FlaskClient:
-    c = app.test_client()
-    assert login(c, "xa-iadal").status_code == 302
-    return c
+    return logged_in(app, "xa-iadal")
 
 
 @pytest.fixture
 def reviewer(app: Flask) -> FlaskClient:
-    c = app.test_client()
-    assert login(c, "thamdinh").status_code == 302
-    return c
+    return logged_in(app, "thamdinh")
 
 
 @pytest.fixture
 def admin(app: Flask) -> FlaskClient:
-    c = app.test_client()
-    assert login(c, "quantri").status_code == 302
-    return c
+    return logged_in(app, "quantri")
 
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
