@@ -61,7 +61,8 @@ def proposal(assessment_id: int) -> Any:
     try:
         pdf = render_proposal(result_self, result_verified, corrections, None,
                               criteria_set=scoring().criteria_set(a.criteria_set_id), assessment=doc,
-                              review_date=_verified_on(a))
+                              review_date=_verified_on(a), document_date=a.proposal_date,
+                              numbers={"to_trinh": a.proposal_number} if a.proposal_number else None)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được hồ sơ: {exc}")
     return _pdf(pdf, pdf_filename("proposal", result_verified))

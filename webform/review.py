@@ -33,6 +33,8 @@ from .workflow import (
     STATE_LABELS,
     TRANSITIONS,
     WAITING_STATES,
+    IllegalTransition,
+    check,
     period_with_work,
 )
 
@@ -60,8 +62,8 @@ def queue() -> Any:
     communes = communes_for_reviewer(current_user)
     session = get_session()
     ids = [c.id for c in communes]
-    seen = list(session.execute(select(Assessment.period, Assessment.state)
-                                .where(Assessment.commune_id.in_(ids))).tuples())
+    seen = [(p, s) for p, s in session.execute(select(Assessment.period, Assessment.state)
+                                               .where(Assessment.commune_id.in_(ids)))]
     periods = sorted({p for p, _s in seen}, reverse=True)
     period_text = request.args.get("period", "")
     period = int(period_text) if period_text.isdigit() else period_with_work(seen)
@@ -327,11 +329,15 @@ def transition(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
     name = request.form.get("name", "")
     try:
+        check(name, a.state, current_user.role)
+    except IllegalTransition as exc:
+        return render_review(a, 409, [str(exc)])
+    if _stale(a):  # the page is older than the record: its rules are checked on the newest figures
+        return render_review(a, 409, [MSG_STALE])
+    try:
         planned = plan_transition(a, name, current_user.role, request.form)
     except Refused as exc:
         return render_review(a, exc.status, exc.messages)
-    if _stale(a):
-        return render_review(a, 409, [MSG_STALE])
     t = planned.transition
     if t.name in CONFIRMED_TRANSITIONS and request.form.get("confirmed") != "1":
         # Irreversible: say what will happen and ask once more (a page, so it works without JavaScript).
