@@ -22,6 +22,7 @@ from .scoring import (
     make_assessment,
     parse_form,
     raw_from_values,
+    scorable,
     score_or_none,
     scoring,
     validate,
@@ -96,8 +97,8 @@ def render_form(
     if parsed is None:
         parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
                             sources=dict(a.sources or {}))
-    if result is None and not parsed.errors:
-        result = _score(a, parsed.values)
+    if result is None:
+        result = _score(a, {k: v for k, v in parsed.values.items() if k not in parsed.errors})
     crit_points = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return (
         render_template(
@@ -201,6 +202,11 @@ def save(assessment_id: int) -> Any:
             for input_id in missing:
                 parsed.errors[input_id] = MSG_MISSING
             return render_form(a, parsed, 400, [MSG_INCOMPLETE.format(n=len(missing))], version=form_version)
+        if request.form.get("confirmed") != "1":
+            # Sending cannot be undone by the commune: say what goes, plainly when it is "Không đạt", and
+            # ask once more. A page of its own carrying what was typed, so it works without JavaScript.
+            return render_template("assessment/confirm_submit.html", a=a, result=result,
+                                   carried=_carried(request.form), version=form_version)
 
     session = get_session()
     history.store_figures(session, a, current_user.id, parsed.values,
@@ -236,6 +242,11 @@ def save(assessment_id: int) -> Any:
     return redirect(url_for("assessment.edit", assessment_id=a.id))
 
 
+def _carried(form: Any) -> list[tuple[str, str]]:
+    """The typed figures and sources, to post again from the confirmation page (nothing is stored yet)."""
+    return [(k, form.get(k, "")) for k in form if k.startswith(("v_", "s_"))]
+
+
 def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
     last = _last_change(a)
     who = (last.user.full_name or last.user.username) if last and last.user else "người khác"
@@ -254,8 +265,9 @@ def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
     eng = scoring().engine(a.criteria_set_id)
     parsed = parse_form(cs, request.form)
     doc = make_assessment(a.commune.profile(), a.period, parsed.values)
-    if not parsed.errors:
-        validate(eng, doc, parsed)
+    # Every error in one round: the engine's checks (part > whole, ranges) run on the figures that did parse,
+    # alongside the typing errors, rather than only once those are fixed.
+    validate(eng, doc, parsed)
     return cs, eng, parsed, doc
 
 
@@ -265,7 +277,7 @@ def live_score(assessment_id: int) -> Any:
     """Score what is typed so far, store nothing: the form calls this as the officer types."""
     a = assessment_for(current_user, assessment_id)
     cs, eng, parsed, doc = _typed(a)
-    result = None if parsed.errors else score_or_none(eng, doc)
+    result = score_or_none(eng, scorable(doc, parsed))
     panel = render_template("_score_panel.html", result=result, cs=cs, a=a, parsed=parsed)
     crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return jsonify({"panel": panel, "errors": parsed.errors, "criteria": crit,

@@ -20,6 +20,9 @@ MSG_NOT_INT = "Phải là số nguyên không âm (ví dụ: 0, 12, 1850)."
 MSG_NOT_BOOL = "Chọn Có hoặc Không."
 MSG_MISSING = "Chưa nhập số liệu này."
 MSG_TOO_LONG = "Ghi chú quá dài (tối đa 500 ký tự)."
+MSG_TOO_LARGE = "Số quá lớn: kiểm tra lại, có thể bị thừa chữ số."
+# Longer digit strings are refused here; shorter ones go to the engine, which says what its maximum is.
+MAX_DIGITS = 15
 SOURCE_MAX = 500
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
 
@@ -131,8 +134,10 @@ def parse_value(input_def: Any, text: str | None) -> tuple[Any, str | None]:
     # Counts: digits only; "1.850" (Vietnamese thousands separator) is tolerated, "12.5" is not.
     if _THOUSANDS.fullmatch(text):
         text = re.sub(r"[.,\s]", "", text)
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
+    if not text.isascii() or not text.isdigit():
         return None, MSG_NOT_INT
+    if len(text) > MAX_DIGITS:
+        return None, MSG_TOO_LARGE
     return int(text), None
 
 
@@ -181,6 +186,13 @@ def validate(eng: Any, assessment: dict[str, Any], parsed: ParsedForm) -> None:
             parsed.errors.setdefault(key, err.message)
         else:
             parsed.general_errors.append(err.message)
+
+
+def scorable(assessment: dict[str, Any], parsed: ParsedForm) -> dict[str, Any]:
+    """The assessment without the figures that have an error: one typo must not blank the whole score, the
+    other criteria still score (the criteria that read the typo stay "chưa đánh giá")."""
+    values = {k: v for k, v in assessment["values"].items() if k not in parsed.errors}
+    return {**assessment, "values": values}
 
 
 def score_or_none(eng: Any, assessment: dict[str, Any]) -> Any:
