@@ -15,7 +15,8 @@ from engine.states import STATE_LABELS
 from . import history
 from .auth import assessment_for, role_required
 from .db import commit, get_session, write_lock
-from .models import ROLE_COMMUNE, Assessment, HistoryEntry
+from .drafts import create_draft
+from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
 from .scoring import (
     MSG_MISSING,
     ParsedForm,
@@ -27,7 +28,7 @@ from .scoring import (
     scoring,
     validate,
 )
-from .workflow import EDITABLE_STATES, IllegalTransition, check
+from .workflow import EDITABLE_STATES, VERIFIED_STATES, IllegalTransition, check
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -114,6 +115,8 @@ def render_form(
             changed=changed or set(),
             crit_points=crit_points,
             clean=clean,
+            # Once verified, the commune sees each of the team's corrections beside its own figure.
+            corrections={c.input_id: c for c in a.corrections} if a.state in VERIFIED_STATES else {},
         ),
         status,
     )
@@ -129,7 +132,9 @@ def index() -> Any:
             .order_by(Assessment.period.desc())
         )
     )
-    return render_template("assessment/index.html", assessments=rows)
+    latest = rows[0] if rows else None
+    return render_template("assessment/index.html", assessments=rows, latest=latest,
+                           commune=current_user.commune)
 
 
 @bp.route("/new", methods=["POST"])
@@ -148,18 +153,19 @@ def new() -> Any:
         flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")
         return redirect(url_for("assessment.index"))
     session = get_session()
-    a = Assessment(commune_id=current_user.commune_id, period=period, criteria_set_id=cs.id, state="draft",
-                   values={}, sources={})
-    session.add(a)
+    commune = session.get(Commune, current_user.commune_id)
     try:
         with write_lock():  # the flush starts the write transaction: hold the writers' queue from there
-            session.flush()
-            history.record(session, a, current_user.id, "state", None, "draft", "Tạo hồ sơ tự đánh giá")
+            a, source = create_draft(session, commune, period, cs, current_user.id,
+                                     copy_previous=request.form.get("copy") == "1")
             session.commit()
     except IntegrityError:
         session.rollback()
         flash(f"Xã đã có hồ sơ tự đánh giá năm {period}.", "error")
         return redirect(url_for("assessment.index"))
+    if source is not None:
+        flash(f"Đã tạo hồ sơ năm {period} với số liệu năm {source.period} làm bản nháp. Hãy cập nhật từng số "
+              "liệu cho năm mới trước khi gửi thẩm định.", "success")
     return redirect(url_for("assessment.edit", assessment_id=a.id))
 
 

@@ -63,6 +63,8 @@ def check(name: str, state: str, role: str) -> Transition:
 # The steps that cannot be undone by the same user: each is confirmed on a page of its own first, so that it
 # also works without JavaScript.
 CONFIRMED_TRANSITIONS = {"verify", "propose", "recognise", "not_recognise"}
+# The team's verified figures exist in these states (and the commune sees the team's corrections).
+VERIFIED_STATES = {"verified", "proposed", "recognised", "not_recognised"}
 # Work waits for the district team in these states.
 WAITING_STATES = {"submitted", "under_review"}
 
