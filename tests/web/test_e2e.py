@@ -150,6 +150,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     assert page.evaluate("document.documentElement.scrollWidth") <= 380
     page.set_viewport_size({"width": 1280, "height": 900})
     page.click("button[value=submit]")
+    page.click("#confirm button[value=submit]")  # the confirmation page states the result first
     page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")
     page.wait_for_function("localStorage.length === 0")  # no stale copy left behind after submitting
     assert page.locator("#total").text_content() == str(expected_self.total)
@@ -184,7 +185,10 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     page.screenshot(path=str(SHOTS / "06-review-corrected-item.png"))
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "06-review-corrected-totals.png"))
-    page.click("button:has-text('Xác nhận kết quả')")
+    page.click("#actions-top button:has-text('Chấp nhận các mục còn lại')")
+    page.click("#confirm button.primary")
+    page.click("#actions-top button:has-text('Xác nhận kết quả')")
+    page.click("#confirm button.primary")  # confirmed on its own page
     page.wait_for_selector("#state:has-text('Đã thẩm định')")
     assert page.locator("#verified-verdict").text_content() == expected_verified.verdict
     page.screenshot(path=str(SHOTS / "07-review-verified.png"))
