@@ -237,7 +237,8 @@ def accept(assessment_id: int) -> Any:
     if as_json:
         p = progress(a)
         return jsonify({"ok": True, "item": item_id, "version": a.version, "message": message,
-                        "progress": p.text, "decided": p.decided, "total": p.total})
+                        "progress": p.text, "decided": p.decided, "total": p.total,
+                        "next": p.undecided[0].id if p.undecided else None})
     return _notice_at(a, f"item-{item_id}", message)
 
 

@@ -140,7 +140,7 @@ def test_accept_with_javascript_answers_json_without_a_page(app: Flask, officer,
     r = _accept(app, reviewer, aid, "1.1", **{"X-Requested-With": "fetch"})
     assert r.status_code == 200 and r.is_json
     assert r.json == {"ok": True, "item": "1.1", "version": version + 1, "message": "Đã chấp nhận mục 1.1.",
-                      "progress": f"Đã xem 1/{n} mục", "decided": 1, "total": n}
+                      "progress": f"Đã xem 1/{n} mục", "decided": 1, "total": n, "next": _item_ids(app)[1]}
     assert [x.item_id for x in assessment_of(app).item_reviews] == ["1.1"]
     # A stale page is told so, as JSON, and nothing is stored.
     r = reviewer.post(f"/review/{aid}/accept", data={"item_id": "1.2", "version": version},

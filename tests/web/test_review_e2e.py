@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import example_values
+from .conftest import IA_TOI, example_values
 from .test_e2e import SHOTS, _login, browser, server  # noqa: F401 - fixtures shared
 
 DESKTOP = {"width": 1366, "height": 768}
@@ -49,21 +49,18 @@ def _in_view(page: Any, selector: str) -> bool:
 def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F811
     items = _items()
     n = len(items)
-    values = example_values("ia-dal-2022.yaml")
-    profile = {"code": "23535", "name": "Xã Ia Đal", "district": "Huyện Ia H'Drai",
-               "province": "Tỉnh Kon Tum",
-               "type": "mien_nui_dbkk", "region": "tay_nguyen", "ntm_tdmnpb_override": False}
+    values = example_values()  # Xã Ia Tơi: "Đạt", so the journey goes on to the tờ trình
     from engine import Catalog, Engine
 
     from .test_e2e import ROOT
 
     eng = Engine(Catalog.load(ROOT / "criteria").for_period(2022))
-    expected = eng.score({"commune": profile, "period": 2022, "values": values})
+    expected = eng.score({"commune": IA_TOI, "period": 2022, "values": values})
 
     # --- the officer sends, after a confirmation page that states the result
     ctx = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "xa-iadal")
+    _login(page, server, "xa-iatoi")
     assert page.locator("#years-link").is_visible()  # "Qua các năm" from the home page
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
@@ -87,7 +84,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     ctx = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     page = ctx.new_page()
     _login(page, server, "thamdinh")
-    page.click("tr:has-text('Xã Ia Đal') >> text=Thẩm định")
+    page.click("tr:has-text('Xã Ia Tơi') >> text=Thẩm định")
     page.wait_for_selector("#progress")
     assert page.locator("#progress-text").text_content() == f"Đã xem 0/{n} mục"
     assert page.locator("#actions-top button:has-text('Bắt đầu thẩm định')").is_visible()  # at the top
@@ -111,6 +108,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     page.wait_for_function(f"document.getElementById('progress-text').textContent == 'Đã xem 2/{n} mục'")
     assert page.evaluate("window.__same_page") == "yes"
     assert page.locator(".left-count").first.text_content() == str(n - 2)
+    assert page.locator("#next-item").text_content() == items[2]  # the first item still to look at
 
     # Verify too early: refused, naming the items left.
     page.click("#actions-top button:has-text('Xác nhận kết quả')")
@@ -157,22 +155,22 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     _no_sideways_scroll(page)
     page.set_viewport_size(DESKTOP)
 
-    if verified == "Đạt":
-        # The tờ trình with its number and date, confirmed.
-        page.fill("#actions-top input[name=proposal_number]", "15")
-        page.fill("#actions-top input[name=proposal_date]", "2022-12-20")
-        page.click("#actions-top button:has-text('Lập tờ trình')")
-        page.wait_for_selector("#confirm:has-text('Tờ trình: Số 15, ngày 20/12/2022.')")
-        _shot(page, "09-propose-confirm")
-        page.click("#confirm button.primary")
-        page.wait_for_selector("#proposal-ref:has-text('số 15, ngày 20/12/2022')")
-        _shot(page, "10-proposed")
+    assert verified == "Đạt"
+    # The tờ trình with its number and date, confirmed.
+    page.fill("#actions-top input[name=proposal_number]", "15")
+    page.fill("#actions-top input[name=proposal_date]", "20/12/2022")
+    page.click("#actions-top button:has-text('Lập tờ trình')")
+    page.wait_for_selector("#confirm:has-text('Tờ trình: Số 15, ngày 20/12/2022.')")
+    _shot(page, "09-propose-confirm")
+    page.click("#confirm button.primary")
+    page.wait_for_selector("#proposal-ref:has-text('số 15, ngày 20/12/2022')")
+    _shot(page, "10-proposed")
     ctx.close()
 
     # --- the commune sees what the team changed
     ctx = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "xa-iadal")
+    _login(page, server, "xa-iatoi")
     page.click("text=Mở")
     page.wait_for_selector("#corrections")
     assert "Hồ sơ trợ giúp ghi nhiều hơn" in page.locator("#t-c6_special_supported").inner_text()

@@ -27,6 +27,8 @@
     setAll("#progress-text", j.progress);
     var left = j.total - j.decided;
     setAll(".left-count", String(left));
+    var next = document.getElementById("next-item");
+    if (next && j.next) { next.textContent = j.next; next.setAttribute("href", "#item-" + j.next); }
     if (left === 0) {
       var hint = document.getElementById("progress-left");
       if (hint) { hint.hidden = true; }
