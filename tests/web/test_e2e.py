@@ -179,7 +179,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     row.locator("input[name=reason]").fill("Hồ sơ trợ giúp ghi nhiều hơn")
     row.locator("input[name=evidence]").fill("Danh sách trợ giúp 2022")
     row.locator("button:has-text('Lưu điều chỉnh')").click()
-    page.wait_for_selector("text=Đã lưu điều chỉnh.")
+    page.wait_for_selector("#in-c6_special_supported .notice-at:has-text('Đã lưu điều chỉnh')")
     assert page.locator("#self-total").text_content() == str(expected_self.total)
     assert page.locator("#verified-total").text_content() == str(expected_verified.total)
     page.screenshot(path=str(SHOTS / "06-review-corrected-item.png"))
