@@ -166,6 +166,8 @@ def new() -> Any:
     if source is not None:
         flash(f"Đã tạo hồ sơ năm {period} với số liệu năm {source.period} làm bản nháp. Hãy cập nhật từng số "
               "liệu cho năm mới trước khi gửi thẩm định.", "success")
+    elif request.form.get("copy") == "1":
+        flash(f"Đã tạo hồ sơ năm {period}; không có hồ sơ năm trước đó để sao chép số liệu.", "warn")
     return redirect(url_for("assessment.edit", assessment_id=a.id))
 
 

@@ -78,6 +78,10 @@ def test_without_the_choice_a_new_year_starts_empty(app: Flask, officer):
     assert _new_year(app, officer, 2023, copy=False).status_code == 302
     a = _year(app, 2023)
     assert a.values == {} and [h.field for h in history_of(app, a.id)] == ["state"]
+    # Nothing before the year asked for: an empty draft, and the officer is told why.
+    r = _new_year(app, officer, 2021, copy=True)
+    assert r.status_code == 302 and _year(app, 2021).values == {}
+    assert "không có hồ sơ năm trước đó để sao chép" in officer.get(r.location).text
     # A year that exists already is refused, nothing copied twice.
     r = _new_year(app, officer, 2023, copy=True)
     assert r.status_code == 302

@@ -62,6 +62,12 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     page = ctx.new_page()
     _login(page, server, "xa-iatoi")
     assert page.locator("#years-link").is_visible()  # "Qua các năm" from the home page
+    assert page.locator("#copy").is_visible()  # a new year can start from this year's figures
+    _shot(page, "00-commune-home")
+    page.set_viewport_size(PHONE)
+    _shot(page, "00b-commune-home-phone")
+    _no_sideways_scroll(page)
+    page.set_viewport_size(DESKTOP)
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
     _fill(page, values)
@@ -102,6 +108,11 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     assert page.locator("#progress-text").text_content() == f"Đã xem 1/{n} mục"
     assert page.locator("#item-1\\.1 form.accept").count() == 0
     _shot(page, "03-accepted-in-place")
+    page.set_viewport_size(PHONE)
+    page.evaluate("window.scrollTo(0, 0)")
+    _shot(page, "03b-review-top-phone")
+    _no_sideways_scroll(page)
+    page.set_viewport_size(DESKTOP)
     # A second accept in place still works: the page's version moved on with the first.
     second = "#item-" + items[1].replace(".", r"\.")
     page.click(second + " button:has-text('Chấp nhận')")
