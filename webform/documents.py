@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
 from .auth import assessment_for, role_required
 from .db import get_session
-from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, HistoryEntry
+from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
 from .review import verified_values
+from .reviewing import verified_on
 from .scoring import make_assessment, score_or_none, scoring
 
 bp = Blueprint("documents", __name__)
@@ -28,14 +28,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 
 
 def _verified_on(a: Assessment) -> date:
-    at = get_session().scalar(
-        select(HistoryEntry.at)
-        .where(HistoryEntry.assessment_id == a.id, HistoryEntry.field == "state",
-               HistoryEntry.new_value == "verified")
-        .order_by(HistoryEntry.id.desc())
-        .limit(1)
-    )
-    return at.date() if at else date.today()
+    return verified_on(get_session(), a)
 
 
 def _failed(message: str) -> Any:

@@ -24,6 +24,7 @@ from .reviewing import (
     plan_transition,
     progress,
     set_proposal_ref,
+    verified_on,
     verified_values,
 )
 from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
@@ -361,8 +362,9 @@ def proposal_ref(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
     if a.state != "proposed":
         return render_review(a, 409, ["Số và ngày tờ trình chỉ ghi khi hồ sơ đã lập tờ trình."])
-    number, when, errors = parse_proposal_ref(request.form.get("proposal_number"),
-                                              request.form.get("proposal_date"))
+    form = request.form
+    number, when, errors = parse_proposal_ref(form.get("proposal_number"), form.get("proposal_date"),
+                                              verified_on(get_session(), a))
     if errors:
         return render_review(a, 400, proposal_errors=errors)
     if _stale(a):

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from . import history
-from .models import Assessment, ItemReview, utcnow
+from .models import Assessment, HistoryEntry, ItemReview, utcnow
 from .scoring import make_assessment, nfc, score_or_none, scoring
+from .templating import VN_OFFSET
 from .workflow import IllegalTransition, Transition, check, require_all_decided, undecided_items
 
 MSG_COMMENT_REQUIRED = "Phải ghi ý kiến của tổ thẩm định khi trả lại hồ sơ."
@@ -99,11 +101,25 @@ def parse_date(text: str | None) -> date | None:
         return None
 
 
+def verified_on(session: Session, a: Assessment) -> date:
+    """The day the team verified the figures (the biên bản's date): the last move to "verified"."""
+    at = session.scalar(
+        select(HistoryEntry.at)
+        .where(HistoryEntry.assessment_id == a.id, HistoryEntry.field == "state",
+               HistoryEntry.new_value == "verified")
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    )
+    # Stored in UTC; the biên bản carries the Vietnamese calendar day.
+    return (at + VN_OFFSET).date() if at else (utcnow() + VN_OFFSET).date()
+
+
 def parse_proposal_ref(
-    number_text: str | None, date_text: str | None,
+    number_text: str | None, date_text: str | None, not_before: date | None = None,
 ) -> tuple[str | None, date | None, list[str]]:
     """The tờ trình's number (digits only: the "/TTr-…" part is printed by the report) and date; both
-    optional, the PDF leaves a blank for what is not entered."""
+    optional, the PDF leaves a blank for what is not entered. The tờ trình cannot predate the biên bản
+    it sends (`not_before`)."""
     number = nfc(number_text)
     errors = []
     if number and not _PROPOSAL_NUMBER.fullmatch(number):
@@ -112,6 +128,8 @@ def parse_proposal_ref(
     when = parse_date(raw_date) if raw_date else None
     if raw_date and when is None:
         errors.append("Ngày tờ trình không hợp lệ (ví dụ: 20/12/2022).")
+    elif when is not None and not_before is not None and when < not_before:
+        errors.append(f"Ngày tờ trình không được trước ngày thẩm định ({not_before:%d/%m/%Y}).")
     return number or None, when, errors
 
 
@@ -187,7 +205,8 @@ def plan_transition(a: Assessment, name: str, role: str, form: Mapping[str, Any]
     elif name == "propose":
         if not a.verified_recognised:
             raise Refused(["Chỉ lập tờ trình khi kết quả thẩm định là “Đạt”."], 409)
-        number, when, errors = parse_proposal_ref(form.get("proposal_number"), form.get("proposal_date"))
+        number, when, errors = parse_proposal_ref(form.get("proposal_number"), form.get("proposal_date"),
+                                                  verified_on(object_session(a), a))
         if errors:
             raise Refused(errors)
         p.proposal = (number, when)

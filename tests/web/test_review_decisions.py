@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from datetime import date, timedelta
 
 from flask import Flask
 from pypdf import PdfReader
 
 from webform.workflow import period_with_work
 
-from .conftest import assessment_of, example_values, form_data, history_of, logged_in
+from .conftest import EXAMPLES, assessment_of, example_values, form_data, history_of, logged_in
 from .test_review import accept_rest, act, correct, submit
+
+ROOT = EXAMPLES.parent
+# A tờ trình is dated on or after its biên bản (the day of verifying, today): days ahead, whatever the hour.
+LATER = date.today() + timedelta(days=3)
+LATEST = date.today() + timedelta(days=5)
 
 
 def _cs(app: Flask):
@@ -187,13 +193,14 @@ def test_verify_propose_and_decide_each_ask_for_confirmation(app: Flask, officer
     assert act(app, reviewer, aid, "verify").status_code == 302
     assert assessment_of(app).state == "verified"
 
-    r = act(app, reviewer, aid, "propose", confirmed=False, proposal_number="15", proposal_date="2022-12-20")
-    assert r.status_code == 200 and "Tờ trình: Số 15, ngày 20/12/2022." in r.text
+    r = act(app, reviewer, aid, "propose", confirmed=False, proposal_number="15",
+            proposal_date=LATER.isoformat())
+    assert r.status_code == 200 and f"Tờ trình: Số 15, ngày {LATER:%d/%m/%Y}." in r.text
     assert 'name="proposal_number" value="15"' in r.text
-    assert 'name="proposal_date" value="20/12/2022"' in r.text
+    assert f'name="proposal_date" value="{LATER:%d/%m/%Y}"' in r.text
     assert assessment_of(app).state == "verified"
     # The confirmation page posts what it carries.
-    r = act(app, reviewer, aid, "propose", proposal_number="15", proposal_date="20/12/2022")
+    r = act(app, reviewer, aid, "propose", proposal_number="15", proposal_date=f"{LATER:%d/%m/%Y}")
     assert r.status_code == 302 and assessment_of(app).state == "proposed"
 
     # A decision with errors is refused before any confirmation; a complete one is confirmed first.
@@ -331,16 +338,20 @@ def _proposed(app: Flask, officer, reviewer, **fields: str) -> int:
 
 
 def test_the_proposal_prints_the_number_and_date_the_team_entered(app: Flask, officer, reviewer):
-    aid = _proposed(app, officer, reviewer, proposal_number="15", proposal_date="2022-12-20")
+    aid = _proposed(app, officer, reviewer, proposal_number="15", proposal_date=LATER.isoformat())
     a = assessment_of(app)
-    assert a.proposal_number == "15" and str(a.proposal_date) == "2022-12-20"
-    assert [h.new_value for h in history_of(app, aid) if h.field == "proposal"] == ["Số 15, ngày 20/12/2022"]
-    text = _pdf_text(reviewer.get(f"/review/{aid}/proposal.pdf").data)
+    assert a.proposal_number == "15" and a.proposal_date == LATER
+    entries = [h.new_value for h in history_of(app, aid) if h.field == "proposal"]
+    assert entries == [f"Số 15, ngày {LATER:%d/%m/%Y}"]
+    data = reviewer.get(f"/review/{aid}/proposal.pdf").data
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    (ROOT / "test-output" / "review-proposal-numbered.pdf").write_bytes(data)
+    text = _pdf_text(data)
     assert "Số: 15/TTr-" in text
-    assert "ngày 20 tháng 12 năm 2022" in text
+    assert f"ngày {LATER.day:02d} tháng {LATER.month:02d} năm {LATER.year}" in text
     assert "Kèm theo Tờ trình số 15/TTr-" in text
     page = reviewer.get(f"/review/{aid}").text
-    assert "số <strong>15</strong>, ngày 20/12/2022" in page
+    assert f"số <strong>15</strong>, ngày {LATER:%d/%m/%Y}" in page
 
 
 def test_the_number_and_date_can_be_entered_later_and_are_checked(app: Flask, officer, reviewer):
@@ -355,13 +366,19 @@ def test_the_number_and_date_can_be_entered_later_and_are_checked(app: Flask, of
     assert "Số tờ trình chỉ ghi phần số" in r.text and "Ngày tờ trình không hợp lệ" in r.text
     assert assessment_of(app).proposal_number is None
     r = reviewer.post(f"/review/{aid}/proposal-ref",
-                      data={"proposal_number": "27", "proposal_date": "22/12/2022", "version": version})
+                      data={"proposal_number": "27", "proposal_date": "20/12/2022", "version": version})
+    assert r.status_code == 400 and "Ngày tờ trình không được trước ngày thẩm định" in r.text
+    assert assessment_of(app).proposal_date is None
+    r = reviewer.post(f"/review/{aid}/proposal-ref",
+                      data={"proposal_number": "27", "proposal_date": f"{LATEST:%d/%m/%Y}",
+                            "version": version})
     assert r.status_code == 302 and r.location.endswith("#proposal-ref")
     assert "Đã lưu số và ngày tờ trình." in reviewer.get(f"/review/{aid}").text
     text = _pdf_text(reviewer.get(f"/review/{aid}/proposal.pdf").data)
-    assert "Số: 27/TTr-" in text and "ngày 22 tháng 12 năm 2022" in text
+    assert "Số: 27/TTr-" in text
+    assert f"ngày {LATEST.day:02d} tháng {LATEST.month:02d} năm {LATEST.year}" in text
     hist = [h for h in history_of(app, aid) if h.field == "proposal"]
-    assert [(h.old_value, h.new_value) for h in hist] == [(None, "Số 27, ngày 22/12/2022")]
+    assert [(h.old_value, h.new_value) for h in hist] == [(None, f"Số 27, ngày {LATEST:%d/%m/%Y}")]
     # From a page older than the last change, nothing is stored.
     r = reviewer.post(f"/review/{aid}/proposal-ref", data={"proposal_number": "28", "version": version})
     assert r.status_code == 409 and assessment_of(app).proposal_number == "27"

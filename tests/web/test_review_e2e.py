@@ -6,6 +6,7 @@ without JavaScript. Screenshots at 1366×768 and 390×844 go to test-output/revi
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from .conftest import IA_TOI, example_values
@@ -169,12 +170,13 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     assert verified == "Đạt"
     # The tờ trình with its number and date, confirmed.
     page.fill("#actions-top input[name=proposal_number]", "15")
-    page.fill("#actions-top input[name=proposal_date]", "20/12/2022")
+    later = f"{date.today() + timedelta(days=3):%d/%m/%Y}"  # on or after the biên bản's day
+    page.fill("#actions-top input[name=proposal_date]", later)
     page.click("#actions-top button:has-text('Lập tờ trình')")
-    page.wait_for_selector("#confirm:has-text('Tờ trình: Số 15, ngày 20/12/2022.')")
+    page.wait_for_selector(f"#confirm:has-text('Tờ trình: Số 15, ngày {later}.')")
     _shot(page, "09-propose-confirm")
     page.click("#confirm button.primary")
-    page.wait_for_selector("#proposal-ref:has-text('số 15, ngày 20/12/2022')")
+    page.wait_for_selector(f"#proposal-ref:has-text('số 15, ngày {later}')")
     _shot(page, "10-proposed")
     ctx.close()
 
