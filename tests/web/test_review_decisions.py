@@ -4,6 +4,7 @@ confirmation before irreversible steps, the year with work waiting, the tờ tr�
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import date, timedelta
 
@@ -69,6 +70,26 @@ def test_verify_is_refused_until_every_item_is_accepted_or_corrected(app: Flask,
             assert _accept(app, reviewer, aid, item_id).status_code == 302
     assert act(app, reviewer, aid, "verify").status_code == 302
     assert assessment_of(app).state == "verified"
+
+
+def test_the_guard_is_a_domain_function_over_the_criteria_set(app: Flask):
+    import pytest
+
+    from webform.workflow import IllegalTransition, require_all_decided, undecided_items
+
+    cs = _cs(app)
+    items = [i.id for i in cs.items]
+    assert [i.id for i in undecided_items(cs, [], [])] == items
+    with pytest.raises(IllegalTransition, match=f"còn {len(items)}/{len(items)} mục"):
+        require_all_decided(cs, [], [])
+    # A figure that several items read: one correction of it decides all of them.
+    shared = next(d.id for d in cs.inputs if len(_items_reading(app, d.id)) > 1)
+    reading = _items_reading(app, shared)
+    rest = [i for i in items if i not in reading]
+    assert [i.id for i in undecided_items(cs, rest, [shared])] == []
+    require_all_decided(cs, rest, [shared])  # every item decided: no refusal
+    with pytest.raises(IllegalTransition, match=rf"\(mục {re.escape(rest[-1])}\)"):
+        require_all_decided(cs, rest[:-1], [shared])
 
 
 def test_accept_remaining_confirms_first_then_records_one_entry_per_item(app: Flask, officer, reviewer):
