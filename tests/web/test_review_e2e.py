@@ -108,6 +108,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     assert page.evaluate("window.__same_page") == "yes"
     assert page.locator("#progress-text").text_content() == f"Đã xem 1/{n} mục"
     assert page.locator("#item-1\\.1 form.accept").count() == 0
+    assert page.evaluate("document.activeElement.classList.contains('notice-at')")  # focus kept at the item
     _shot(page, "03-accepted-in-place")
     page.set_viewport_size(PHONE)
     page.evaluate("window.scrollTo(0, 0)")

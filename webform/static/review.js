@@ -39,6 +39,9 @@
     }
     form.parentNode.removeChild(form);
     say(item, j.message, true);
+    // The button that had the focus is gone: keep a keyboard user at this item, on its confirmation.
+    var box = item.querySelector(".notice-at");
+    if (box) { box.tabIndex = -1; box.focus({ preventScroll: true }); }
   }
 
   document.addEventListener("submit", function (ev) {
