@@ -361,11 +361,10 @@ def export_xlsx(period: int) -> Any:
 @bp.route("/results-<int:period>.csv")
 @role_required(ROLE_REVIEWER, ROLE_ADMIN)
 def export_csv(period: int) -> Any:
-    from engine.sheets import results_csv
+    from engine.sheets import results_csv_bytes
 
     results, states = _export_rows(period)
-    # A byte-order mark so Excel on Windows reads the Vietnamese letters as UTF-8.
-    return Response("\ufeff" + results_csv(results, states=states), mimetype="text/csv",
+    return Response(results_csv_bytes(results, states=states), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="ket-qua-{period}.csv"'})
 
 

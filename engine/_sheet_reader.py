@@ -1,0 +1,63 @@
+"""Child process of engine/sheetfile.py: parse one uploaded workbook with python-calamine, under limits.
+
+Run by file path (`python -I engine/_sheet_reader.py SHEET MAX_ROWS MEMORY SECONDS`), the workbook's bytes
+on stdin, one JSON object on stdout. It imports only the standard library and python-calamine, so it starts
+in ~60 ms; it caps its own memory and time, because calamine holds a sheet as a dense grid and a 1.4 KB
+file naming cell XFD1048576 would otherwise take the web worker down with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import resource
+import sys
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        return {"date": str(value)}  # tagged: a date in a figure's cell is an error, not a number
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return {"date": "NaN"}
+    if value == "":
+        return None
+    return value
+
+
+def main() -> int:
+    sheet_name, max_rows, memory, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    # Limits first, before a byte of the file is parsed.
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+    data = sys.stdin.buffer.read()
+    try:
+        import python_calamine
+
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+        if sheet_name not in names:
+            json.dump({"sheets": names, "rows": None}, sys.stdout)
+            return 0
+        sheet = wb.get_sheet_by_name(sheet_name)
+    except Exception as exc:  # calamine raises its own kinds and ValueError/TypeError for broken files
+        json.dump({"error": type(exc).__name__}, sys.stdout)
+        return 0
+    start = sheet.start or (0, 0)
+    rows: list[list[object]] = []
+    beyond = 0
+    pad: list[object] = [None] * start[1]
+    for index, row in enumerate(sheet.iter_rows()):
+        number = start[0] + index + 1  # 1-based, as the sheet shows it
+        if number <= max_rows:
+            while len(rows) < number - 1:
+                rows.append([])
+            rows.append(pad + [_cell(v) for v in row])
+        elif any(v != "" for v in row):
+            beyond += 1
+    json.dump({"sheets": names, "rows": rows, "beyond": beyond}, sys.stdout, ensure_ascii=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
