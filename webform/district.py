@@ -7,9 +7,8 @@ engine, exactly as on the form and the review page.
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -33,7 +32,14 @@ bp = Blueprint("district", __name__, url_prefix="/district")
 # States in which the team's verified figures exist.
 VERIFIED_STATES = {"verified", "proposed", "recognised", "not_recognised"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MSG_NO_FILE = "Chưa chọn tệp Excel (.xlsx) để tải lên."
+MSG_NO_FILE = "Chưa chọn tệp bảng tính (.xlsx, .xls hoặc .ods) để tải lên."
+MSG_REVIEWER_DRAFTS_ONLY = (
+    "hồ sơ đang ở trạng thái “{state}”: tổ thẩm định chỉ nhập bảng tính cho hồ sơ nháp. Số liệu của xã đã "
+    "gửi chỉ được điều chỉnh trên trang thẩm định, từng ô, có ghi lý do; số liệu của dòng này không được "
+    "lưu.")
+MSG_CONFLICTS_WITH_DRAFT = (
+    "«{label}»: số liệu trong tệp mâu thuẫn với số liệu xã đang nhập ở hồ sơ nháp (số liệu chưa gửi không "
+    "được hiển thị cho cấp huyện).")
 MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
 MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 
@@ -244,6 +250,7 @@ def upload() -> Any:
         flash(MSG_NO_FILE, "error")
         return render_template("district/upload.html", period=period, report=None), 400
     report = import_workbook(file.read(), file.filename, period)
+    report.errors = [_readable(e) for e in report.errors]
     status = 400 if report.errors else 200
     return render_template("district/upload.html", period=period, report=report), status
 
@@ -258,7 +265,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
         report.errors.append(CellError("", 0, "", "", f"Chưa có bộ tiêu chí áp dụng cho năm {period}."))
         return report
     eng = scoring().engine(cs.id)
-    rows, errors = read_workbook(io.BytesIO(data), cs, validate=eng.validate)
+    rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename)
     report.errors.extend(errors)
     letters = _column_letters(cs)
     session = get_session()
@@ -296,6 +303,15 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
             for row, commune in plan:
                 a = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
                                                             Assessment.period == period))
+                own = current_user.role == ROLE_COMMUNE
+                if a is not None and not own and a.state != "draft":
+                    # A returned or submitted record holds figures the commune sent: a district file must
+                    # not change them behind its back (corrections are made, with a reason, on the review
+                    # page).
+                    state = STATE_LABELS.get(a.state, a.state)
+                    report.refused.append(f"Dòng {row.row}: {commune.name} — "
+                                          + MSG_REVIEWER_DRAFTS_ONLY.format(state=state))
+                    continue
                 if a is not None and a.state not in EDITABLE_STATES:
                     report.refused.append(f"Dòng {row.row}: {commune.name} — hồ sơ đang ở trạng thái "
                                           f"“{STATE_LABELS.get(a.state, a.state)}”, không sửa được từ "
@@ -307,8 +323,12 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 doc = make_assessment(commune.profile(), period, new)
                 problems = eng.validate(doc)
                 for fe in problems:
+                    # The commune's own stored figures may be quoted to the commune; to the district a draft's
+                    # figures are not shown, so the message names the field only.
+                    message = fe.message if own or a is None else MSG_CONFLICTS_WITH_DRAFT.format(
+                        label=_input_label(cs, str(fe.field)))
                     report.errors.append(CellError(row.sheet, row.row, letters.get(str(fe.field), ""),
-                                                   str(fe.field), fe.message))
+                                                   _input_label(cs, str(fe.field)), message))
                 if problems:
                     continue
                 if a is None:
@@ -319,7 +339,8 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                     history.record(session, a, current_user.id, "state", None, "draft", reason)
                     report.created.append(commune.name)
                 elif new == old:
-                    report.unchanged.append(commune.name)
+                    # To the district, "unchanged" would tell that the file matches the draft's figures.
+                    (report.unchanged if own else report.updated).append(commune.name)
                     continue
                 else:
                     report.updated.append(commune.name)
@@ -341,6 +362,16 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
         report.created.clear()
         report.updated.clear()
     return report
+
+
+def _input_label(cs: Any, field: str) -> str:
+    name = field.split(".", 1)[1] if field.startswith("values.") else field
+    return cs.input(name).label if cs.has_input(name) else name
+
+
+def _readable(error: Any) -> Any:
+    """Long texts typed in a file are cut before they reach the page."""
+    return error if len(error.header) <= 120 else replace(error, header=error.header[:117] + "…")
 
 
 def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
