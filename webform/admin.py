@@ -88,6 +88,7 @@ def toggle_user(user_id: int) -> Any:
         flash("Không thể tự khóa tài khoản của mình.", "error")
         return redirect(url_for("admin.index"))
     user.active = not user.active
+    user.end_sessions()  # a locked account is signed out everywhere at once
     commit(session)
     flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
     return redirect(url_for("admin.index"))
@@ -105,6 +106,7 @@ def reset_password(user_id: int) -> Any:
         flash(f"Chưa đặt lại mật khẩu cho {user.username}: mật khẩu tối thiểu {MIN_PASSWORD} ký tự.", "error")
         return index(), 400
     user.password_hash = hash_password(password)
+    user.end_sessions()  # whoever held the old password is signed out
     commit(session)
     flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
     return redirect(url_for("admin.index"))
