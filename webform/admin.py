@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from engine.cells import parse_id
+
 from .auth import hash_password, role_required
 from .db import commit, get_session
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
@@ -56,7 +58,8 @@ def create_user() -> Any:
     session = get_session()
     commune = None
     if f["role"] == ROLE_COMMUNE:
-        commune = session.get(Commune, int(f["commune_id"])) if f["commune_id"].isdigit() else None
+        commune_id = parse_id(f["commune_id"])
+        commune = session.get(Commune, commune_id) if commune_id is not None else None
         if commune is None:
             errors["commune_id"] = "Cán bộ xã phải gắn với một xã."
     if f["role"] == ROLE_REVIEWER and not f["district"]:

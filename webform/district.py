@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.cells import parse_id
+
 from . import history
 from .auth import communes_for_reviewer, role_required
 from .db import get_session, write_lock
@@ -47,7 +49,8 @@ MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 # ---------------------------------------------------------------- who sees what
 
 def scope() -> list[Commune]:
-    """The communes this account works on: the own commune, the own district, or (administrator) all."""
+    """The communes this account works on: the own commune, the own district, or (administrator, for the
+    registry of merges only: the administrator keeps accounts and communes and sees no figures) all."""
     session = get_session()
     if current_user.role == ROLE_REVIEWER:
         return communes_for_reviewer(current_user)
@@ -95,9 +98,10 @@ def _periods(communes: list[Commune]) -> list[int]:
 def _period_arg(periods: list[int], name: str = "period") -> int | None:
     text = (request.args.get(name) or "").strip()
     if text:
-        if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        year = parse_id(text)
+        if year is None or not 2000 <= year <= 2100:
             abort(404)
-        return int(text)
+        return year
     return periods[0] if periods else None
 
 
@@ -113,8 +117,10 @@ class Scored:
 
     @property
     def visible(self) -> bool:
-        # A draft is the commune's work in progress: the district sees its state, not its figures.
-        return self.a is not None and (self.a.state != "draft" or current_user.role == ROLE_COMMUNE)
+        # A draft is the commune's work in progress: the district sees its state, not its figures, and an
+        # officer sees the own commune's draft only (not a merged predecessor's).
+        return self.a is not None and (self.a.state != "draft" or (
+            current_user.role == ROLE_COMMUNE and self.a.commune_id == current_user.commune_id))
 
     @property
     def final(self) -> Any:
@@ -147,7 +153,7 @@ def _scored_period(communes: list[Commune], period: int) -> list[Scored]:
 # ---------------------------------------------------------------- overview
 
 @bp.route("/")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def overview() -> Any:
     from engine.ntm import district_view
     from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
@@ -202,8 +208,9 @@ def _xlsx(wb: Any, filename: str) -> Response:
 
 def _upload_period() -> int:
     text = (request.values.get("period") or "").strip()
-    if text.isdigit() and 2000 <= int(text) <= 2100:
-        return int(text)
+    year = parse_id(text)
+    if year is not None and 2000 <= year <= 2100:
+        return year
     periods = _periods(scope())
     return periods[0] if periods else date.today().year
 
@@ -375,13 +382,15 @@ def _readable(error: Any) -> Any:
 
 
 def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
+    if not 2000 <= period <= 2100:
+        abort(404)
     rows = [r for r in _scored_period(scope(), period) if r.final is not None]
     states = {r.commune.code: STATE_LABELS.get(r.a.state, r.a.state) for r in rows if r.a is not None}
     return [r.final for r in rows], states
 
 
 @bp.route("/results-<int:period>.xlsx")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def export_xlsx(period: int) -> Any:
     from engine.sheets import results_workbook
 
@@ -390,7 +399,7 @@ def export_xlsx(period: int) -> Any:
 
 
 @bp.route("/results-<int:period>.csv")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def export_csv(period: int) -> Any:
     from engine.sheets import results_csv_bytes
 
@@ -424,7 +433,7 @@ def merge_note(c: Commune) -> str:
 
 
 @bp.route("/years")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def years() -> Any:
     communes = scope()
     periods = sorted({a.period for a in _assessments(communes)})
@@ -435,7 +444,7 @@ def years() -> Any:
 
 
 @bp.route("/years/<code>")
-@role_required(ROLE_COMMUNE, ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_COMMUNE, ROLE_REVIEWER)
 def commune_years(code: str) -> Any:
     c = _commune_in_scope(code)
     own = [_cell(c, a) for a in _assessments([c])]
@@ -491,13 +500,14 @@ def progress_entries(year: int) -> tuple[list[Any], int | None]:
 def _report_args() -> tuple[str, int]:
     kind = request.args.get("kind", "year")
     year_text = request.args.get("year", "")
-    if kind not in ("half", "year") or not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+    year = parse_id(year_text)
+    if kind not in ("half", "year") or year is None or not 2000 <= year <= 2100:
         abort(404)
-    return kind, int(year_text)
+    return kind, year
 
 
 @bp.route("/report.pdf")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def report_pdf() -> Any:
     from reports import ConfigError, FontMissingError, render_progress_report
 
@@ -514,7 +524,7 @@ def report_pdf() -> Any:
 
 
 @bp.route("/report.xlsx")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def report_xlsx() -> Any:
     from reports import progress_workbook
 
