@@ -44,17 +44,24 @@ def main() -> int:
         json.dump({"error": type(exc).__name__}, sys.stdout)
         return 0
     start = sheet.start or (0, 0)
-    rows: list[list[object]] = []
-    beyond = 0
-    pad: list[object] = [None] * start[1]
+    end = sheet.end or (0, 0)
+    pad: list[object] = [None] * start[1]  # rows come without the empty columns left of the data
+    kept: list[list[object]] = []
+    late: list[int] = []  # indexes of non-empty rows that may lie past max_rows
+    count = 0
     for index, row in enumerate(sheet.iter_rows()):
-        number = start[0] + index + 1  # 1-based, as the sheet shows it
-        if number <= max_rows:
-            while len(rows) < number - 1:
-                rows.append([])
-            rows.append(pad + [_cell(v) for v in row])
+        count += 1
+        if index < max_rows:
+            kept.append(pad + [_cell(v) for v in row])
         elif any(v != "" for v in row):
-            beyond += 1
+            late.append(index)
+    # calamine yields rows from row 1 of the sheet (this version), or from the first row with data (older
+    # ones): tell which by the count, so row numbers are the sheet's whatever the version.
+    offset = 0 if count == end[0] + 1 else start[0]
+    rows: list[list[object]] = [[] for _ in range(offset)] + kept
+    beyond = sum(1 for i in late if i + offset >= max_rows)
+    beyond += sum(1 for row in rows[max_rows:] if any(v is not None for v in row))
+    rows = rows[:max_rows]
     json.dump({"sheets": names, "rows": rows, "beyond": beyond}, sys.stdout, ensure_ascii=False)
     return 0
 
