@@ -180,6 +180,7 @@ class CellError:
     column: str  # the letter, e.g. "J"
     header: str
     message: str
+    more: int = 0  # on the "… và N lỗi khác" line: N
 
     def __str__(self) -> str:
         return f"Trang «{self.sheet}», dòng {self.row}, cột {self.column} ({self.header}): {self.message}"
@@ -291,9 +292,21 @@ def read_workbook(source: str | Path | IO[bytes] | bytes, cs: CriteriaSet, valid
     if not out and not errors:
         errors.append(CellError(SHEET, FIRST_ROW, "", "", "Tệp chưa có dòng số liệu nào."))
     if hidden:
-        errors.append(_file_error(f"… và {hidden:,} lỗi khác (chỉ liệt kê {MAX_ERRORS} lỗi đầu tiên)."
-                                  .replace(",", "."), sheet=SHEET))
+        errors.append(_more_line(hidden))
     return out, errors
+
+
+def _more_line(hidden: int) -> CellError:
+    message = f"… và {hidden:,} lỗi khác (chỉ liệt kê {MAX_ERRORS} lỗi đầu tiên).".replace(",", ".")
+    return CellError(SHEET, 0, "", "", message, more=hidden)
+
+
+def capped(errors: Sequence[CellError]) -> list[CellError]:
+    """At most MAX_ERRORS errors, then one "… và N lỗi khác" line counting the rest (and any such line already
+    there): for callers that add their own errors to those of read_workbook."""
+    listed = [e for e in errors if not e.more]
+    hidden = sum(e.more for e in errors) + max(0, len(listed) - MAX_ERRORS)
+    return listed[:MAX_ERRORS] + ([_more_line(hidden)] if hidden else [])
 
 
 def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, str]) -> Any:

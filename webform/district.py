@@ -257,7 +257,7 @@ def upload() -> Any:
         flash(MSG_NO_FILE, "error")
         return render_template("district/upload.html", period=period, report=None), 400
     report = import_workbook(file.read(), file.filename, period)
-    report.errors = [_readable(e) for e in report.errors]
+    report.errors = [_readable(e) for e in capped(report.errors)]
     status = 400 if report.errors else 200
     return render_template("district/upload.html", period=period, report=report), status
 
@@ -374,6 +374,12 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
 def _input_label(cs: Any, field: str) -> str:
     name = field.split(".", 1)[1] if field.startswith("values.") else field
     return cs.input(name).label if cs.has_input(name) else name
+
+
+def capped(errors: list[Any]) -> list[Any]:
+    from engine.sheets import capped as cap
+
+    return cap(errors)
 
 
 def _readable(error: Any) -> Any:
