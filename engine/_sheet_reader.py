@@ -53,7 +53,7 @@ def main() -> int:
         count += 1
         if index < max_rows:
             kept.append(pad + [_cell(v) for v in row])
-        elif any(v != "" for v in row):
+        elif row.count("") != len(row):  # C speed: 100,000 trailing empty rows take milliseconds
             late.append(index)
     # calamine yields rows from row 1 of the sheet (this version), or from the first row with data (older
     # ones): tell which by the count, so row numbers are the sheet's whatever the version.
@@ -63,7 +63,19 @@ def main() -> int:
     beyond += sum(1 for row in rows[max_rows:] if any(v is not None for v in row))
     rows = rows[:max_rows]
     json.dump({"sheets": names, "rows": rows, "beyond": beyond}, sys.stdout, ensure_ascii=False)
+    _report_peak()
     return 0
+
+
+def _report_peak() -> None:
+    # This process's own high-water mark (VmHWM is per address space, so it starts afresh at exec).
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    print(f"peak_kib={line.split()[1]}", file=sys.stderr)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 CHILD_MEMORY_BYTES = 192 * 1024 * 1024  # a full 5,000-row template needs about 60 MB
 CHILD_SECONDS = 20
 _READER = Path(__file__).with_name("_sheet_reader.py")
+# The reader child's peak resident memory (KiB) of the latest read, for the upload benchmark.
+last_child_peak_kib = 0
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -93,6 +95,13 @@ def _check_content(data: bytes) -> None:
         raise SheetFileError(MSG_TOO_BIG)
 
 
+def _peak_from(stderr: bytes) -> int:
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith("peak_kib="):
+            return int(line.split("=", 1)[1])
+    return 0
+
+
 def read_sheet(source: str | Path | IO[bytes] | bytes, sheet: str, max_rows: int,
                filename: str | None = None) -> Sheet:
     """The first `max_rows` rows of `sheet` (row 1 first; each row a list of cells from column A: int, float,
@@ -107,6 +116,8 @@ def read_sheet(source: str | Path | IO[bytes] | bytes, sheet: str, max_rows: int
             input=data, capture_output=True, timeout=CHILD_SECONDS + 5, check=False)
     except subprocess.TimeoutExpired as exc:
         raise SheetFileError(MSG_TOO_BIG) from exc
+    global last_child_peak_kib
+    last_child_peak_kib = _peak_from(done.stderr)
     if done.returncode != 0:  # killed by its memory or CPU limit, or calamine aborted on the file
         raise SheetFileError(MSG_TOO_BIG if done.returncode < 0 or b"memory" in done.stderr.lower()
                              else MSG_BROKEN)
