@@ -15,7 +15,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from . import limiter
-from .db import commit, get_session
+from .db import commit, get_session, write_lock
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -111,8 +111,9 @@ def login() -> Any:
         password_ok = check_password_hash(user.password_hash if user is not None else _dummy_hash(),
                                           form.password.data)
         if user is None or not password_ok:
-            limiter.record_failure(session, limits, username, address)
-            commit(session)
+            with write_lock():  # the prune and insert are one write, queued like every other
+                limiter.record_failure(session, limits, username, address)
+                session.commit()
             form.form_errors.append(MSG_BAD_LOGIN)
             status = 401
         elif not user.active:
@@ -120,8 +121,9 @@ def login() -> Any:
             form.form_errors.append(MSG_LOCKED)
             status = 403
         else:
-            limiter.clear_pair(session, username, address)
-            commit(session)
+            with write_lock():
+                limiter.clear_pair(session, username, address)
+                session.commit()
             login_user(user)
             return redirect(home_for(user))
     elif request.method == "POST":
