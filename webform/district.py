@@ -542,7 +542,8 @@ def report_xlsx() -> Any:
 
 # ---------------------------------------------------------------- merges (administrator)
 
-DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
+# ASCII digits only (\d would also take other scripts' digits).
+DATE_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})|([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def _parse_date(text: str) -> date | None:
