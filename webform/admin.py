@@ -20,7 +20,7 @@ from .scoring import nfc, scoring
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
-CODE_RE = re.compile(r"[0-9]{5}")  # ASCII: \\d would also take "١٢٣٤٥"
+CODE_RE = re.compile(r"[0-9]{5}")  # ASCII: \d would also take "١٢٣٤٥"
 MIN_PASSWORD = 8
 
 
