@@ -11,6 +11,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.cells import parse_id
+
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
@@ -67,7 +69,12 @@ def queue() -> Any:
                                                .where(Assessment.commune_id.in_(ids)))]
     periods = sorted({p for p, _s in seen}, reverse=True)
     period_text = request.args.get("period", "")
-    period = int(period_text) if period_text.isdigit() else period_with_work(seen)
+    if period_text:
+        period = parse_id(period_text)
+        if period is None or not 2000 <= period <= 2100:
+            abort(404)
+    else:
+        period = period_with_work(seen)
     waiting = _waiting_by_period(seen)
     state = request.args.get("state", "")
     if state and state not in STATE_LABELS:
@@ -128,6 +135,10 @@ def render_review(
     correction_errors: dict[str, str] | None = None, typed: dict[str, dict[str, str]] | None = None,
     notice: dict[str, str] | None = None, proposal_errors: list[str] | None = None,
 ) -> Any:
+    if a.state == "draft":
+        # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
+        # figure to the team, whatever route or message asked for it.
+        return not_submitted(a, 200 if status == 200 else 409)
     cs = scoring().criteria_set(a.criteria_set_id)
     self_result = _score(a, a.values or {})
     v_values = verified_values(a)
@@ -168,8 +179,6 @@ def render_review(
 @role_required(ROLE_REVIEWER)
 def show(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    if a.state == "draft":
-        return not_submitted(a)
     # A message about one item is shown at that item, where the user is looking (see _notice_at).
     notice = web_session.pop(NOTICE_KEY, None)
     if not (isinstance(notice, dict) and notice.get("assessment") == a.id):
@@ -186,14 +195,14 @@ def _notice_at(a: Assessment, anchor: str, text: str) -> Any:
     return redirect(url_for("review.show", assessment_id=a.id) + f"#{anchor}")
 
 
-def not_submitted(a: Assessment) -> Any:
+def not_submitted(a: Assessment, status: int = 200) -> Any:
     """A draft is the commune's work in progress: the team sees it once it is submitted."""
-    return render_template("review/not_submitted.html", a=a)
+    return render_template("review/not_submitted.html", a=a), status
 
 
 def _stale(a: Assessment) -> bool:
     text = (request.form.get("version") or "").strip()
-    return not text.isdigit() or int(text) != a.version
+    return parse_id(text) != a.version
 
 
 def _commit_or_conflict(a: Assessment) -> Any | None:

@@ -22,6 +22,8 @@ from .templating import VN_OFFSET
 from .workflow import IllegalTransition, Transition, check, require_all_decided, undecided_items
 
 MSG_COMMENT_REQUIRED = "Phải ghi ý kiến của tổ thẩm định khi trả lại hồ sơ."
+COMMENT_MAX = 2000
+MSG_COMMENT_TOO_LONG = f"Ý kiến quá dài (tối đa {COMMENT_MAX} ký tự). Chưa lưu gì."
 ACCEPTED = "Chấp nhận"
 ACCEPTED_REST = "Chấp nhận các mục còn lại"
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -175,6 +177,8 @@ def plan_transition(a: Assessment, name: str, role: str, form: Mapping[str, Any]
     except IllegalTransition as exc:
         raise Refused([str(exc)], 409) from None
     comment = nfc(form.get("comment"))
+    if len(comment) > COMMENT_MAX:
+        raise Refused([MSG_COMMENT_TOO_LONG])
     p = Planned(t, comment=comment, fields={"comment": comment} if comment else {})
     commune = a.commune.name
     if name == "return":
@@ -226,8 +230,12 @@ def plan_transition(a: Assessment, name: str, role: str, form: Mapping[str, Any]
         errors = []
         if not number:
             errors.append("Phải ghi số quyết định.")
+        elif len(number) > 60:
+            errors.append("Số quyết định quá dài (tối đa 60 ký tự).")
         if not signer:
             errors.append("Phải ghi người ký quyết định.")
+        elif len(signer) > 120:
+            errors.append("Tên người ký quá dài (tối đa 120 ký tự).")
         decided = parse_date(date_text)
         if decided is None:
             errors.append("Ngày quyết định không hợp lệ (ví dụ: 20/12/2022).")
@@ -235,13 +243,13 @@ def plan_transition(a: Assessment, name: str, role: str, form: Mapping[str, Any]
             errors.append("Kết quả thẩm định là “Đạt”: hãy lập tờ trình đề nghị công nhận.")
         if errors or decided is None:
             raise Refused(errors)
-        p.decision = (number[:60], decided, signer[:120])
+        p.decision = (number, decided, signer)
         p.fields.update({"decision_number": number, "decision_date": f"{decided:%d/%m/%Y}",
                          "decision_signer": signer})
         what = "công nhận" if name == "recognise" else "không công nhận"
         p.summary = [
-            f"Ghi quyết định {what} {commune} đạt tiêu chuẩn năm {a.period}: số {number[:60]}, "
-            f"ngày {decided:%d/%m/%Y}, người ký: {signer[:120]}.",
+            f"Ghi quyết định {what} {commune} đạt tiêu chuẩn năm {a.period}: số {number}, "
+            f"ngày {decided:%d/%m/%Y}, người ký: {signer}.",
             "Đây là bước cuối: sau khi ghi quyết định, hồ sơ năm nay được đóng.",
         ]
     return p

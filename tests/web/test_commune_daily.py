@@ -124,7 +124,7 @@ def test_a_number_too_large_says_so(app: Flask, officer):
     r = officer.post(f"/assessment/{a.id}", data={"action": "save", "version": a.version,
                                                   "v_c2_births": "99999999"})
     block = r.text.split('id="e-c2_births"')[1].split("</span>")[0]
-    assert r.status_code == 400 and "số quá lớn (tối đa" in block
+    assert r.status_code == 400 and "Số quá lớn (tối đa" in block
     assert assessment_of(app).values == {}
 
 

@@ -1,7 +1,7 @@
 """The tờ trình's number and date, entered by the district team (printed in the proposal PDF).
 
 Revision ID: 0004_review
-Revises: 0002_commune_merges
+Revises: 0003_security
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_review"
-down_revision = "0002_commune_merges"
+down_revision = "0003_security"
 branch_labels = None
 depends_on = None
 
