@@ -73,7 +73,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
     ws.title = SHEET
     cols = columns(cs)
     bold = Font(bold=True)
-    ws.cell(1, 1, f"Mẫu tự đánh giá xã, phường, thị trấn phù hợp với trẻ em — bộ tiêu chí {cs.id}").font = \
+    ws.cell(1, 1, "Mẫu tự đánh giá xã, phường, thị trấn phù hợp với trẻ em").font = \
         Font(bold=True, size=13)
     note = ("Mỗi dòng một xã. Chỉ nhập số lượng, không ghi tên hay thông tin của trẻ em. "
             "Ô để trống = chưa có số liệu.")
@@ -221,7 +221,7 @@ def read_workbook(source: str | Path | IO[bytes], cs: CriteriaSet, validate: Any
         col = known.get(str(key))
         if col is None:
             errors.append(CellError(SHEET, ID_ROW, get_column_letter(index + 1), str(key),
-                                    f"Cột «{key}» không có trong bộ tiêu chí {cs.id}."))
+                                    f"Cột «{key}» không có trong bộ tiêu chí đang áp dụng."))
         else:
             layout.append((index, col))
     tiers = {_norm(t.label): t.id for t in cs.tiers} | {t.id: t.id for t in cs.tiers}

@@ -8,7 +8,6 @@ engine, exactly as on the form and the review page.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import history
 from .auth import communes_for_reviewer, role_required
+from .dates import parse_day
 from .db import get_session, write_lock
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune
 from .review import verified_values
@@ -233,6 +233,13 @@ def _column_letters(cs: Any) -> dict[str, str]:
     return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs), start=1)}
 
 
+def _column_header(cs: Any, key: str) -> str:
+    """The header the officer sees in the file ("values.c2_births" -> the figure's label), never the key."""
+    from engine.sheets import columns
+
+    return next((col.header for col in columns(cs) if col.key == key), "")
+
+
 @bp.route("/upload", methods=["GET", "POST"])
 @role_required(ROLE_COMMUNE, ROLE_REVIEWER)
 def upload() -> Any:
@@ -308,7 +315,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 problems = eng.validate(doc)
                 for fe in problems:
                     report.errors.append(CellError(row.sheet, row.row, letters.get(str(fe.field), ""),
-                                                   str(fe.field), fe.message))
+                                                   _column_header(cs, str(fe.field)), fe.message))
                 if problems:
                     continue
                 if a is None:
@@ -496,19 +503,7 @@ def report_xlsx() -> Any:
 
 # ---------------------------------------------------------------- merges (administrator)
 
-DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
-
-
-def _parse_date(text: str) -> date | None:
-    m = DATE_RE.fullmatch(text.strip())
-    if not m:
-        return None
-    try:
-        if m.group(1):
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
-    except ValueError:
-        return None
+_parse_date = parse_day
 
 
 @bp.route("/communes", methods=["GET", "POST"])

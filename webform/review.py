@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
+from .dates import parse_day
 from .db import commit, get_session
 from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
 from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
@@ -288,11 +288,9 @@ def transition(assessment_id: int) -> Any:
             errors.append("Phải ghi số quyết định.")
         if not signer:
             errors.append("Phải ghi người ký quyết định.")
-        try:
-            decided = date.fromisoformat(date_text)
-        except ValueError:
-            decided = None
-            errors.append("Ngày quyết định không hợp lệ (định dạng năm-tháng-ngày).")
+        decided = parse_day(date_text)
+        if decided is None:
+            errors.append("Ngày quyết định không hợp lệ: ghi ngày/tháng/năm, ví dụ 15/12/2022.")
         if name == "not_recognise" and a.state == "verified" and a.verified_recognised:
             errors.append("Kết quả thẩm định là “Đạt”: hãy lập tờ trình đề nghị công nhận.")
         if errors:
