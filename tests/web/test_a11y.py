@@ -104,6 +104,20 @@ class Audit:
             if v["impact"] in ("serious", "critical"):
                 targets = "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
                 self.failures.append(f"{state}: {v['id']} ({v['impact']}, {len(v['nodes'])}) {targets}")
+        # What the Nu HTML checker reported and axe 4 no longer checks: unique ids, options with a label.
+        markup = page.evaluate("""() => {
+            const seen = {}, dup = [];
+            for (const e of document.querySelectorAll('[id]')) {
+                if (seen[e.id]) { dup.push(e.id); } seen[e.id] = true;
+            }
+            const blank = [...document.querySelectorAll('option')]
+                .filter(o => !o.textContent.trim() && !o.label).map(o => o.parentNode.name);
+            return {dup, blank};
+        }""")
+        if markup["dup"]:
+            self.failures.append(f"{state}: duplicate ids {sorted(set(markup['dup']))[:5]}")
+        if markup["blank"]:
+            self.failures.append(f"{state}: options without a label in {markup['blank'][:5]}")
         self.report[state] = {"url": page.url, "counts": counts,
                               "rules": sorted({v["id"] for v in result["violations"]})}
 
@@ -222,3 +236,126 @@ def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: str, a
 
     assert len(audit.report) >= 30
     assert not audit.failures, "\n".join(audit.failures)
+
+
+def _tab_until_hidden_by_bar(page: Any, stops: int) -> list[str]:
+    """Tab through the form; the fields whose box the sticky action bar covers when they get the focus."""
+    hidden = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        covered = page.evaluate("""() => {
+            const e = document.activeElement, bar = document.querySelector('.actions.sticky');
+            if (!e || !bar || bar.contains(e) || !e.closest('#assessment-form')) { return null; }
+            const r = e.getBoundingClientRect(), b = bar.getBoundingClientRect();
+            return r.bottom > b.top + 1 ? (e.name || e.id) : null;
+        }""")
+        if covered:
+            hidden.append(covered)
+    return hidden
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE, {"width": 1280, "height": 720}],
+                         ids=["1366x768", "390x844", "1280x720"])
+def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, viewport: dict[str, int]):
+    ctx, page = _as(browser, demo, "xa-iadom", viewport)
+    _open_form(page, demo)
+    page.focus("#v_children_under16")
+    assert _tab_until_hidden_by_bar(page, 60) == []
+    ctx.close()
+
+
+def test_a_field_with_an_error_keeps_its_focus_ring_and_is_marked_invalid(browser: Any, demo: str):
+    ctx, page = _as(browser, demo, "xa-iadom", DESKTOP)
+    _open_form(page, demo)
+    page.fill("#v_c5_deaths", "mot")
+    page.wait_for_selector("#e-c5_deaths:has-text('Phải là số nguyên không âm')")
+    # live.js marks the field invalid, as the server does; and clears it once the figure is right.
+    assert page.get_attribute("#v_c5_deaths", "aria-invalid") == "true"
+    page.focus("#v_c5_deaths")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle + ' ' + "
+                         "getComputedStyle(document.activeElement).outlineWidth")
+    assert page.evaluate("document.activeElement.id") == "v_c5_deaths"
+    assert ring.startswith("solid") and not ring.endswith(" 0px"), ring
+    page.screenshot(path=str(SHOTS / "a11y-error-field-focus.png"))
+    page.fill("#v_c5_deaths", "0")
+    page.wait_for_function("document.getElementById('e-c5_deaths').textContent == ''")
+    assert page.get_attribute("#v_c5_deaths", "aria-invalid") is None
+    # The 36 source fields each say which figure they belong to.
+    names = page.evaluate("""() => [...document.querySelectorAll('input[name^="s_"]')]
+        .map(e => e.labels[0].textContent.replace(/\\s+/g, ' ').trim())""")
+    assert len(names) >= 30 and len(set(names)) == len(names)
+    assert all(n.startswith("Nguồn số liệu của “") for n in names)
+    ctx.close()
+
+
+# --------------------------------------------------------------------------- narrow screens (390 px)
+def _shoot(page: Any, name: str, full: bool = False) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def _action_column_in_view(page: Any, table: str) -> bool:
+    """Every cell of the action column lies inside the screen (the table's box scrolls, the column stays)."""
+    return page.evaluate("""sel => [...document.querySelectorAll(sel + ' td.act')].every(td => {
+        const r = td.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= innerWidth + 1; })""",
+                         table)
+
+
+def test_tables_stay_usable_on_a_phone(browser: Any, demo: str):
+    for viewport, tag in ((PHONE, "390"), (DESKTOP, "1366")):
+        ctx, page = _as(browser, demo, "thamdinh", viewport)
+        _shoot(page, f"narrow-queue-{tag}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert _action_column_in_view(page, "table.list")
+        page.goto(demo + "/district/")
+        _shoot(page, f"narrow-overview-{tag}", full=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        # A table wider than the screen scrolls in its box, and says so in words under it.
+        boxes = page.evaluate("""() => [...document.querySelectorAll('.scroll')].map(b => [
+            b.scrollWidth > b.clientWidth, !!(b.nextElementSibling && b.nextElementSibling.offsetParent)])""")
+        assert all(overflows == hint for overflows, hint in boxes), boxes
+        assert any(overflows for overflows, _ in boxes) == (tag == "390")
+        # Chart labels: no text in the SVG charts is drawn smaller than 10.5 px on screen (font size times
+        # the scale the SVG is shown at; the charts shrink to the width of a phone).
+        smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('svg.chart text')].map(
+            t => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))""")
+        assert smallest >= 10.5, smallest
+        if tag == "390":
+            # The NTM reasons open with a tap (no hover needed).
+            why = page.locator("#ntm details.why").first
+            why.scroll_into_view_if_needed()
+            why.locator("summary").click()
+            assert why.locator("small").is_visible()
+            _shoot(page, "narrow-ntm-reason-390")
+            page.locator("svg.chart").first.scroll_into_view_if_needed()
+            _shoot(page, "narrow-chart-390")
+        page.goto(demo + "/district/years")
+        _shoot(page, f"narrow-years-{tag}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        ctx.close()
+
+        ctx, page = _as(browser, demo, "xa-iatoi", viewport)
+        _open_form(page, demo)
+        page.click("text=Lịch sử thay đổi")
+        page.wait_for_selector("table.history")
+        _shoot(page, f"narrow-history-{tag}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        ctx.close()
+
+
+def test_the_live_score_stays_in_reach_while_typing_on_a_phone(browser: Any, demo: str):
+    ctx, page = _as(browser, demo, "xa-iadal", PHONE)
+    _open_form(page, demo)
+    before = page.locator("#bar-total").text_content()
+    # Far down the form the score panel (at the top on a phone) is off screen; the sticky bar shows it.
+    page.fill("#v_c5_deaths", "40")
+    page.wait_for_function(f"document.getElementById('bar-total').textContent != '{before}'")
+    assert page.locator("#bar-total").is_visible()
+    assert page.evaluate("document.getElementById('total').getBoundingClientRect().bottom < 0")
+    assert page.locator("#bar-total").text_content() == page.locator("#total").text_content()
+    assert page.locator("#bar-verdict").text_content() == page.locator("#score-body .verdict").text_content()
+    _shoot(page, "narrow-form-typing-390")
+    page.set_viewport_size(DESKTOP)
+    _shoot(page, "narrow-form-typing-1366")
+    ctx.close()
