@@ -298,7 +298,8 @@ def _shoot(page: Any, name: str, full: bool = False) -> None:
 def _action_column_in_view(page: Any, table: str) -> bool:
     """Every cell of the action column lies inside the screen (the table's box scrolls, the column stays)."""
     return page.evaluate("""sel => [...document.querySelectorAll(sel + ' td.act')].every(td => {
-        const r = td.getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= innerWidth + 1; })""",
+        const r = td.getBoundingClientRect();
+        return r.width > 0 && r.left >= 0 && r.right <= innerWidth + 1; })""",
                          table)
 
 
