@@ -107,7 +107,7 @@
       var strong = document.createElement("strong");
       strong.id = "bar-total"; strong.textContent = total.textContent;
       bar.appendChild(strong);
-      bar.appendChild(document.createTextNode("/" + (total.getAttribute("data-max") || "1000") + " · "));
+      bar.appendChild(document.createTextNode("/" + (total.parentNode.getAttribute("data-max") || "") + " · "));
     }
     var v = document.createElement("span");
     v.id = "bar-verdict"; v.textContent = verdict ? verdict.textContent : "Chưa tính được điểm";
