@@ -26,6 +26,7 @@ from .test_e2e import ARGS, CHROMIUM, SHOTS, _free_port, _login
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(__file__).parent / "axe"
 AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+VNU = AXE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -35,8 +36,9 @@ pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done on
 
 @pytest.fixture(scope="module")
 def axe_script() -> Path:
-    """axe-core as pinned by package-lock.json; `make test` installs it, this covers a bare pytest run."""
-    if not AXE.exists():
+    """axe-core and vnu-jar as pinned by package-lock.json; `make test` installs them, this covers a bare
+    pytest run."""
+    if not (AXE.exists() and VNU.exists()):
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail("npm is missing: run `make system-deps` (installs nodejs and npm)")
@@ -86,18 +88,21 @@ def browser() -> Iterator[Any]:
 class Audit:
     """Runs axe on a page, keeps every violation for the report, the serious and critical ones as failures."""
 
-    def __init__(self, script: Path) -> None:
+    def __init__(self, script: Path, pages: Path) -> None:
         self.script = script
+        self.pages = pages  # each state's DOM as HTML, for the Nu HTML checker
         self.report: dict[str, dict[str, Any]] = {}
         self.failures: list[str] = []
 
     def __call__(self, page: Any, state: str) -> None:
         page.wait_for_load_state("load")
-        page.add_script_tag(path=str(self.script))
+        (self.pages / f"{state.replace('@', '-')}.html").write_text(page.content(), encoding="utf-8")
+        tag = page.add_script_tag(path=str(self.script))
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             TAGS,
         )
+        tag.evaluate("e => e.remove()")  # the next state of the same page is saved without it
         counts: dict[str, int] = {}
         for v in result["violations"]:
             counts[v["impact"]] = counts.get(v["impact"], 0) + len(v["nodes"])
@@ -123,8 +128,8 @@ class Audit:
 
 
 @pytest.fixture(scope="module")
-def audit(axe_script: Path) -> Iterator[Audit]:
-    a = Audit(axe_script)
+def audit(axe_script: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audit]:
+    a = Audit(axe_script, tmp_path_factory.mktemp("a11y-pages"))
     yield a
     SHOTS.mkdir(exist_ok=True)
     (SHOTS / "axe-report.json").write_text(json.dumps(a.report, ensure_ascii=False, indent=1))
@@ -236,6 +241,22 @@ def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: str, a
 
     assert len(audit.report) >= 30
     assert not audit.failures, "\n".join(audit.failures)
+    _nu_html_check(audit.pages)
+
+
+def _nu_html_check(folder: Path) -> None:
+    """The Nu HTML checker (vnu-jar, the W3C validator) on every state saved by the audit: no error."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("java is missing: run `make system-deps` (installs default-jre-headless)")
+    files = sorted(str(p) for p in folder.glob("*.html"))
+    run = subprocess.run([java, "-Xss2m", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+                         capture_output=True, text=True)
+    messages = json.loads(run.stderr or '{"messages": []}')["messages"]
+    (SHOTS / "vnu-report.json").write_text(json.dumps(messages, ensure_ascii=False, indent=1))
+    errors = [f"{Path(m.get('url', '')).name}: {m.get('message')} — {m.get('extract', '')[:80]!r}"
+              for m in messages if m.get("type") == "error"]
+    assert not errors, "\n".join(errors[:30])
 
 
 def _tab_until_hidden_by_bar(page: Any, stops: int) -> list[str]:
