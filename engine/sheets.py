@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -311,9 +311,10 @@ def _whole(value: Any) -> int | None:
 
 # ---------------------------------------------------------------- results out
 
-def result_rows(results: Iterable[Result], states: dict[str, str] | None = None
-                ) -> tuple[list[str], list[list]]:
-    """One row per commune: the columns shared by the .xlsx and .csv exports."""
+def result_rows(results: Iterable[Result], states: dict[str, str] | None = None,
+                sets: Mapping[str, CriteriaSet] | None = None) -> tuple[list[str], list[list]]:
+    """One row per commune: the columns shared by the .xlsx and .csv exports. With `sets` (criteria sets by
+    id) the set's name and the missing figures' labels are written instead of their codes (for people)."""
     results = list(results)
     criteria = [(c.id, c.name) for c in results[0].criteria] if results else []
     header = ["Mã xã", "Tên xã", "Năm", "Bộ tiêu chí", "Tổng điểm", "Tối đa", "Điểm chuẩn", "Kết luận"]
@@ -322,22 +323,25 @@ def result_rows(results: Iterable[Result], states: dict[str, str] | None = None
     header += [f"TC{cid}" for cid, _ in criteria] + ["Thiếu số liệu", "Điều kiện chưa đạt"]
     rows = []
     for r in results:
-        row = [r.commune, r.commune_name, r.period, r.criteria_set, r.total, r.max_total, r.threshold,
-               r.verdict]
+        cs = (sets or {}).get(r.criteria_set)
+        row = [r.commune, r.commune_name, r.period, cs.name if cs else r.criteria_set, r.total, r.max_total,
+               r.threshold, r.verdict]
         if states is not None:
             row.append(states.get(r.commune, ""))
         row += [c.points if c.assessed else None for c in r.criteria]
-        row += [", ".join(r.missing_inputs), "\n".join(r.failed_conditions)]
+        missing = [cs.input(m).label for m in r.missing_inputs] if cs else r.missing_inputs
+        row += [("; " if cs else ", ").join(missing), "\n".join(r.failed_conditions)]
         rows.append(row)
     return header, rows
 
 
 def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, list[Any]]] = (),
-                     states: dict[str, str] | None = None) -> Workbook:
+                     states: dict[str, str] | None = None,
+                     sets: Mapping[str, CriteriaSet] | None = None) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "Kết quả"
-    header, rows = result_rows(results, states)
+    header, rows = result_rows(results, states, sets)
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -365,8 +369,9 @@ def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, lis
     return wb
 
 
-def results_csv(results: Sequence[Result], states: dict[str, str] | None = None) -> str:
-    header, rows = result_rows(results, states)
+def results_csv(results: Sequence[Result], states: dict[str, str] | None = None,
+                sets: Mapping[str, CriteriaSet] | None = None) -> str:
+    header, rows = result_rows(results, states, sets)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)

@@ -356,13 +356,18 @@ def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
     return [r.final for r in rows], states
 
 
+def _sets_by_id() -> dict[str, Any]:
+    """Criteria sets by id: the exports name the set and the missing figures by their labels."""
+    return {cs.id: cs for cs in scoring().sets()}
+
+
 @bp.route("/results-<int:period>.xlsx")
 @role_required(ROLE_REVIEWER, ROLE_ADMIN)
 def export_xlsx(period: int) -> Any:
     from engine.sheets import results_workbook
 
     results, states = _export_rows(period)
-    return _xlsx(results_workbook(results, states=states), f"ket-qua-{period}.xlsx")
+    return _xlsx(results_workbook(results, states=states, sets=_sets_by_id()), f"ket-qua-{period}.xlsx")
 
 
 @bp.route("/results-<int:period>.csv")
@@ -372,7 +377,7 @@ def export_csv(period: int) -> Any:
 
     results, states = _export_rows(period)
     # A byte-order mark so Excel on Windows reads the Vietnamese letters as UTF-8.
-    return Response("\ufeff" + results_csv(results, states=states), mimetype="text/csv",
+    return Response("\ufeff" + results_csv(results, states=states, sets=_sets_by_id()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="ket-qua-{period}.csv"'})
 
 
