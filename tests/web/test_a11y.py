@@ -202,6 +202,12 @@ def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: str, a
     page.click("button:has-text('Bắt đầu thẩm định')")
     page.wait_for_selector("#state:has-text('Đang thẩm định')")
     audit(page, "review-under-review")
+    # 26 "Chấp nhận" buttons and as many "Điều chỉnh" toggles: each names its item or figure.
+    for selector, bare in ((".item form.inline button", "Chấp nhận"),
+                           (".item details summary", "Điều chỉnh số liệu này")):
+        names = page.evaluate("sel => [...document.querySelectorAll(sel)].map(e => e.textContent.trim())",
+                              selector)
+        assert len(names) > 10 and bare not in names and len(set(names)) > len(names) * 0.9, names[:5]
     row = page.locator("#in-c6_special_supported + tr")
     row.locator("summary").click()
     row.locator("input[name=value]").fill("3")
