@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
+# ASCII digits only (\d would also take other scripts' digits).
+DATE_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})|([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def parse_day(text: str) -> date | None:
