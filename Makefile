@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# axe-core (npm) for the accessibility checks of the browser tests, pinned by tests/web/axe/package-lock.json.
+AXE    := tests/web/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test bench lint system-deps run-deps clean test-postgres
 
@@ -24,7 +26,11 @@ run-deps:
 run: $(STAMP) run-deps
 	$(PY) -m webform.serve
 
-test: $(STAMP) system-deps
+$(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
+	cd tests/web/axe && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: $(STAMP) system-deps $(AXE)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
@@ -41,4 +47,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output tests/web/axe/node_modules

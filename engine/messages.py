@@ -9,6 +9,22 @@ PROVISIONAL_NOTICE = "Kết quả tạm tính: {n} mục của bộ tiêu chí c
 VERDICT_YES = "Đạt"
 VERDICT_NO = "Không đạt"
 NOT_ASSESSED = "chưa đánh giá"
+CONDITION_MET = "Đạt"
+CONDITION_NOT_MET = "Chưa đạt"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def met(condition: str) -> str:
+    """'Đạt: tổng điểm đạt điểm chuẩn theo loại xã' (a condition sentence that says plainly how it stands)."""
+    return f"{CONDITION_MET}: {_lower_first(condition)}"
+
+
+def not_met(condition: str) -> str:
+    """'Chưa đạt: tổng điểm đạt điểm chuẩn theo loại xã'."""
+    return f"{CONDITION_NOT_MET}: {_lower_first(condition)}"
 
 # --- criteria file checks (cfc criteria check) ---
 CK_NOT_MAPPING = "tệp phải là một bảng (mapping) YAML ở cấp ngoài cùng"

@@ -112,19 +112,22 @@ class Engine:
         tier = cs.tier(assessment.commune.type)
         texts = cs.recognition.conditions
 
+        # Each failed condition starts with "Chưa đạt:" so that a condition worded as a goal ("Tổng điểm đạt
+        # điểm chuẩn…") is never read as met; the figure that fails it follows the dash.
         failed: list[str] = []
         unassessed = [c for c in criteria if not c.assessed]
         if unassessed:
             labels = [cs.input(name).label for name in assessment.missing if name in self._read_inputs]
             failed.append(
-                f"{texts.all_assessed}: tiêu chí {', '.join(c.id for c in unassessed)} {msg.NOT_ASSESSED}"
-                f" (thiếu: {'; '.join(labels)})"
+                f"{msg.not_met(texts.all_assessed)} — tiêu chí {', '.join(c.id for c in unassessed)} "
+                f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})"
             )
         zero = [c for c in criteria if c.assessed and c.points == 0]
-        failed.extend(f"{texts.no_zero_criterion}: tiêu chí {c.id} ({c.name}) đạt 0 điểm" for c in zero)
+        failed.extend(f"{msg.not_met(texts.no_zero_criterion)} — tiêu chí {c.id} ({c.name}) đạt 0 điểm"
+                      for c in zero)
         if total < tier.threshold:
             failed.append(
-                f"{texts.threshold}: tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
+                f"{msg.not_met(texts.threshold)} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
                 f"({tier.label})"
             )
         conditions = [

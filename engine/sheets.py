@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -74,7 +74,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
     ws.title = SHEET
     cols = columns(cs)
     bold = Font(bold=True)
-    ws.cell(1, 1, f"Mẫu tự đánh giá xã, phường, thị trấn phù hợp với trẻ em — bộ tiêu chí {cs.id}").font = \
+    ws.cell(1, 1, "Mẫu tự đánh giá xã, phường, thị trấn phù hợp với trẻ em").font = \
         Font(bold=True, size=13)
     note = ("Mỗi dòng một xã. Chỉ nhập số lượng, không ghi tên hay thông tin của trẻ em. "
             "Ô để trống = chưa có số liệu.")
@@ -251,7 +251,7 @@ def read_workbook(source: str | Path | IO[bytes] | bytes, cs: CriteriaSet, valid
         col = known.get(str(key))
         if col is None:
             add(CellError(SHEET, ID_ROW, get_column_letter(index + 1), str(key)[:60],
-                          f"Cột «{str(key)[:60]}» không có trong bộ tiêu chí {cs.id}."))
+                          f"Cột «{str(key)[:60]}» không có trong bộ tiêu chí đang áp dụng."))
         else:
             layout.append((index, col))
     tiers = {_norm(t.label): t.id for t in cs.tiers} | {t.id: t.id for t in cs.tiers}
@@ -359,9 +359,10 @@ def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, st
 
 # ---------------------------------------------------------------- results out
 
-def result_rows(results: Iterable[Result], states: dict[str, str] | None = None
-                ) -> tuple[list[str], list[list]]:
-    """One row per commune: the columns shared by the .xlsx and .csv exports."""
+def result_rows(results: Iterable[Result], states: dict[str, str] | None = None,
+                sets: Mapping[str, CriteriaSet] | None = None) -> tuple[list[str], list[list]]:
+    """One row per commune: the columns shared by the .xlsx and .csv exports. With `sets` (criteria sets by
+    id) the set's name and the missing figures' labels are written instead of their codes (for people)."""
     results = list(results)
     criteria = [(c.id, c.name) for c in results[0].criteria] if results else []
     header = ["Mã xã", "Tên xã", "Năm", "Bộ tiêu chí", "Tổng điểm", "Tối đa", "Điểm chuẩn", "Kết luận"]
@@ -370,22 +371,25 @@ def result_rows(results: Iterable[Result], states: dict[str, str] | None = None
     header += [f"TC{cid}" for cid, _ in criteria] + ["Thiếu số liệu", "Điều kiện chưa đạt"]
     rows = []
     for r in results:
-        row = [r.commune, r.commune_name, r.period, r.criteria_set, r.total, r.max_total, r.threshold,
-               r.verdict]
+        cs = (sets or {}).get(r.criteria_set)
+        row = [r.commune, r.commune_name, r.period, cs.name if cs else r.criteria_set, r.total, r.max_total,
+               r.threshold, r.verdict]
         if states is not None:
             row.append(states.get(r.commune, ""))
         row += [c.points if c.assessed else None for c in r.criteria]
-        row += [", ".join(r.missing_inputs), "\n".join(r.failed_conditions)]
+        missing = [cs.input(m).label for m in r.missing_inputs] if cs else r.missing_inputs
+        row += [("; " if cs else ", ").join(missing), "\n".join(r.failed_conditions)]
         rows.append(row)
     return header, rows
 
 
 def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, list[Any]]] = (),
-                     states: dict[str, str] | None = None) -> Workbook:
+                     states: dict[str, str] | None = None,
+                     sets: Mapping[str, CriteriaSet] | None = None) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "Kết quả"
-    header, rows = result_rows(results, states)
+    header, rows = result_rows(results, states, sets)
     ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -414,9 +418,10 @@ def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, lis
     return wb
 
 
-def results_csv(results: Sequence[Result], states: dict[str, str] | None = None) -> str:
+def results_csv(results: Sequence[Result], states: dict[str, str] | None = None,
+                sets: Mapping[str, CriteriaSet] | None = None) -> str:
     """The results as CSV text; a cell that would run as a formula is neutralised (engine/cells.py)."""
-    header, rows = result_rows(results, states)
+    header, rows = result_rows(results, states, sets)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -428,9 +433,10 @@ def results_csv(results: Sequence[Result], states: dict[str, str] | None = None)
 CSV_BOM = "\ufeff"
 
 
-def results_csv_bytes(results: Sequence[Result], states: dict[str, str] | None = None) -> bytes:
+def results_csv_bytes(results: Sequence[Result], states: dict[str, str] | None = None,
+                      sets: Mapping[str, CriteriaSet] | None = None) -> bytes:
     """The CSV file as written by the web export and by `cfc batch`: UTF-8 with a byte-order mark."""
-    return (CSV_BOM + results_csv(results, states)).encode("utf-8")
+    return (CSV_BOM + results_csv(results, states, sets)).encode("utf-8")
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

@@ -120,7 +120,7 @@ def render_progress_report(
         "state_label": state_label,
     }
     doc = _render("progress.html", ctx, _notice(criteria_set), cfg.demo, title)
-    return _write([doc], title)
+    return _write([doc], title, author=nfc(rb.full_name), subject=title)
 
 
 def progress_workbook(entries: Sequence[ProgressEntry], *, kind: str, year: int) -> Workbook:

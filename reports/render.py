@@ -131,8 +131,13 @@ def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, 
     return doc
 
 
-def _write(documents: Sequence[Any], title: str) -> bytes:
-    """Join the pages of several laid-out documents into one PDF."""
+# Archives keep these records for decades: PDF/A-3b (fonts embedded, XMP metadata, no external content),
+# tagged (a structure tree for screen readers and reflow), with title, author (the issuing body), subject.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+
+
+def _write(documents: Sequence[Any], title: str, author: str = "", subject: str = "") -> bytes:
+    """Join the pages of several laid-out documents into one PDF/A (tagged) with its metadata."""
     first = documents[0]
     pages = [page for doc in documents for page in doc.pages]
     combined = first.copy(pages)
@@ -143,7 +148,10 @@ def _write(documents: Sequence[Any], title: str) -> bytes:
             combined.fonts.update(fonts_map)
     combined.metadata.title = nfc(title)
     combined.metadata.lang = "vi"
-    return combined.write_pdf()
+    combined.metadata.authors = [nfc(author)] if author else []
+    combined.metadata.description = nfc(subject or title)
+    combined.metadata.keywords = ["xã, phường, thị trấn phù hợp với trẻ em", "Quyết định 06/QĐ-TTg"]
+    return combined.write_pdf(**PDF_OPTIONS)
 
 
 # --------------------------------------------------------------------------- shared context
@@ -410,7 +418,10 @@ def render_proposal(
         "extra_annexes": extra,
         "annex_numbers": ROMAN[: len(extra) + 1],
     }, p.notice, p.demo, f"Phụ lục bảng điểm {ctx['commune_text']} năm {period}"))
-    return _write(docs, f"Hồ sơ đề nghị công nhận {ctx['commune_text']} năm {period}")
+    return _write(docs, f"Hồ sơ đề nghị công nhận {ctx['commune_text']} năm {period}",
+                  author=ctx["reviewing_full"],
+                  subject=f"Tờ trình, biên bản thẩm định và phụ lục bảng điểm đánh giá xã, phường, thị trấn "
+                          f"phù hợp với trẻ em năm {period} của {ctx['commune_text']}")
 
 
 # --------------------------------------------------------------------------- self-assessment report
@@ -473,7 +484,9 @@ def render_self_assessment(
         "extra_annexes": [],
         "annex_numbers": ROMAN[:1],
     }, notice, cfg.demo, f"Phụ lục bảng điểm {commune_text} năm {period}")
-    return _write([report, annex], f"Báo cáo tự đánh giá {commune_text} năm {period}")
+    return _write([report, annex], f"Báo cáo tự đánh giá {commune_text} năm {period}",
+                  author=f"Ủy ban nhân dân {commune_text}",
+                  subject=f"Kết quả tự đánh giá xã, phường, thị trấn phù hợp với trẻ em năm {period}")
 
 
 # --------------------------------------------------------------------------- district summary
@@ -574,7 +587,8 @@ def render_summary(
         "signer": signer_block(rb.signer.authority, rb.signer.title, rb.signer.name),
     }
     doc = _render("summary.html", ctx, notice, cfg.demo, f"Báo cáo tổng hợp năm {period}")
-    return _write([doc], f"Báo cáo tổng hợp kết quả đánh giá năm {period}")
+    return _write([doc], f"Báo cáo tổng hợp kết quả đánh giá năm {period}", author=ctx["reviewing_full"],
+                  subject=ctx["summary"])
 
 
 # --------------------------------------------------------------------------- download names

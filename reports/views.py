@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from engine import messages as msg
 from engine.states import STATE_LABELS
 
 from .fmt import nfc, vn_number
@@ -295,14 +296,18 @@ def conditions(result: Any, rows: list[CriterionRow], verified: bool = True) -> 
     total, threshold = attr(result, "total"), attr(result, "threshold")
     details = {
         "all_assessed": f"{sum(assessed)}/{n} tiêu chí được đánh giá",
-        "no_zero_criterion": ("Tiêu chí đạt 0 điểm: " + ", ".join(zero)) if zero else "Không có",
-        "threshold": f"{_points(total)}/{_points(threshold)} điểm",
+        "no_zero_criterion": (("Tiêu chí " + ", ".join(zero) + " đạt 0 điểm") if zero
+                              else "Không có tiêu chí nào 0 điểm"),
+        "threshold": f"Tổng điểm {_points(total)}; điểm chuẩn {_points(threshold)}",
     }
     out = []
     for c in attr(result, "conditions", []) or []:
         cid = str(attr(c, "id", ""))
-        out.append({"text": nfc(attr(c, "text", "")), "holds": bool(attr(c, "holds")),
-                    "detail": details.get(cid, "")})
+        text, holds = nfc(attr(c, "text", "")), bool(attr(c, "holds"))
+        # "Đạt: …" / "Chưa đạt: …" first, so that a condition worded as a goal is never read as met.
+        out.append({"text": text, "holds": holds, "detail": details.get(cid, ""),
+                    "status": msg.CONDITION_MET if holds else msg.CONDITION_NOT_MET,
+                    "sentence": msg.met(text) if holds else msg.not_met(text)})
     return out
 
 

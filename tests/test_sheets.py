@@ -180,6 +180,18 @@ def test_exports(engine):
     assert wb["Điểm từng mục"].cell(1, 3).value == "1.1"
 
 
+def test_exports_for_people_name_the_set_and_the_missing_figures(engine, criteria_set):
+    doc = _examples()[0]
+    del doc["values"]["c9_checked"]
+    result = engine.score(doc)
+    rows = list(csv.reader(io.StringIO(results_csv([result], sets={criteria_set.id: criteria_set}))))
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert row["Bộ tiêu chí"] == criteria_set.name
+    assert row["Thiếu số liệu"] == "Số trẻ em được khám sức khỏe định kỳ"
+    assert row["Điều kiện chưa đạt"].startswith("Chưa đạt: ")
+    assert "c9_checked" not in rows[1] and criteria_set.id not in rows[1] and len(header) == len(rows[1])
+
+
 def test_batch_on_3000_communes(criteria_set, tmp_path):
     rng = random.Random(3000)
     docs = [random_assessment(criteria_set, rng, missing=True) for _ in range(3000)]

@@ -39,10 +39,10 @@ def test_failed_conditions_are_spelled_out(engine, ia_toi):
     del ia_toi["values"]["c9_checked"]
     result = engine.score(ia_toi)
     assert result.failed_conditions == [
-        "Tất cả 13 tiêu chí đều được đánh giá (đủ số liệu hợp lệ): tiêu chí 9 chưa đánh giá "
+        "Chưa đạt: tất cả 13 tiêu chí đều được đánh giá (đủ số liệu hợp lệ) — tiêu chí 9 chưa đánh giá "
         "(thiếu: Số trẻ em được khám sức khỏe định kỳ)",
-        "Không có tiêu chí nào đạt 0 điểm: tiêu chí 3 (Trẻ em bị xâm hại) đạt 0 điểm",
-        "Tổng điểm đạt điểm chuẩn theo loại xã: tổng điểm 715 thấp hơn điểm chuẩn 850 "
+        "Chưa đạt: không có tiêu chí nào đạt 0 điểm — tiêu chí 3 (Trẻ em bị xâm hại) đạt 0 điểm",
+        "Chưa đạt: tổng điểm đạt điểm chuẩn theo loại xã — tổng điểm 715 thấp hơn điểm chuẩn 850 "
         "(Xã, phường, thị trấn còn lại)",
     ]
     assert result.missing_inputs == ["c9_checked"]

@@ -59,10 +59,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The engine is compiled here, once per process, and shared by every request.
     scoring.init_app(app)
 
-    from . import admin, assessment, auth, cli, district, documents, review, templating
+    from . import admin, assessment, auth, cli, district, documents, review, templating, web
 
     auth.init_app(app)
     templating.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(assessment.bp)

@@ -7,7 +7,6 @@ engine, exactly as on the form and the review page.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -23,6 +22,7 @@ from engine.cells import parse_id
 
 from . import history
 from .auth import communes_for_reviewer, role_required
+from .dates import parse_day
 from .db import get_session, write_lock
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune
 from .review import verified_values
@@ -399,13 +399,18 @@ def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
     return [r.final for r in rows], states
 
 
+def _sets_by_id() -> dict[str, Any]:
+    """Criteria sets by id: the exports name the set and the missing figures by their labels."""
+    return {cs.id: cs for cs in scoring().sets()}
+
+
 @bp.route("/results-<int:period>.xlsx")
 @role_required(ROLE_REVIEWER)
 def export_xlsx(period: int) -> Any:
     from engine.sheets import results_workbook
 
     results, states = _export_rows(period)
-    return _xlsx(results_workbook(results, states=states), f"ket-qua-{period}.xlsx")
+    return _xlsx(results_workbook(results, states=states, sets=_sets_by_id()), f"ket-qua-{period}.xlsx")
 
 
 @bp.route("/results-<int:period>.csv")
@@ -414,7 +419,7 @@ def export_csv(period: int) -> Any:
     from engine.sheets import results_csv_bytes
 
     results, states = _export_rows(period)
-    return Response(results_csv_bytes(results, states=states), mimetype="text/csv",
+    return Response(results_csv_bytes(results, states=states, sets=_sets_by_id()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="ket-qua-{period}.csv"'})
 
 
@@ -546,20 +551,7 @@ def report_xlsx() -> Any:
 
 # ---------------------------------------------------------------- merges (administrator)
 
-# ASCII digits only (\d would also take other scripts' digits).
-DATE_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})|([0-9]{4})-([0-9]{2})-([0-9]{2})")
-
-
-def _parse_date(text: str) -> date | None:
-    m = DATE_RE.fullmatch(text.strip())
-    if not m:
-        return None
-    try:
-        if m.group(1):
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
-    except ValueError:
-        return None
+_parse_date = parse_day
 
 
 @bp.route("/communes", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from . import history
+from .dates import parse_day
 from .models import Assessment, HistoryEntry, ItemReview, utcnow
 from .scoring import make_assessment, nfc, score_or_none, scoring
 from .templating import VN_OFFSET
@@ -26,8 +27,7 @@ COMMENT_MAX = 2000
 MSG_COMMENT_TOO_LONG = f"Ý kiến quá dài (tối đa {COMMENT_MAX} ký tự). Chưa lưu gì."
 ACCEPTED = "Chấp nhận"
 ACCEPTED_REST = "Chấp nhận các mục còn lại"
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
-_PROPOSAL_NUMBER = re.compile(r"\d{1,6}")
+_PROPOSAL_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII only: \d takes other scripts' digits
 
 
 class Refused(Exception):
@@ -92,15 +92,7 @@ def accept_remaining(session: Session, a: Assessment, user_id: int) -> list[str]
 
 def parse_date(text: str | None) -> date | None:
     """dd/mm/yyyy as officers write it, or yyyy-mm-dd as a date picker sends it; None when neither."""
-    m = _DATE.fullmatch((text or "").strip())
-    if not m:
-        return None
-    try:
-        if m.group(1):
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
-    except ValueError:
-        return None
+    return parse_day(text or "")
 
 
 def verified_on(session: Session, a: Assessment) -> date:

@@ -100,7 +100,7 @@ def _fill_demo(session, a: Assessment, commune: Commune, cs) -> None:
         return
     result = score_or_none(scoring().engine(cs.id), make_assessment(commune.profile(), a.period, values))
     history.store_figures(session, a, None, dict(values), result.total if result is not None else None,
-                          [d.id for d in cs.inputs], reason="Số liệu mẫu (examples/)")
+                          [d.id for d in cs.inputs], reason="Số liệu mẫu của bản trình diễn")
     if commune.code in SUBMITTED and result is not None and not result.missing_inputs:
         history.record(session, a, None, "state", "draft", "submitted", "Hồ sơ mẫu đã gửi thẩm định")
         a.state = "submitted"

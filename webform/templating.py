@@ -34,7 +34,21 @@ def yesno_vi(value: object) -> str:
     return str(value)
 
 
+def profile_label(kind: str, code: object) -> str:
+    """The YAML label of a commune type ("tiers") or region ("regions") code; the newest set that knows it
+    wins. Officers read the label, never the code (mien_nui_dbkk, tay_nguyen)."""
+    from .scoring import scoring
+
+    for cs in reversed(scoring().sets()):
+        for entry in getattr(cs, kind, ()) or ():
+            if entry.id == code:
+                return str(entry.label)
+    return "" if code is None else str(code)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["tier_label"] = lambda code: profile_label("tiers", code)
+    app.jinja_env.filters["region_label"] = lambda code: profile_label("regions", code)
     app.jinja_env.filters["state_label"] = lambda s: STATE_LABELS.get(s, s)
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["vn_date"] = vn_date

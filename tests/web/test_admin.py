@@ -12,7 +12,14 @@ def test_admin_page_lists_users_communes_and_criteria_sets(app: Flask, admin):
     for text in ("xa-iatoi", "thamdinh", "quantri", "Xã Ia Tơi", "23538", "Xã Ia Dom", "23537"):
         assert text in page
     cs = app.extensions["cfc_scoring"].for_period(2022)
-    assert cs.id in page and str(cs.provisional_count) in page
+    assert cs.name in page and str(cs.provisional_count) in page
+    # Officers read labels and Vietnamese dates, never the codes of the YAML files.
+    assert f"<td>{cs.effective_from:%d/%m/%Y}</td>" in page
+    assert cs.id not in page and str(cs.effective_from) not in page
+    communes = page.split('id="admin-communes"', 1)[1].split("</table>", 1)[0]
+    assert "Tây Nguyên" in communes
+    assert "Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn" in communes
+    assert "tay_nguyen" not in communes and "mien_nui_dbkk" not in communes
 
 
 def test_create_user_validates_and_the_new_user_can_log_in(app: Flask, admin):

@@ -207,6 +207,10 @@ def test_exports_xlsx_and_csv_parse_back_with_the_state(app: Flask, officer, rev
     parsed = list(csv.DictReader(io.StringIO(text)))
     got = [(x["Mã xã"], int(x["Tổng điểm"]), x["Trạng thái"]) for x in parsed]
     assert got == [("23538", total, "Đã gửi")]
+    # People read the set's name and the figures' labels, not the codes of the YAML file.
+    cs = app.extensions["cfc_scoring"].for_period(2022)
+    assert parsed[0]["Bộ tiêu chí"] == cs.name and rows[0]["Bộ tiêu chí"] == cs.name
+    assert cs.id not in text
 
 
 def test_a_year_without_criteria_set_is_a_message_not_a_crash(app: Flask, officer):

@@ -207,7 +207,7 @@ def test_make_run_seeds_the_example_figures(_template_db: str, tmp_path: Path):
             assert rows["23538"].values == example_values()
             reasons = {h.reason for h in session.scalars(
                 select(HistoryEntry).where(HistoryEntry.assessment_id == rows["23538"].id))}
-            assert "Số liệu mẫu (examples/)" in reasons
+            assert "Số liệu mẫu của bản trình diễn" in reasons
             seed_demo(app, with_figures=True)  # idempotent: nothing is filled twice
             assert get_session().get(Assessment, rows["23538"].id).state == "submitted"
     finally:

@@ -80,7 +80,13 @@
           var msg = j.errors[id] || "";
           spans[i].textContent = msg;
           spans[i].parentNode.classList.toggle("has-error", !!msg);
+          // Screen readers announce the field as invalid, as on the server-rendered page.
+          var inputs = form.querySelectorAll("[name='v_" + id + "']");
+          for (var n = 0; n < inputs.length; n++) {
+            if (msg) { inputs[n].setAttribute("aria-invalid", "true"); } else { inputs[n].removeAttribute("aria-invalid"); }
+          }
         }
+        barScore();
         var badges = form.querySelectorAll(".badge[data-crit]");
         for (var k = 0; k < badges.length; k++) {
           var c = badges[k].getAttribute("data-crit");
@@ -88,6 +94,26 @@
         }
       })
       .catch(function () { /* offline for a moment: the next keystroke tries again */ });
+  }
+
+  function barScore() {  // the short score in the sticky bar follows the panel
+    var bar = document.getElementById("bar-score"), total = document.getElementById("total");
+    var verdict = document.querySelector("#score-body .verdict");
+    if (!bar) { return; }
+    var link = bar.querySelector("a");
+    bar.textContent = "";
+    if (total) {
+      bar.appendChild(document.createTextNode("Tổng điểm: "));
+      var strong = document.createElement("strong");
+      strong.id = "bar-total"; strong.textContent = total.textContent;
+      bar.appendChild(strong);
+      bar.appendChild(document.createTextNode("/" + (total.parentNode.getAttribute("data-max") || "") + " · "));
+    }
+    var v = document.createElement("span");
+    v.id = "bar-verdict"; v.textContent = verdict ? verdict.textContent : "Chưa tính được điểm";
+    bar.appendChild(v);
+    bar.appendChild(document.createTextNode(" · "));
+    bar.appendChild(link);
   }
 
   function schedule() { remember(); clearTimeout(timer); timer = setTimeout(refresh, 350); }
