@@ -44,7 +44,7 @@ class Engines:
             period = doc.get("period") if isinstance(doc, dict) else None
             try:
                 cs = catalog.for_period(period) if type(period) is int else catalog.sets[-1]
-            except LookupError:
+            except (LookupError, ValueError, OverflowError):  # no set in force, or no such year at all
                 cs = catalog.sets[-1]  # the validator then says what is wrong with the period
         if cs.id not in self._engines:
             self._engines[cs.id] = Engine(cs, self.ntm_tables())
