@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -78,7 +80,54 @@ criteria_option = click.option(
     help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
 
 
-@click.group(help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
+# Commands that live in other packages, imported only when run: `reports` pulls in WeasyPrint, Jinja and
+# openpyxl, which no scoring command needs. The help line is kept here so that `cfc --help` stays cheap
+# (tests/test_cli_startup.py checks it against the command's own).
+_LAZY = {
+    "report": ("reports.cli", "report",
+               "In văn bản PDF: tờ trình, biên bản, phụ lục bảng điểm, báo cáo tổng hợp."),
+}
+
+
+class _LazyGroup(click.Group):
+    def _lazy_names(self) -> list[str]:
+        return [name for name, (module, _, _) in _LAZY.items()
+                if name not in self.commands and importlib.util.find_spec(module.split(".")[0]) is not None]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._lazy_names()])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY and name not in self.commands:
+            module, attr, _ = _LAZY[name]
+            try:
+                self.add_command(getattr(importlib.import_module(module), attr), name)
+            except ImportError:  # the engine works without the reports package
+                return None
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click.Group.format_commands, without importing the lazy commands for their help line.
+        lazy = set(self._lazy_names())
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in lazy:
+                stand_in = click.Command(name, help=_LAZY[name][2])
+                rows.append((name, stand_in.get_short_help_str(limit)))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
 def main() -> None:
     pass
 
@@ -250,15 +299,3 @@ def _ntm_check(file: str) -> None:
         f"{file}: hợp lệ — {table.id}, liên hệ với bộ tiêu chí {table.criteria_set}, "
         f"{len(table.indicators)} chỉ tiêu, {table.unverified_count} chỉ tiêu chưa xác minh."
     )
-
-
-def _attach_optional_groups() -> None:
-    # Report commands live with the reports package; the engine works without it.
-    try:
-        from reports.cli import report
-    except ImportError:
-        return
-    main.add_command(report)
-
-
-_attach_optional_groups()
