@@ -48,4 +48,6 @@ def from_env(instance_path: Path) -> dict:
         "LOGIN_MAX_ATTEMPTS": int(os.environ.get("CFC_LOGIN_MAX_ATTEMPTS", "5")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("CFC_LOGIN_WINDOW_SECONDS", "300")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # Rendered PDFs kept in the database (webform/pdfcache.py), all of them together at most this size.
+        "PDF_CACHE_MB": float(os.environ.get("CFC_PDF_CACHE_MB", "256")),
     }

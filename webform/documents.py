@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from . import pdfcache
 from .auth import assessment_for, role_required
 from .db import get_session
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, HistoryEntry
@@ -22,9 +23,11 @@ bp = Blueprint("documents", __name__)
 PROPOSAL_STATES = {"verified", "proposed", "recognised", "not_recognised"}
 
 
-def _pdf(data: bytes, filename: str) -> Response:
+def _pdf(data: bytes, filename: str, hit: bool) -> Response:
+    # The header says whether the PDF was rendered for this request (tests and operators read it).
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "X-CFC-PDF-Cache": "hit" if hit else "miss"})
 
 
 def _verified_on(a: Assessment) -> date:
@@ -58,13 +61,20 @@ def proposal(assessment_id: int) -> Any:
         abort(409)
     corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
                               reason=c.reason, evidence=c.evidence) for c in a.corrections]
+    cs = scoring().criteria_set(a.criteria_set_id)
+    review_date = _verified_on(a)
+    filename = pdf_filename("proposal", result_verified)
+    key = pdfcache.pdf_key("proposal", a, cs, {"review_date": review_date})
+    pdf = pdfcache.cached(a.id, "proposal", key)
+    if pdf is not None:
+        return _pdf(pdf, filename, hit=True)
     try:
-        pdf = render_proposal(result_self, result_verified, corrections, None,
-                              criteria_set=scoring().criteria_set(a.criteria_set_id), assessment=doc,
-                              review_date=_verified_on(a))
+        pdf = render_proposal(result_self, result_verified, corrections, None, criteria_set=cs,
+                              assessment=doc, review_date=review_date)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được hồ sơ: {exc}")
-    return _pdf(pdf, pdf_filename("proposal", result_verified))
+    pdfcache.store(a.id, "proposal", key, pdf)
+    return _pdf(pdf, filename, hit=False)
 
 
 @bp.route("/assessment/<int:assessment_id>/self-assessment.pdf")
@@ -77,9 +87,15 @@ def self_assessment(assessment_id: int) -> Any:
     result = score_or_none(scoring().engine(a.criteria_set_id), doc)
     if result is None:
         abort(409)
+    cs = scoring().criteria_set(a.criteria_set_id)
+    filename = pdf_filename("self_assessment", result)
+    key = pdfcache.pdf_key("self_assessment", a, cs)
+    pdf = pdfcache.cached(a.id, "self_assessment", key)
+    if pdf is not None:
+        return _pdf(pdf, filename, hit=True)
     try:
-        pdf = render_self_assessment(result, None, criteria_set=scoring().criteria_set(a.criteria_set_id),
-                                     assessment=doc)
+        pdf = render_self_assessment(result, None, criteria_set=cs, assessment=doc)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được báo cáo: {exc}")
-    return _pdf(pdf, pdf_filename("self_assessment", result))
+    pdfcache.store(a.id, "self_assessment", key, pdf)
+    return _pdf(pdf, filename, hit=False)
