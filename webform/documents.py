@@ -3,10 +3,12 @@ district team, the self-assessment report for the commune."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -45,36 +47,83 @@ def _failed(message: str) -> Any:
     return render_template("error.html", code=503, message=message), 503
 
 
-@bp.route("/review/<int:assessment_id>/proposal.pdf")
-@role_required(ROLE_REVIEWER)
-def proposal(assessment_id: int) -> Any:
-    from reports import ConfigError, Correction, FontMissingError, pdf_filename, render_proposal
+class NotReady(Exception):
+    """The assessment's figures cannot be scored (yet): no PDF."""
 
-    a = assessment_for(current_user, assessment_id)
-    if a.state not in PROPOSAL_STATES:
-        abort(409)
+
+def proposal_pdf(a: Assessment) -> tuple[bytes, str, bool]:
+    """The proposal file of an assessment: (PDF, download name, whether it came from the cache). Raises
+    NotReady, or the reports package's FontMissingError / ConfigError."""
+    from reports import Correction, pdf_filename, render_proposal
+
     eng = scoring().engine(a.criteria_set_id)
     doc = make_assessment(a.commune.profile(), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
     result_verified = score_or_none(eng, make_assessment(a.commune.profile(), a.period, verified_values(a)))
     if result_self is None or result_verified is None:
-        abort(409)
-    corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
-                              reason=c.reason, evidence=c.evidence) for c in a.corrections]
+        raise NotReady
     cs = scoring().criteria_set(a.criteria_set_id)
     review_date = _verified_on(a)
     filename = pdf_filename("proposal", result_verified)
     key = pdfcache.pdf_key("proposal", a, cs, {"review_date": review_date})
     pdf = pdfcache.cached(a.id, "proposal", key)
     if pdf is not None:
-        return _pdf(pdf, filename, hit=True)
+        return pdf, filename, True
+    corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
+                              reason=c.reason, evidence=c.evidence) for c in a.corrections]
+    pdf = render_proposal(result_self, result_verified, corrections, None, criteria_set=cs, assessment=doc,
+                          review_date=review_date)
+    pdfcache.store(a.id, "proposal", key, pdf)
+    return pdf, filename, False
+
+
+_AHEAD: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def render_ahead(assessment_id: int) -> None:
+    """Render the proposal file in the background once the team has verified, so that the reviewer's first
+    click on "In tờ trình" is served from the cache. One thread per worker process (created after the
+    fork), so a render never takes more than one core from the requests; PDF_RENDER_AHEAD=False skips it."""
+    global _AHEAD
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("PDF_RENDER_AHEAD"):
+        return
+    if _AHEAD is None or _AHEAD[0] != os.getpid():
+        _AHEAD = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfc-pdf-ahead"))
+
+    def job() -> None:
+        with app.app_context():
+            try:
+                a = get_session().get(Assessment, assessment_id)
+                if a is not None and a.state in PROPOSAL_STATES:
+                    proposal_pdf(a)
+            except Exception:  # noqa: BLE001 - the request that needs the PDF renders it and says why
+                app.logger.exception("rendering ahead the proposal of assessment %s", assessment_id)
+
+    _AHEAD[1].submit(job)
+
+
+def wait_for_renders() -> None:
+    """Until the background renders queued so far are done (tests, benchmarks)."""
+    if _AHEAD is not None and _AHEAD[0] == os.getpid():
+        _AHEAD[1].submit(lambda: None).result()
+
+
+@bp.route("/review/<int:assessment_id>/proposal.pdf")
+@role_required(ROLE_REVIEWER)
+def proposal(assessment_id: int) -> Any:
+    from reports import ConfigError, FontMissingError
+
+    a = assessment_for(current_user, assessment_id)
+    if a.state not in PROPOSAL_STATES:
+        abort(409)
     try:
-        pdf = render_proposal(result_self, result_verified, corrections, None, criteria_set=cs,
-                              assessment=doc, review_date=review_date)
+        pdf, filename, hit = proposal_pdf(a)
+    except NotReady:
+        abort(409)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được hồ sơ: {exc}")
-    pdfcache.store(a.id, "proposal", key, pdf)
-    return _pdf(pdf, filename, hit=False)
+    return _pdf(pdf, filename, hit=hit)
 
 
 @bp.route("/assessment/<int:assessment_id>/self-assessment.pdf")

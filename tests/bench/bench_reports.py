@@ -105,7 +105,9 @@ def web_cold_and_cached() -> tuple[float, float]:
     tmp = Path(tempfile.mkdtemp(prefix="cfc-bench-pdf-"))
     url = f"sqlite:///{tmp / 'pdf.sqlite3'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "TESTING": True})
+    # Rendering ahead off: the first request is the one that renders, as the reference.
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
+                      "PDF_RENDER_AHEAD": False})
     with app.app_context():
         seed_demo(app, with_figures=True)
     client = app.test_client()

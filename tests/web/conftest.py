@@ -58,6 +58,7 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
+        "PDF_RENDER_AHEAD": False,  # tests/web/test_pdf_cache.py turns it on where it is tested
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "ENV_NAME": "development",
     }

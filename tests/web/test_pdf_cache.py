@@ -109,3 +109,14 @@ def test_cache_is_bounded_in_bytes(app: Flask, officer, reviewer):
     assert [r[1] for r in rows] == ["self_assessment"]  # the older one went
     with app.app_context():
         assert get_session().scalar(select(func.sum(CachedPdf.size))) <= size * 1.5
+
+
+def test_proposal_rendered_ahead_once_verified(app: Flask, officer, reviewer):
+    from webform.documents import wait_for_renders
+
+    app.config["PDF_RENDER_AHEAD"] = True
+    aid = _verified(app, officer, reviewer)
+    wait_for_renders()
+    first = reviewer.get(f"/review/{aid}/proposal.pdf")
+    assert first.status_code == 200 and first.headers["X-CFC-PDF-Cache"] == "hit"
+    assert "Ia Tơi" in _text(first.data)

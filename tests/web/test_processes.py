@@ -40,7 +40,7 @@ def _free_port() -> int:
 def server(url: str, workers: int, log: Path) -> Iterator[int]:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="shared-secret", CFC_LOGIN_MAX_ATTEMPTS="1000",
-               CFC_WORKERS=str(workers))
+               CFC_WORKERS=str(workers), CFC_PDF_RENDER_AHEAD="0")
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port), "--no-seed"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
