@@ -16,7 +16,7 @@ from engine.ntm_rules import NtmLinker, linker_for_period
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
 from engine.rules import RuleSet
 
-_ITEM_CACHE_MAX = 4096  # per item; counts beyond it are rare and simply built each time
+_ITEM_CACHE_MAX = 1024  # per item (a few MB at most); other counts are simply built each time
 
 
 class Engine:
