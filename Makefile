@@ -28,7 +28,7 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) tests/bench/bench_cli.py
+	$(PY) tests/bench/bench_cli.py $(if $(BENCH_REFERENCE),--reference $(BENCH_REFERENCE))
 	$(PY) tests/bench/bench_engine.py
 	$(PY) tests/bench/bench_web.py
 	$(PY) tests/bench/bench_reports.py
