@@ -186,7 +186,9 @@ class NtmLinker:
             if isinstance(ind.rule, RateAtMostRegional):
                 out.append(self._status(ind, got, result, commune, items))
                 continue
-            key = (index, tuple(got), *(items[i].explanation for i in ind.items))
+            # Only the items a rule named (below the top band, below full points) are spelt out.
+            named = {detail for _, detail in got}
+            key = (index, tuple(got), *(items[i].explanation for i in ind.items if i in named))
             status = self._cache.get(key)
             if status is None:
                 status = self._status(ind, got, result, commune, items)
