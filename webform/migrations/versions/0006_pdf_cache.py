@@ -1,7 +1,7 @@
 """Rendered PDFs, cached in the database so that every app process and machine shares them.
 
 Revision ID: 0006_pdf_cache
-Revises: 0002_commune_merges
+Revises: 0003_security
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_pdf_cache"
-down_revision = "0002_commune_merges"
+down_revision = "0003_security"
 branch_labels = None
 depends_on = None
 
