@@ -2,7 +2,8 @@
 
 Two servers, as two machines behind a reverse proxy would run them, share nothing but the database and the
 secret key: a session cookie from one is good on the other, a PDF one renders the other serves from the
-cache, and a change made through one invalidates that PDF for the other. Then 20 clients back to back on a
+cache, a change made through one invalidates that PDF for the other, and a logout or a lockout seen by
+one holds on the other. Then 20 clients back to back on a
 server with two worker processes: no error, and every acknowledged save is the one in the database.
 """
 
@@ -27,7 +28,7 @@ from .conftest import fresh_database_url
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
-from bench_web import Client, prepare  # noqa: E402
+from bench_web import PASSWORD, Client, prepare  # noqa: E402
 
 
 def _free_port() -> int:
@@ -37,10 +38,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(url: str, workers: int, log: Path) -> Iterator[int]:
+def server(url: str, workers: int, log: Path, max_attempts: int = 1000) -> Iterator[int]:
     port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="shared-secret", CFC_LOGIN_MAX_ATTEMPTS="1000",
-               CFC_WORKERS=str(workers), CFC_PDF_RENDER_AHEAD="0")
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="shared-secret",
+               CFC_LOGIN_MAX_ATTEMPTS=str(max_attempts), CFC_WORKERS=str(workers), CFC_PDF_RENDER_AHEAD="0")
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port), "--no-seed"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -107,6 +108,37 @@ def test_two_processes_share_sessions_pdfs_and_invalidations(database, tmp_path)
                          {"name": "propose", "version": str(version), "csrf_token": token})[0] == 302
         assert _pdf(a, port_a, f"/review/{aid}/proposal.pdf")[:2] == (200, "miss")
         assert _pdf(b, port_b, f"/review/{aid}/proposal.pdf")[:2] == (200, "hit")
+
+
+def _token(client: Client, path: str) -> str:
+    _, page = client.request("GET", path)
+    return re.search(r'name="csrf_token"[^>]* value="([^"]+)"', page).group(1)
+
+
+def test_two_processes_share_lockouts_and_logouts(database, tmp_path):
+    url, _ = database
+    with server(url, 1, tmp_path / "a.log", max_attempts=3) as port_a, \
+            server(url, 1, tmp_path / "b.log", max_attempts=3) as port_b:
+        # A logout through A ends the same session on B.
+        a = Client(port_a)
+        a.login("benchreview")
+        b = Client(port_b)
+        b.jar = dict(a.jar)
+        assert b.request("GET", "/review/")[0] == 200
+        assert a.request("POST", "/auth/logout", {"csrf_token": _token(a, "/review/")})[0] == 302
+        status, _ = b.request("GET", "/review/")
+        assert status == 302  # sent to the login page: the session ended everywhere
+
+        # Failures counted by A lock the pair out on B, even with the right password there.
+        for _ in range(3):
+            c = Client(port_a)
+            status, _ = c.request("POST", "/auth/login", {"username": "bench0", "password": "sai mật khẩu",
+                                                          "csrf_token": _token(c, "/auth/login")})
+            assert status == 401
+        d = Client(port_b)
+        status, page = d.request("POST", "/auth/login", {"username": "bench0", "password": PASSWORD,
+                                                         "csrf_token": _token(d, "/auth/login")})
+        assert status == 429 and "đăng nhập sai quá nhiều lần" in page
 
 
 def test_twenty_clients_two_workers_no_error_no_lost_save(database, tmp_path):
