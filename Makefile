@@ -21,8 +21,8 @@ system-deps:
 run-deps:
 	@sh .ci/system-deps.sh run
 
-# The web app on SQLite with the Ia H'Drai 2022 demo: migrate, seed (accounts printed), serve with waitress
-# on http://127.0.0.1:5000. `cfc score examples/*.yaml` scores the same communes from the command line.
+# The web app on SQLite with the Ia H'Drai 2022 demo: migrate, seed (accounts printed), serve with gunicorn
+# (one worker process per core; CFC_WORKERS overrides) on http://127.0.0.1:5000. `cfc score examples/*.yaml` scores the same communes from the command line.
 run: $(STAMP) run-deps
 	$(PY) -m webform.serve
 
@@ -34,6 +34,7 @@ test: $(STAMP) system-deps $(AXE)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
+	$(PY) tests/bench/bench_cli.py $(if $(BENCH_REFERENCE),--reference $(BENCH_REFERENCE))
 	$(PY) tests/bench/bench_engine.py
 	$(PY) tests/bench/bench_web.py
 	$(PY) tests/bench/bench_reports.py

@@ -7,6 +7,7 @@ they leave their criterion "chưa đánh giá".
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -53,6 +54,15 @@ class ValidAssessment:
     missing: list[str] = field(default_factory=list)
 
 
+def _cut(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _shown(value: Any) -> str:
+    """What was typed, cut short: a hostile file may put a megabyte where a number belongs."""
+    return _cut(reprlib.repr(value))
+
+
 def _label(cs: CriteriaSet, input_id: str) -> str:
     return cs.input(input_id).label if cs.has_input(input_id) else input_id
 
@@ -81,7 +91,8 @@ class AssessmentValidator:
             return None, [FieldError("", "Tệp đánh giá phải là một bảng có các mục commune, period, values.")]
         for key in data:
             if key not in ("commune", "period", "values"):
-                errors.append(FieldError(str(key), f"Mục «{key}» không có trong mẫu tự đánh giá."))
+                name = _cut(str(key))
+                errors.append(FieldError(name, f"Mục «{name}» không có trong mẫu tự đánh giá."))
 
         commune = self._commune(data.get("commune"), errors)
         period = data.get("period")
@@ -116,17 +127,19 @@ class AssessmentValidator:
         for key in ("district", "province"):
             if not isinstance(raw.get(key, ""), str):
                 errors.append(FieldError(f"commune.{key}", "Phải là một chuỗi chữ."))
-        if raw.get("type") not in self._tiers:
+        # A list or a mapping where a string belongs must give its message, not a TypeError (unhashable).
+        if not isinstance(raw.get("type"), str) or raw.get("type") not in self._tiers:
             errors.append(FieldError(
                 "commune.type", "Loại xã phải là một trong: " + ", ".join(sorted(self._tiers)) + "."))
-        if raw.get("region") not in self._regions:
+        if not isinstance(raw.get("region"), str) or raw.get("region") not in self._regions:
             errors.append(FieldError(
                 "commune.region", "Vùng phải là một trong: " + ", ".join(sorted(self._regions)) + "."))
         if not isinstance(raw.get("ntm_tdmnpb_override", False), bool):
             errors.append(FieldError("commune.ntm_tdmnpb_override", "Phải là true hoặc false."))
         for key in raw:
             if key not in Commune.model_fields:
-                errors.append(FieldError(f"commune.{key}", f"Mục «{key}» không có trong thông tin xã."))
+                name = _cut(str(key))
+                errors.append(FieldError(f"commune.{name}", f"Mục «{name}» không có trong thông tin xã."))
         if len(errors) > start:
             return None
         return Commune.model_validate(raw)
@@ -159,4 +172,4 @@ class AssessmentValidator:
             return f"«{label}»: không được là số âm."
         if error["type"] == "less_than_equal":
             return f"«{label}»: số quá lớn (tối đa {MAX_COUNT:,}).".replace(",", ".")
-        return f"«{label}»: phải là số nguyên không âm (đã nhập: {error.get('input')!r})."
+        return f"«{label}»: phải là số nguyên không âm (đã nhập: {_shown(error.get('input'))})."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from engine.assessment import FieldError
 from engine.catalog import Catalog, _kind_of
 from engine.criteria import CriteriaError, CriteriaSet, load_criteria_set
 from engine.files import read_assessment
+from engine.jsonout import result_json
 from engine.ntm import NtmTable, district_view, load_ntm_table
 from engine.ntm_text import render_district_view
 from engine.report_text import render_text
@@ -44,7 +47,7 @@ class Engines:
             period = doc.get("period") if isinstance(doc, dict) else None
             try:
                 cs = catalog.for_period(period) if type(period) is int else catalog.sets[-1]
-            except LookupError:
+            except (LookupError, ValueError, OverflowError):  # no set in force, or no such year at all
                 cs = catalog.sets[-1]  # the validator then says what is wrong with the period
         if cs.id not in self._engines:
             self._engines[cs.id] = Engine(cs, self.ntm_tables())
@@ -61,7 +64,9 @@ class Engines:
         valid, errors = engine.validator.validate(doc)
         if valid is None:
             return None, errors
-        return engine.score_valid(valid).model_copy(update={"file": name}), []
+        result = engine.score_valid(valid)
+        result.file = name  # a new result, not yet seen by anyone
+        return result, []
 
     def latest(self) -> CriteriaSet:
         if self.fixed is not None:
@@ -75,7 +80,54 @@ criteria_option = click.option(
     help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
 
 
-@click.group(help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
+# Commands that live in other packages, imported only when run: `reports` pulls in WeasyPrint, Jinja and
+# openpyxl, which no scoring command needs. The help line is kept here so that `cfc --help` stays cheap
+# (tests/test_cli_startup.py checks it against the command's own).
+_LAZY = {
+    "report": ("reports.cli", "report",
+               "In văn bản PDF: tờ trình, biên bản, phụ lục bảng điểm, báo cáo tổng hợp."),
+}
+
+
+class _LazyGroup(click.Group):
+    def _lazy_names(self) -> list[str]:
+        return [name for name, (module, _, _) in _LAZY.items()
+                if name not in self.commands and importlib.util.find_spec(module.split(".")[0]) is not None]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._lazy_names()])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY and name not in self.commands:
+            module, attr, _ = _LAZY[name]
+            try:
+                self.add_command(getattr(importlib.import_module(module), attr), name)
+            except ImportError:  # the engine works without the reports package
+                return None
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click.Group.format_commands, without importing the lazy commands for their help line.
+        lazy = set(self._lazy_names())
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in lazy:
+                stand_in = click.Command(name, help=_LAZY[name][2])
+                rows.append((name, stand_in.get_short_help_str(limit)))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
 def main() -> None:
     pass
 
@@ -92,6 +144,13 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
         click.echo(str(exc), err=True)
         sys.exit(2)
     failed = False
+    # Written to directly: click.echo checks the stream and flushes for every line, which cost more than
+    # scoring on thousands of files.
+    out = sys.stdout
+
+    def write(line: str) -> None:
+        out.write(line + "\n")
+
     for name in files:
         try:
             result, errors = engines.score_file(name)
@@ -101,18 +160,18 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
         if result is None:
             failed = True
             if as_json:
-                click.echo(json.dumps({"file": name, "errors": [e.as_dict() for e in errors]},
-                                      ensure_ascii=False))
+                write(json.dumps({"file": name, "errors": [e.as_dict() for e in errors]}, ensure_ascii=False))
             else:
-                click.echo(f"{name}: không chấm được", err=False)
+                write(f"{name}: không chấm được")
                 for e in errors:
-                    click.echo(f"  - {e.field or '(tệp)'}: {e.message}")
-                click.echo("")
+                    write(f"  - {e.field or '(tệp)'}: {e.message}")
+                write("")
             continue
         if as_json:
-            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+            write(result_json(result))
         else:
-            click.echo(render_text(result))
+            write(render_text(result))
+    out.flush()
     sys.exit(2 if failed else 0)
 
 
@@ -240,15 +299,3 @@ def _ntm_check(file: str) -> None:
         f"{file}: hợp lệ — {table.id}, liên hệ với bộ tiêu chí {table.criteria_set}, "
         f"{len(table.indicators)} chỉ tiêu, {table.unverified_count} chỉ tiêu chưa xác minh."
     )
-
-
-def _attach_optional_groups() -> None:
-    # Report commands live with the reports package; the engine works without it.
-    try:
-        from reports.cli import report
-    except ImportError:
-        return
-    main.add_command(report)
-
-
-_attach_optional_groups()

@@ -128,6 +128,7 @@ class NtmLinker:
         self._top_band = {item.id: ItemExplainer(item).band_text(0) for item in cs.items}
         rules = compile_ntm_rules(table, cs)
         self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
+        self._cache: dict[tuple, NtmStatus] = {}
 
     # --- facts ---
 
@@ -176,10 +177,25 @@ class NtmLinker:
                 index, status, detail = name.split("#", 2)
                 fired.setdefault(int(index), []).append((status, detail))
         items = {ir.id: ir for ir in result.items}
-        return [
-            self._status(ind, fired.get(index, []), result, commune, items)
-            for index, ind in enumerate(self.table.indicators)
-        ]
+        out = []
+        for index, ind in enumerate(self.table.indicators):
+            got = fired.get(index, [])
+            # A status is a read-only value of what decided it: the rules that fired and, for a rate,
+            # the two figures, for items, their explanations. Indicators on a yes/no input or on items
+            # take few distinct values, so their statuses are made once and shared.
+            if isinstance(ind.rule, RateAtMostRegional):
+                out.append(self._status(ind, got, result, commune, items))
+                continue
+            # Only the items a rule named (below the top band, below full points) are spelt out.
+            named = {detail for _, detail in got}
+            key = (index, tuple(got), *(items[i].explanation for i in ind.items if i in named))
+            status = self._cache.get(key)
+            if status is None:
+                status = self._status(ind, got, result, commune, items)
+                if len(self._cache) < 4096:
+                    self._cache[key] = status
+            out.append(status)
+        return out
 
     def link(self, result: Result, commune: Commune) -> Result:
         return result.model_copy(update={"ntm": self.statuses(result, commune)})

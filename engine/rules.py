@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import durable_rules_engine as _dre
+import orjson
 
 Op = Literal["==", ">=", "<=", ">", "<"]
 _OPS = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
@@ -89,7 +90,7 @@ class RuleSet:
         payload = dict(fact)
         payload["sid"] = sid
         payload[_DISCRIMINATOR[0]] = _DISCRIMINATOR[1]
-        text = json.dumps(payload)
+        text = orjson.dumps(payload).decode()
         fired: list[str] = []
         with _lock:
             try:

@@ -12,9 +12,11 @@ from engine.compile import NONE_BAND, build_fact, compile_rules, plan_items, rul
 from engine.criteria import CriteriaSet
 from engine.explain import ItemExplainer
 from engine.ntm import NtmTable
-from engine.ntm_rules import NtmLinker, link_ntm
+from engine.ntm_rules import NtmLinker, linker_for_period
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
 from engine.rules import RuleSet
+
+_ITEM_CACHE_MAX = 1024  # per item (a few MB at most); other counts are simply built each time
 
 
 class Engine:
@@ -34,6 +36,7 @@ class Engine:
         # Worked out once here, not per assessment: plans, explainers, rule name lookup, criterion slices.
         self._plans = plan_items(cs)
         self._explainers = [ItemExplainer(item) for item in cs.items]
+        self._item_cache: list[dict[tuple, ItemResult]] = [{} for _ in cs.items]
         self._rule_index = rule_index(cs)
         self._labels = {i.id: i.label for i in cs.inputs}
         self._slices: list[tuple[str, str, int, int, int]] = []
@@ -61,14 +64,34 @@ class Engine:
             if bands[position] is not None:  # bands compile to exclusive rules; two would be a compiler bug
                 raise RuntimeError(f"item {self._plans[position].item.id} matched two bands")
             bands[position] = band
-        items = [
-            self._item_result(position, present[position], bands[position], values)
-            for position in range(len(self._plans))
-        ]
-        return link_ntm(self._assemble(assessment, items), assessment.commune, self.ntm)
+        item_result = self._item_result
+        items = [item_result(position, present[position], bands[position], values)
+                 for position in range(len(self._plans))]
+        result = self._assemble(assessment, items)
+        linker = linker_for_period(self.ntm, result.period)
+        if linker is not None:
+            # The result is new and not yet seen by anyone: fill it in place rather than copy it.
+            result.ntm = linker.statuses(result, assessment.commune)
+        return result
 
     def _item_result(self, position: int, present: bool, band: int | str | None,
                      values: Mapping[str, int | bool]) -> ItemResult:
+        plan = self._plans[position]
+        if plan.numerator is None and present:
+            # Yes/no and count items take few distinct values: their results (read-only values) are made
+            # once and shared. Rate items depend on two figures and are built each time.
+            key = (band, values[plan.value])  # type: ignore[index]
+            cache = self._item_cache[position]
+            cached = cache.get(key)
+            if cached is None:
+                cached = self._build_item(position, present, band, values)
+                if len(cache) < _ITEM_CACHE_MAX:
+                    cache[key] = cached
+            return cached
+        return self._build_item(position, present, band, values)
+
+    def _build_item(self, position: int, present: bool, band: int | str | None,
+                    values: Mapping[str, int | bool]) -> ItemResult:
         plan, says = self._plans[position], self._explainers[position]
         item = plan.item
         if band is None:
@@ -85,18 +108,8 @@ class Engine:
             numerator, denominator = values[plan.numerator], values[plan.denominator]  # type: ignore[index]
             rate = says.rate_text(int(numerator), int(denominator), band)
         value = values.get(plan.value) if plan.value is not None else None
-        return ItemResult(
-            id=item.id,
-            criterion=item.criterion,
-            text=item.text,
-            points=points,
-            max=item.max,
-            status=item.status,
-            assessed=present,
-            band=says.band_text(band),
-            rate=rate,
-            explanation=says.explain(value, band, points, missing, rate),
-        )
+        return ItemResult(item.id, item.criterion, item.text, points, item.max, item.status, present,
+                          says.band_text(band), rate, says.explain(value, band, points, missing, rate))
 
     def _assemble(self, assessment: ValidAssessment, items: list[ItemResult]) -> Result:
         cs = self.cs

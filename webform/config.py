@@ -50,4 +50,8 @@ def from_env(instance_path: Path) -> dict:
         "LOGIN_ACCOUNT_SOFT_LIMIT": int(os.environ.get("CFC_LOGIN_ACCOUNT_SOFT_LIMIT", "20")),
         "LOGIN_ADDRESS_MAX": int(os.environ.get("CFC_LOGIN_ADDRESS_MAX", "100")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # Rendered PDFs kept in the database (webform/pdfcache.py), all of them together at most this size.
+        "PDF_CACHE_MB": float(os.environ.get("CFC_PDF_CACHE_MB", "256")),
+        # The proposal file is rendered in the background as soon as the team verifies (webform/documents.py).
+        "PDF_RENDER_AHEAD": _bool(os.environ.get("CFC_PDF_RENDER_AHEAD"), True),
     }

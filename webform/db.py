@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -33,8 +34,9 @@ def make_engine(url: str) -> SAEngine:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["cfc_db"] = engine
-    # SQLite allows one writer at a time and makes the others wait in sleeps of up to 100 ms; queueing the
-    # writers of this process on a lock instead keeps a save's latency to the writes ahead of it.
+    # Across processes and machines SQLite's own lock decides (BEGIN IMMEDIATE, waiting up to the busy
+    # timeout). Within a process, writers also queue on a lock first: SQLite makes a waiting writer sleep
+    # in steps of up to 100 ms, a lock hands over at once.
     app.extensions["cfc_write_lock"] = (
         threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
     )
@@ -48,13 +50,24 @@ def get_session() -> Session:
     return g.db_session
 
 
-def write_lock() -> Any:
-    return current_app.extensions["cfc_write_lock"]
+@contextlib.contextmanager
+def write_lock(session: Session | None = None) -> Iterator[None]:
+    """The section of a request that writes: on SQLite, its transaction takes the database's write lock
+    at once (BEGIN IMMEDIATE), so that what it reads inside is what it writes against, in whatever process
+    or on whatever machine the other writers run. PostgreSQL needs nothing: rows carry a version column."""
+    with current_app.extensions["cfc_write_lock"]:
+        session = session if session is not None else get_session()
+        if session.get_bind().dialect.name == "sqlite":
+            connection = session.connection()
+            if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                # pysqlite would begin a deferred transaction at the first write; begin it here instead.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield
 
 
 def commit(session: Session) -> None:
-    """Flush and commit the request's changes (serialised per process on SQLite)."""
-    with write_lock():
+    """Flush and commit the request's changes, as the one writer of the database at that moment."""
+    with write_lock(session):
         session.commit()
 
 

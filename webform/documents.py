@@ -3,12 +3,15 @@ district team, the self-assessment report for the commune."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
+from . import pdfcache
 from .auth import assessment_for, role_required
 from .db import get_session
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
@@ -24,9 +27,11 @@ MSG_DRAFT_REPORT = ("Báo cáo tự đánh giá được in sau khi xã đã g�
                     "nháp: hãy kiểm tra điểm trên trang tự đánh giá.")
 
 
-def _pdf(data: bytes, filename: str) -> Response:
+def _pdf(data: bytes, filename: str, hit: bool) -> Response:
+    # The header says whether the PDF was rendered for this request (tests and operators read it).
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "X-CFC-PDF-Cache": "hit" if hit else "miss"})
 
 
 def _verified_on(a: Assessment) -> date:
@@ -37,30 +42,85 @@ def _failed(message: str) -> Any:
     return render_template("error.html", code=503, message=message), 503
 
 
-@bp.route("/review/<int:assessment_id>/proposal.pdf")
-@role_required(ROLE_REVIEWER)
-def proposal(assessment_id: int) -> Any:
-    from reports import ConfigError, Correction, FontMissingError, pdf_filename, render_proposal
+class NotReady(Exception):
+    """The assessment's figures cannot be scored (yet): no PDF."""
 
-    a = assessment_for(current_user, assessment_id)
-    if a.state not in PROPOSAL_STATES:
-        abort(409)
+
+def proposal_pdf(a: Assessment) -> tuple[bytes, str, bool]:
+    """The proposal file of an assessment: (PDF, download name, whether it came from the cache). Raises
+    NotReady, or the reports package's FontMissingError / ConfigError."""
+    from reports import Correction, pdf_filename, render_proposal
+
     eng = scoring().engine(a.criteria_set_id)
     doc = make_assessment(a.commune.profile(), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
     result_verified = score_or_none(eng, make_assessment(a.commune.profile(), a.period, verified_values(a)))
     if result_self is None or result_verified is None:
-        abort(409)
+        raise NotReady
+    cs = scoring().criteria_set(a.criteria_set_id)
+    review_date = _verified_on(a)
+    filename = pdf_filename("proposal", result_verified)
+    numbers = {"to_trinh": a.proposal_number} if a.proposal_number else None
+    key = pdfcache.pdf_key("proposal", a, cs, {"review_date": review_date, "document_date": a.proposal_date,
+                                                "numbers": numbers})
+    pdf = pdfcache.cached(a.id, "proposal", key)
+    if pdf is not None:
+        return pdf, filename, True
     corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
                               reason=c.reason, evidence=c.evidence) for c in a.corrections]
+    pdf = render_proposal(result_self, result_verified, corrections, None, criteria_set=cs, assessment=doc,
+                          review_date=review_date, document_date=a.proposal_date, numbers=numbers)
+    pdfcache.store(a.id, "proposal", key, pdf)
+    return pdf, filename, False
+
+
+_AHEAD: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def render_ahead(assessment_id: int) -> None:
+    """Render the proposal file in the background once the team has verified, so that the reviewer's first
+    click on "In tờ trình" is served from the cache. One thread per worker process (created after the
+    fork), so a render never takes more than one core from the requests; PDF_RENDER_AHEAD=False skips it."""
+    global _AHEAD
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("PDF_RENDER_AHEAD"):
+        return
+    if _AHEAD is None or _AHEAD[0] != os.getpid():
+        _AHEAD = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfc-pdf-ahead"))
+
+    def job() -> None:
+        with app.app_context():
+            try:
+                a = get_session().get(Assessment, assessment_id)
+                if a is not None and a.state in PROPOSAL_STATES:
+                    proposal_pdf(a)
+            except Exception:  # noqa: BLE001 - the request that needs the PDF renders it and says why
+                app.logger.exception("rendering ahead the proposal of assessment %s", assessment_id)
+
+    _AHEAD[1].submit(job)
+
+
+def wait_for_renders() -> None:
+    """Until the background renders queued so far are done (tests, benchmarks)."""
+    if _AHEAD is not None and _AHEAD[0] == os.getpid():
+        _AHEAD[1].submit(lambda: None).result()
+
+
+@bp.route("/review/<int:assessment_id>/proposal.pdf")
+@role_required(ROLE_REVIEWER)
+def proposal(assessment_id: int) -> Any:
+    from reports import ConfigError, FontMissingError
+
+    a = assessment_for(current_user, assessment_id)
+    if a.state not in PROPOSAL_STATES:
+        abort(409)
     try:
-        pdf = render_proposal(result_self, result_verified, corrections, None,
-                              criteria_set=scoring().criteria_set(a.criteria_set_id), assessment=doc,
-                              review_date=_verified_on(a), document_date=a.proposal_date,
-                              numbers={"to_trinh": a.proposal_number} if a.proposal_number else None)
+        pdf, filename, hit = proposal_pdf(a)
+    except NotReady:
+        abort(409)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được hồ sơ: {exc}")
-    return _pdf(pdf, pdf_filename("proposal", result_verified))
+    return _pdf(pdf, filename, hit=hit)
 
 
 @bp.route("/assessment/<int:assessment_id>/self-assessment.pdf")
@@ -76,9 +136,15 @@ def self_assessment(assessment_id: int) -> Any:
     result = score_or_none(scoring().engine(a.criteria_set_id), doc)
     if result is None:
         abort(409)
+    cs = scoring().criteria_set(a.criteria_set_id)
+    filename = pdf_filename("self_assessment", result)
+    key = pdfcache.pdf_key("self_assessment", a, cs)
+    pdf = pdfcache.cached(a.id, "self_assessment", key)
+    if pdf is not None:
+        return _pdf(pdf, filename, hit=True)
     try:
-        pdf = render_self_assessment(result, None, criteria_set=scoring().criteria_set(a.criteria_set_id),
-                                     assessment=doc)
+        pdf = render_self_assessment(result, None, criteria_set=cs, assessment=doc)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được báo cáo: {exc}")
-    return _pdf(pdf, pdf_filename("self_assessment", result))
+    pdfcache.store(a.id, "self_assessment", key, pdf)
+    return _pdf(pdf, filename, hit=False)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -212,3 +213,18 @@ def _history_is_append_only(session: Session, _ctx: Any, _instances: Any) -> Non
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, HistoryEntry):
             raise AppendOnlyError("history is append-only")
+
+
+class CachedPdf(Base):
+    """The last PDF rendered for an assessment, one per document kind, with the key of what it shows
+    (webform/pdfcache.py): any change to what it shows changes the key, and the row is replaced."""
+
+    __tablename__ = "pdf_cache"
+    __table_args__ = (UniqueConstraint("assessment_id", "kind", name="uq_pdf_cache_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -360,6 +360,10 @@ def transition(assessment_id: int) -> Any:
     conflict = _commit_or_conflict(a)
     if conflict is not None:
         return conflict
+    from .documents import PROPOSAL_STATES, render_ahead  # documents imports this module
+
+    if a.state in PROPOSAL_STATES:
+        render_ahead(a.id)  # the proposal file exists from now on: have it ready before it is asked for
     flash(f"Đã thực hiện: {t.label}.", "success")
     return redirect(url_for("review.show", assessment_id=a.id))
 

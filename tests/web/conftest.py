@@ -22,7 +22,8 @@ from webform.migrate import upgrade
 from webform.seed import seed_demo
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-TABLES = ["login_attempts", "history", "item_reviews", "corrections", "assessments", "users", "communes"]
+TABLES = ["pdf_cache", "login_attempts", "history", "item_reviews", "corrections", "assessments", "users",
+          "communes"]
 PASSWORD = "demo2022"
 # The commune profile of the seeded Xã Ia Tơi, for scoring straight through the engine.
 IA_TOI = {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai", "province": "Tỉnh Kon Tum",
@@ -60,6 +61,7 @@ def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
+        "PDF_RENDER_AHEAD": False,  # tests/web/test_pdf_cache.py turns it on where it is tested
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "ENV_NAME": "development",
     }

@@ -118,7 +118,8 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     # A second accept in place still works: the page's version moved on with the first.
     second = "#item-" + items[1].replace(".", r"\.")
     page.click(second + " button:has-text('Chấp nhận')")
-    page.wait_for_function(f"() => document.getElementById('progress-text').textContent == 'Đã xem 2/{n} mục'")
+    page.wait_for_function(
+        f"() => document.getElementById('progress-text').textContent == 'Đã xem 2/{n} mục'")
     assert page.evaluate("window.__same_page") == "yes"
     assert page.locator(".left-count").first.text_content() == str(n - 2)
     assert page.locator("#next-item").text_content() == items[2]  # the first item still to look at
