@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -21,11 +21,24 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import history
-from .auth import communes_for_reviewer, role_required
+from .auth import role_required
 from .db import get_session, write_lock
-from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune
+from .models import LEVEL_COMMUNE, ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, UnitSuccessor
 from .review import verified_values
 from .scoring import make_assessment, nfc, score_or_none, scoring
+from .units import (
+    communes_ever_visible,
+    communes_on,
+    communes_visible,
+    merge_note,
+    predecessors,
+    reference_date,
+    find_commune,
+    search,
+    sort_units,
+    successors,
+    visible_periods,
+)
 from .workflow import EDITABLE_STATES, STATE_LABELS
 
 bp = Blueprint("district", __name__, url_prefix="/district")
@@ -40,27 +53,31 @@ MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 
 # ---------------------------------------------------------------- who sees what
 
-def scope() -> list[Commune]:
-    """The communes this account works on: the own commune, the own district, or (administrator) all."""
-    session = get_session()
-    if current_user.role == ROLE_REVIEWER:
-        return communes_for_reviewer(current_user)
+def scope(period: int | None = None) -> list[Commune]:
+    """The communes this account works on in that period (webform.units.communes_visible), or in any year
+    when no period is given: the own commune, the communes under the own unit, or (administrator) all."""
+    if period is not None:
+        return communes_visible(current_user, period)
     if current_user.role == ROLE_COMMUNE:
-        c = session.get(Commune, current_user.commune_id) if current_user.commune_id else None
-        return [c] if c is not None else []
-    return list(session.scalars(select(Commune).order_by(Commune.district, Commune.code)))
+        return [current_user.commune] if current_user.commune is not None else []
+    return communes_ever_visible(current_user)
 
 
 def _commune_in_scope(code: str) -> Commune:
-    for c in scope():
-        if c.code == code:
-            return c
-    abort(404)
+    # A code can name an old and a new unit (codes repeat across the reform): the newest one first.
+    found = [c for c in scope() if c.code == code]
+    if not found:
+        abort(404)
+    return max(found, key=lambda c: (c.valid_to or date.max, c.id))
 
 
 def exists_in(c: Commune, period: int) -> bool:
-    """A merged commune still existed during the year it merged in, not after."""
-    return c.merged_on is None or c.merged_on > date(period, 1, 1)
+    """The unit holds on the period's reference date."""
+    return c.holds_on(reference_date(period))
+
+
+def _visible_periods() -> list[int]:
+    return visible_periods(current_user)
 
 
 def _assessments(communes: list[Commune], period: int | None = None) -> list[Assessment]:
@@ -126,9 +143,9 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
         out.threshold = None
     if not out.visible:
         return out
-    out.self_result = score_or_none(eng, make_assessment(c.profile(), a.period, a.values or {}))
+    out.self_result = score_or_none(eng, make_assessment(c.profile(a.period), a.period, a.values or {}))
     if a.state in VERIFIED_STATES:
-        out.verified_result = score_or_none(eng, make_assessment(c.profile(), a.period, verified_values(a)))
+        out.verified_result = score_or_none(eng, make_assessment(c.profile(a.period), a.period, verified_values(a)))
     return out
 
 
@@ -146,10 +163,9 @@ def overview() -> Any:
     from engine.ntm import district_view
     from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
 
-    communes = scope()
-    periods = _periods(communes)
+    periods = _visible_periods()
     period = _period_arg(periods)
-    rows = _scored_period(communes, period) if period is not None else []
+    rows = filter_rows(_scored_period(scope(period), period)) if period is not None else []
     cs = set_for(period)
     scored = [r for r in rows if r.final is not None]
 
@@ -198,7 +214,7 @@ def _upload_period() -> int:
     text = (request.values.get("period") or "").strip()
     if text.isdigit() and 2000 <= int(text) <= 2100:
         return int(text)
-    periods = _periods(scope())
+    periods = _visible_periods()
     return periods[0] if periods else date.today().year
 
 
@@ -212,7 +228,7 @@ def template() -> Any:
     if cs is None:
         return render_template("error.html", code=404,
                                message=f"Chưa có bộ tiêu chí áp dụng cho năm {period}."), 404
-    communes = [c.profile() for c in scope() if exists_in(c, period)]
+    communes = [c.profile(period) for c in scope(period)]
     return _xlsx(template_workbook(cs, period, communes), f"mau-tu-danh-gia-{period}.xlsx")
 
 
@@ -262,8 +278,8 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     report.errors.extend(errors)
     letters = _column_letters(cs)
     session = get_session()
-    registry = {c.code: c for c in session.scalars(select(Commune))}
-    allowed = {c.code for c in scope()}
+    registry = {c.code: c for c in communes_on(reference_date(period))}
+    allowed = {c.code for c in scope(period)}
     seen: dict[str, int] = {}
     plan: list[tuple[Any, Commune]] = []
     for row in rows:
@@ -304,7 +320,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 # A blank cell keeps the stored figure: a file never erases what was typed on the form.
                 old = dict(a.values or {}) if a is not None else {}
                 new = {**old, **row.document["values"]}
-                doc = make_assessment(commune.profile(), period, new)
+                doc = make_assessment(commune.profile(period), period, new)
                 problems = eng.validate(doc)
                 for fe in problems:
                     report.errors.append(CellError(row.sheet, row.row, letters.get(str(fe.field), ""),
@@ -344,7 +360,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
 
 
 def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
-    rows = [r for r in _scored_period(scope(), period) if r.final is not None]
+    rows = [r for r in _scored_period(scope(period), period) if r.final is not None]
     states = {r.commune.code: STATE_LABELS.get(r.a.state, r.a.state) for r in rows if r.a is not None}
     return [r.final for r in rows], states
 
@@ -383,23 +399,13 @@ def _cell(c: Commune, a: Assessment | None) -> dict[str, Any] | None:
             "commune": c}
 
 
-def predecessors(c: Commune) -> list[Commune]:
-    return list(get_session().scalars(select(Commune).where(Commune.successor_id == c.id)
-                                      .order_by(Commune.merged_on, Commune.code)))
-
-
-def merge_note(c: Commune) -> str:
-    parts = [f"{p.name} trước {p.merged_on:%d/%m/%Y}" for p in predecessors(c) if p.merged_on]
-    return ("gồm cả số liệu của " + ", ".join(parts)) if parts else ""
-
-
 @bp.route("/years")
 @role_required(ROLE_REVIEWER, ROLE_ADMIN)
 def years() -> Any:
-    communes = scope()
+    communes = search(scope(), request.args.get("q", ""))
     periods = sorted({a.period for a in _assessments(communes)})
     by_key = {(a.commune_id, a.period): a for a in _assessments(communes)}
-    table = [{"commune": c, "note": merge_note(c),
+    table = [{"commune": c, "note": merge_note(c), "successors": successors(c),
               "cells": [_cell(c, by_key.get((c.id, p))) for p in periods]} for c in communes]
     return render_template("district/years.html", table=table, periods=periods)
 
@@ -409,13 +415,19 @@ def years() -> Any:
 def commune_years(code: str) -> Any:
     c = _commune_in_scope(code)
     own = [_cell(c, a) for a in _assessments([c])]
+    # The predecessors' records, by year, under their own codes; a divided commune's record appears under
+    # each of its successors, with a note naming the others.
     before = []
-    for p in predecessors(c):
-        for a in _assessments([p]):
-            if p.merged_on is None or a.period <= p.merged_on.year:
-                before.append(_cell(p, a))
+    preds = predecessors(c)
+    for p in preds:
+        for a in _assessments([p.unit]):
+            if a.period <= p.on.year:
+                cell = _cell(p.unit, a)
+                cell["split_with"] = p.shared_with if p.kind == "split" else None
+                before.append(cell)
+    before.sort(key=lambda x: (x["period"], x["commune"].code))
     return render_template("district/commune_years.html", c=c, rows=own, before=before, note=merge_note(c),
-                           preds=predecessors(c))
+                           preds=preds, successors=successors(c))
 
 
 # ---------------------------------------------------------------- periodic progress reports
@@ -442,7 +454,10 @@ def _figures(c: Commune, a: Assessment | None) -> Any:
 def progress_entries(year: int) -> tuple[list[Any], int | None]:
     from reports import ProgressEntry
 
-    communes = scope()
+    # Like with like: each commune of the year against its own previous record. A commune whose area
+    # changed between the two periods (a merge or split in between) is compared with its own record still,
+    # and the row says what changed; a new commune without a record of its own shows none.
+    communes = scope(year)
     stored = _assessments(communes)
     previous_period = max((a.period for a in stored if a.period < year), default=None)
     by_key = {(a.commune_id, a.period): a for a in stored}
@@ -450,11 +465,16 @@ def progress_entries(year: int) -> tuple[list[Any], int | None]:
     for c in communes:
         current = by_key.get((c.id, year))
         earlier = [a for a in stored if a.commune_id == c.id and a.period < year]
-        if current is None and not exists_in(c, year):
-            continue
+        prev = earlier[-1] if earlier else None
+        changes = [p for p in predecessors(c) if prev is None or prev.period < p.on.year <= year
+                   or (prev.period <= p.on.year and p.on <= reference_date(year))]
+        note = ""
+        if changes:
+            note = "Đơn vị thay đổi giữa hai kỳ: " + merge_note(c)
+            if prev is None:
+                note += "; không so sánh với số liệu của đơn vị cũ"
         entries.append(ProgressEntry(code=c.code, name=c.name, current=_figures(c, current),
-                                     previous=_figures(c, earlier[-1]) if earlier else None,
-                                     note=merge_note(c)))
+                                     previous=_figures(c, prev) if prev else None, note=note))
     return entries, previous_period
 
 
@@ -517,25 +537,39 @@ def communes() -> Any:
     session = get_session()
     errors: list[str] = []
     if request.method == "POST":
-        pred = session.scalar(select(Commune).where(Commune.code == (request.form.get("predecessor") or "")))
-        succ = session.scalar(select(Commune).where(Commune.code == (request.form.get("successor") or "")))
+        pred = find_commune(request.form.get("predecessor") or "")
+        succ = find_commune(request.form.get("successor") or "")
         on = _parse_date(request.form.get("merged_on") or "")
         if pred is None or succ is None:
             errors.append("Chọn xã sáp nhập và xã sau sáp nhập trong danh mục.")
         elif pred.id == succ.id:
             errors.append("Xã sáp nhập và xã sau sáp nhập phải khác nhau.")
-        elif pred.successor_id is not None:
+        elif successors(pred):
             errors.append(f"{pred.name} đã được ghi sáp nhập vào xã khác.")
-        elif succ.successor_id is not None:
+        elif successors(succ):
             errors.append(f"{succ.name} đã sáp nhập vào xã khác nên không nhận thêm xã.")
         if on is None:
             errors.append("Ngày sáp nhập không hợp lệ (ví dụ: 01/07/2025).")
         if not errors and pred is not None and succ is not None and on is not None:
-            pred.successor_id = succ.id
-            pred.merged_on = on
+            session.add(UnitSuccessor(predecessor_id=pred.id, successor_id=succ.id, on=on, kind="merge",
+                                      source=f"Quản trị ghi ngày {date.today():%d/%m/%Y}"))
+            pred.valid_to = on - timedelta(days=1)
             with write_lock():
                 session.commit()
             flash(f"Đã ghi: {pred.name} sáp nhập vào {succ.name} từ {on:%d/%m/%Y}.", "success")
             return redirect(url_for("district.communes"))
-    rows = list(session.scalars(select(Commune).order_by(Commune.district, Commune.code)))
-    return render_template("district/communes.html", communes=rows, errors=errors), 400 if errors else 200
+    rows = sort_units(list(session.scalars(select(Commune).where(Commune.level == LEVEL_COMMUNE))))
+    succ_of = {s.predecessor_id: s for s in session.scalars(select(UnitSuccessor))}
+    return render_template("district/communes.html", succ_of=succ_of, communes=rows, errors=errors), 400 if errors else 200
+
+
+def filter_rows(rows: list[Scored]) -> list[Scored]:
+    """The overview's search (name without diacritics, or code) and state filter; order stays Vietnamese."""
+    wanted = {c.id for c in search([r.commune for r in rows], request.args.get("q", ""))}
+    out = [r for r in rows if r.commune.id in wanted]
+    state = request.args.get("state", "")
+    if state == "none":
+        out = [r for r in out if r.a is None]
+    elif state in STATE_LABELS:
+        out = [r for r in out if r.a is not None and r.a.state == state]
+    return out

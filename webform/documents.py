@@ -51,9 +51,9 @@ def proposal(assessment_id: int) -> Any:
     if a.state not in PROPOSAL_STATES:
         abort(409)
     eng = scoring().engine(a.criteria_set_id)
-    doc = make_assessment(a.commune.profile(), a.period, a.values or {})
+    doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
-    result_verified = score_or_none(eng, make_assessment(a.commune.profile(), a.period, verified_values(a)))
+    result_verified = score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, verified_values(a)))
     if result_self is None or result_verified is None:
         abort(409)
     corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
@@ -73,7 +73,7 @@ def self_assessment(assessment_id: int) -> Any:
     from reports import ConfigError, FontMissingError, pdf_filename, render_self_assessment
 
     a = assessment_for(current_user, assessment_id)
-    doc = make_assessment(a.commune.profile(), a.period, a.values or {})
+    doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
     result = score_or_none(scoring().engine(a.criteria_set_id), doc)
     if result is None:
         abort(409)

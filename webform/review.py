@@ -16,6 +16,7 @@ from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
 from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
 from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
+from .units import search, visible_periods
 from .workflow import REVIEWABLE_STATES, STATE_LABELS, TRANSITIONS, IllegalTransition, check
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -40,26 +41,25 @@ def verified_values(a: Assessment) -> dict[str, Any]:
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
     eng = scoring().engine(a.criteria_set_id)
-    return score_or_none(eng, make_assessment(a.commune.profile(), a.period, values))
+    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
 @bp.route("/")
 @role_required(ROLE_REVIEWER)
 def queue() -> Any:
-    communes = communes_for_reviewer(current_user)
     session = get_session()
-    ids = [c.id for c in communes]
-    periods = sorted(
-        set(session.scalars(select(Assessment.period).where(Assessment.commune_id.in_(ids)))),
-        reverse=True,
-    )
+    periods = visible_periods(current_user)
     period_text = request.args.get("period", "")
-    period = int(period_text) if period_text.isdigit() else (periods[0] if periods else None)
+    period = int(period_text) if period_text.isdigit() and 2000 <= int(period_text) <= 2100 else (
+        periods[0] if periods else None)
     state = request.args.get("state", "")
     if state and state not in STATE_LABELS:
         state = ""
+    q = nfc(request.args.get("q"))[:100]
     rows: list[dict[str, Any]] = []
     if period is not None:
+        # The communes under the reviewer's unit in that year, in Vietnamese order, searched without diacritics.
+        communes = search(communes_for_reviewer(current_user, period), q)
         by_commune = {
             a.commune_id: a
             for a in session.scalars(
@@ -73,7 +73,7 @@ def queue() -> Any:
             if state and (a is None or a.state != state):
                 continue
             rows.append({"commune": c, "a": a})
-    return render_template("review/queue.html", rows=rows, periods=periods, period=period, state=state,
+    return render_template("review/queue.html", rows=rows, periods=periods, period=period, state=state, q=q,
                            states=STATE_LABELS, chart=_totals_chart(rows))
 
 
@@ -216,7 +216,7 @@ def correct(assessment_id: int) -> Any:
         values = verified_values(a)
         values[input_id] = value
         parsed = ParsedForm(raw={k: "" for k in inputs}, values=values)
-        validate(scoring().engine(a.criteria_set_id), make_assessment(a.commune.profile(), a.period, values),
+        validate(scoring().engine(a.criteria_set_id), make_assessment(a.commune.profile(a.period), a.period, values),
                  parsed)
         if parsed.errors or parsed.general_errors:
             error = parsed.errors.get(input_id) or next(iter(parsed.errors.values()), None) or \

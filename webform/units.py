@@ -134,6 +134,26 @@ def communes_ever_visible(user: User) -> list[Commune]:
     return sort_units(list(seen.values()))
 
 
+def find_commune(code: str, on: date | None = None) -> Commune | None:
+    """The commune with that code on that date (today by default); the newest one if none holds then."""
+    rows = list(get_session().scalars(select(Commune).where(Commune.level == LEVEL_COMMUNE,
+                                                            Commune.code == code.strip())))
+    day = on or date.today()
+    holding = [c for c in rows if c.holds_on(day)]
+    pool = holding or rows
+    return max(pool, key=lambda c: (c.valid_to or date.max, c.id)) if pool else None
+
+
+def find_reviewing_unit(code: str) -> Commune | None:
+    """A province (2 digits) or a district (3 digits) by code; the newest one when the code repeats."""
+    code = code.strip()
+    level = {2: "tinh", 3: "huyen"}.get(len(code))
+    if level is None or not code.isdigit():
+        return None
+    rows = list(get_session().scalars(select(Commune).where(Commune.level == level, Commune.code == code)))
+    return max(rows, key=lambda c: (c.valid_to or date.max, c.id)) if rows else None
+
+
 # ---------------------------------------------------------------- successors
 
 @dataclass
