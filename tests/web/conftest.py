@@ -137,7 +137,7 @@ def form_data(values: dict[str, Any], version: int, action: str = "save", **extr
     return data
 
 
-def assessment_of(app: Flask, code: str = "23538") -> Any:
+def assessment_of(app: Flask, code: str = "23538", period: int = 2022) -> Any:
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -149,7 +149,7 @@ def assessment_of(app: Flask, code: str = "23538") -> Any:
         return session.scalar(
             select(Assessment)
             .join(Commune)
-            .where(Commune.code == code)
+            .where(Commune.code == code, Assessment.period == period)
             .options(selectinload(Assessment.corrections), selectinload(Assessment.item_reviews))
         )
 

@@ -48,9 +48,10 @@ def test_deactivated_user_cannot_log_in(app: Flask, admin):
     from webform.models import User
 
     with app.app_context():
-        uid = get_session().scalar(select(User.id).where(User.username == "xa-iadom"))
+        uid = get_session().scalar(select(User.id).where(User.username == "xa-iadal"))
+    assert login(app.test_client(), "xa-iadal").status_code == 302
     assert admin.post(f"/admin/users/{uid}/toggle").status_code == 302
-    assert login(app.test_client(), "xa-iadom").status_code == 401
+    assert login(app.test_client(), "xa-iadal").status_code == 401
 
 
 def test_login_attempts_are_rate_limited(app: Flask):

@@ -159,6 +159,7 @@ def downgrade() -> None:
         batch.add_column(sa.Column("province", sa.String(120), nullable=False, server_default=""))
         batch.add_column(sa.Column("successor_id", sa.Integer, nullable=True))
         batch.add_column(sa.Column("merged_on", sa.Date, nullable=True))
+        batch.create_foreign_key("fk_communes_successor", "communes", ["successor_id"], ["id"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("district", sa.String(120), nullable=True))
     c = sa.table("communes", sa.column("id"), sa.column("name"), sa.column("level"), sa.column("district"),
