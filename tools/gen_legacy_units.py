@@ -1,4 +1,4 @@
-"""Generate webform/data/units_legacy.json from the `vietnamadminunits` dataset (run by hand, output committed).
+"""Generate webform/data/units_legacy.json from the `vietnamadminunits` dataset (run by hand; committed).
 
 Why a file: the library needs shapely and geopy at import time (for geocoding street addresses), which the
 product never does. The product reads only the legacy units (63 provinces, their districts and communes) and
@@ -42,7 +42,8 @@ def main() -> int:
     new_rows = list(db.execute("SELECT provinceKey, provinceCode, ward, wardKey FROM admin_units"))
     new_province_code = {r["provinceKey"]: r["provinceCode"] for r in new_rows}
     new_name = {(r["provinceKey"], r["wardKey"]): nfc(r["ward"]) for r in new_rows}
-    vp_by_name = {(f"{w.province_code.value:02d}", nfc(w.name)): f"{w.code.value:05d}" for w in Ward.iter_all()}
+    vp_by_name = {(f"{w.province_code.value:02d}", nfc(w.name)): f"{w.code.value:05d}"
+                  for w in Ward.iter_all()}
     vp_by_key = {(f"{w.province_code.value:02d}", w.codename.replace("_", "")): f"{w.code.value:05d}"
                  for w in Ward.iter_all()}
 
@@ -63,7 +64,8 @@ def main() -> int:
     old_to_new_province = {old: new for new, olds in converter["DICT_PROVINCE"].items() for old in olds}
     for r in legacy:
         pcode = r["provinceCode"]
-        provinces[pcode] = [pcode, nfc(r["province"]), new_province_code[old_to_new_province[r["provinceKey"]]]]
+        new_pcode = new_province_code[old_to_new_province[r["provinceKey"]]]
+        provinces[pcode] = [pcode, nfc(r["province"]), new_pcode]
         districts[r["districtCode"]] = [r["districtCode"], nfc(r["district"]), nfc(r["districtType"]), pcode]
         if r["wardCode"]:
             wards[r["wardCode"]] = [r["wardCode"], nfc(r["ward"]), nfc(r["wardType"]), r["districtCode"]]
@@ -82,7 +84,8 @@ def main() -> int:
     for pkey, by_old in sorted(converter["DICT_PROVINCE_WARD_DIVIDED"].items()):
         for old_key, news in sorted(by_old.items()):
             splits.append([list(key_to_unit[old_key]),
-                           [[current_code(pkey, n["newWardKey"]), bool(n["isDefaultNewWard"])] for n in news]])
+                           [[current_code(pkey, n["newWardKey"]), bool(n["isDefaultNewWard"])]
+                            for n in news]])
 
     doc = {
         "source": {

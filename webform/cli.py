@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
                   help="Mã tỉnh hiện hành (2 chữ số), ví dụ 51 (Tỉnh Quảng Ngãi)")
     @click.option("--all", "all_units", is_flag=True, help="Cả nước: 34 tỉnh, thành phố và 3.321 xã, phường")
     @click.option("--legacy", is_flag=True,
-                  help="Thêm đơn vị trước 01/07/2025 (63 tỉnh, huyện, xã cũ) của các tỉnh này và ánh xạ cũ → mới")
+                  help="Thêm đơn vị trước 01/07/2025 (63 tỉnh, huyện, xã cũ) của các tỉnh này "
+                       "và ánh xạ cũ → mới")
     def import_units_cmd(province: str | None, all_units: bool, legacy: bool) -> None:
         """Load the official administrative units (idempotent; never deletes a unit)."""
         from .db import get_session, write_lock
@@ -63,7 +64,7 @@ def init_app(app: Flask) -> None:
         from .admin import MIN_PASSWORD, USERNAME_RE
         from .auth import hash_password
         from .db import commit, get_session
-        from .models import Commune, User
+        from .models import User
 
         username = username.strip().lower()
         if not USERNAME_RE.fullmatch(username):

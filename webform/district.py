@@ -30,10 +30,11 @@ from .units import (
     communes_ever_visible,
     communes_on,
     communes_visible,
+    find_commune,
     merge_note,
     predecessors,
     reference_date,
-    find_commune,
+    report_config,
     search,
     sort_units,
     successors,
@@ -145,7 +146,8 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
         return out
     out.self_result = score_or_none(eng, make_assessment(c.profile(a.period), a.period, a.values or {}))
     if a.state in VERIFIED_STATES:
-        out.verified_result = score_or_none(eng, make_assessment(c.profile(a.period), a.period, verified_values(a)))
+        out.verified_result = score_or_none(
+            eng, make_assessment(c.profile(a.period), a.period, verified_values(a)))
     return out
 
 
@@ -494,7 +496,11 @@ def report_pdf() -> Any:
     kind, year = _report_args()
     entries, previous = progress_entries(year)
     try:
-        pdf = render_progress_report(entries, None, kind=kind, year=year, previous_period=previous,
+        # The reviewing unit's configuration (a district before 2025, a province after); the
+        # administrator's report uses the first commune's.
+        unit = current_user.unit if current_user.role == ROLE_REVIEWER else next(iter(scope(year)), None)
+        pdf = render_progress_report(entries, report_config(unit, year), kind=kind, year=year,
+                                     previous_period=previous,
                                      criteria_set=set_for(year))
     except (FontMissingError, ConfigError) as exc:
         return render_template("error.html", code=503, message=f"Chưa in được báo cáo: {exc}"), 503
@@ -560,7 +566,8 @@ def communes() -> Any:
             return redirect(url_for("district.communes"))
     rows = sort_units(list(session.scalars(select(Commune).where(Commune.level == LEVEL_COMMUNE))))
     succ_of = {s.predecessor_id: s for s in session.scalars(select(UnitSuccessor))}
-    return render_template("district/communes.html", succ_of=succ_of, communes=rows, errors=errors), 400 if errors else 200
+    page = render_template("district/communes.html", succ_of=succ_of, communes=rows, errors=errors)
+    return page, 400 if errors else 200
 
 
 def filter_rows(rows: list[Scored]) -> list[Scored]:

@@ -15,6 +15,7 @@ from .db import get_session
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, HistoryEntry
 from .review import verified_values
 from .scoring import make_assessment, score_or_none, scoring
+from .units import report_config
 
 bp = Blueprint("documents", __name__)
 
@@ -53,13 +54,14 @@ def proposal(assessment_id: int) -> Any:
     eng = scoring().engine(a.criteria_set_id)
     doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
-    result_verified = score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, verified_values(a)))
+    result_verified = score_or_none(
+        eng, make_assessment(a.commune.profile(a.period), a.period, verified_values(a)))
     if result_self is None or result_verified is None:
         abort(409)
     corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
                               reason=c.reason, evidence=c.evidence) for c in a.corrections]
     try:
-        pdf = render_proposal(result_self, result_verified, corrections, None,
+        pdf = render_proposal(result_self, result_verified, corrections, report_config(a.commune, a.period),
                               criteria_set=scoring().criteria_set(a.criteria_set_id), assessment=doc,
                               review_date=_verified_on(a))
     except (FontMissingError, ConfigError) as exc:
@@ -78,7 +80,8 @@ def self_assessment(assessment_id: int) -> Any:
     if result is None:
         abort(409)
     try:
-        pdf = render_self_assessment(result, None, criteria_set=scoring().criteria_set(a.criteria_set_id),
+        pdf = render_self_assessment(result, report_config(a.commune, a.period),
+                                     criteria_set=scoring().criteria_set(a.criteria_set_id),
                                      assessment=doc)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được báo cáo: {exc}")

@@ -78,7 +78,8 @@ class Commune(Base):
         back_populates="unit", cascade="all, delete-orphan")
 
     def holds_on(self, on: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+        return ((self.valid_from is None or self.valid_from <= on)
+                and (self.valid_to is None or on <= self.valid_to))
 
     def parent_on(self, on: date) -> Commune | None:
         for link in self.parent_links:
@@ -141,7 +142,8 @@ class UnitParent(Base):
     parent: Mapped[Commune] = relationship(foreign_keys=[parent_id], lazy="joined", innerjoin=True)
 
     def holds_on(self, on: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+        return ((self.valid_from is None or self.valid_from <= on)
+                and (self.valid_to is None or on <= self.valid_to))
 
 
 class UnitSuccessor(Base):

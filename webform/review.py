@@ -58,7 +58,7 @@ def queue() -> Any:
     q = nfc(request.args.get("q"))[:100]
     rows: list[dict[str, Any]] = []
     if period is not None:
-        # The communes under the reviewer's unit in that year, in Vietnamese order, searched without diacritics.
+        # The communes under the reviewer's unit that year, in Vietnamese order, searched without diacritics.
         communes = search(communes_for_reviewer(current_user, period), q)
         by_commune = {
             a.commune_id: a
@@ -216,8 +216,8 @@ def correct(assessment_id: int) -> Any:
         values = verified_values(a)
         values[input_id] = value
         parsed = ParsedForm(raw={k: "" for k in inputs}, values=values)
-        validate(scoring().engine(a.criteria_set_id), make_assessment(a.commune.profile(a.period), a.period, values),
-                 parsed)
+        validate(scoring().engine(a.criteria_set_id),
+                 make_assessment(a.commune.profile(a.period), a.period, values), parsed)
         if parsed.errors or parsed.general_errors:
             error = parsed.errors.get(input_id) or next(iter(parsed.errors.values()), None) or \
                 parsed.general_errors[0]

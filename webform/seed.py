@@ -11,8 +11,6 @@ Empty self-assessments for the tests; with the figures of examples/ for `make ru
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask
 from sqlalchemy import select
 
@@ -105,7 +103,8 @@ def seed_demo(app: Flask, with_figures: bool = False) -> list[tuple[str, str, st
                              commune_id=commune.id if commune else None, unit_id=unit.id if unit else None))
         elif not active:
             existing.active = False
-        accounts.append((username, DEMO_PASSWORD, full_name + ("" if active else " (đã khóa: xã đã sáp nhập)")))
+        label = full_name + ("" if active else " (đã khóa: xã đã sáp nhập)")
+        accounts.append((username, DEMO_PASSWORD, label))
 
     examples = _example_values()
     for code, username in COMMUNES:
@@ -115,7 +114,8 @@ def seed_demo(app: Flask, with_figures: bool = False) -> list[tuple[str, str, st
         for attr, value in DEMO_PROFILE.items():
             if not getattr(commune, attr):
                 setattr(commune, attr, value)
-        user(username, f"Cán bộ {commune.name}", ROLE_COMMUNE, commune=commune, active=code not in MERGED_AWAY)
+        user(username, f"Cán bộ {commune.name}", ROLE_COMMUNE, commune=commune,
+             active=code not in MERGED_AWAY)
         _assessment(session, commune, DEMO_PERIOD, examples.get(code) if with_figures else None)
         if code not in MERGED_AWAY and _commune(code, DEMO_PERIOD_NEW) is commune:
             values = None

@@ -47,6 +47,6 @@ def init_app(app: Flask) -> None:
         from .units import level_word
 
         unit = getattr(current_user, "unit", None) if current_user else None
-        # "cấp huyện" / "cấp tỉnh" follows the reviewing unit's level (a district before 2025, a province after).
+        # "cấp huyện" / "cấp tỉnh" follows the reviewing unit's level (district before 2025, province after).
         return {"product_name": PRODUCT_NAME, "scope_word": level_word(unit),
                 "scope_unit": unit.name if unit is not None else ""}

@@ -55,7 +55,8 @@ class Planned:
 @dataclass
 class Plan:
     units: dict[Key, Planned] = field(default_factory=dict)
-    successors: list[tuple[Key, Key, date, str, str]] = field(default_factory=list)  # pred, succ, on, kind, src
+    # (predecessor, successor, date, kind, source)
+    successors: list[tuple[Key, Key, date, str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
 
@@ -245,7 +246,8 @@ def apply_plan(session: Any, plan: Plan) -> ImportReport:
             codeless.setdefault((u.level, u.name, parent_name.get(u.id, "")), u)
 
     resolved: dict[Key, Commune] = {}
-    ordered = sorted(plan.units.values(), key=lambda p: {LEVEL_PROVINCE: 0, LEVEL_DISTRICT: 1}.get(p.level, 2))
+    rank = {LEVEL_PROVINCE: 0, LEVEL_DISTRICT: 1}
+    ordered = sorted(plan.units.values(), key=lambda p: rank.get(p.level, 2))
     for p in ordered:
         row = by_key.get(p.key)
         if row is None:
@@ -310,7 +312,8 @@ def apply_plan(session: Any, plan: Plan) -> ImportReport:
         pred, succ = resolved[pred_key], resolved[succ_key]
         link = existing_succ.get((pred.id, succ.id))
         if link is None:
-            link = UnitSuccessor(predecessor_id=pred.id, successor_id=succ.id, on=on, kind=kind, source=source)
+            link = UnitSuccessor(predecessor_id=pred.id, successor_id=succ.id, on=on, kind=kind,
+                                 source=source)
             session.add(link)
             existing_succ[(pred.id, succ.id)] = link
             report.successors["created"] += 1

@@ -45,7 +45,7 @@ def latest_date(unit: Commune) -> date:
 
 
 def level_word(unit: Commune | None) -> str:
-    """ "cấp tỉnh" for a provincial team, "cấp huyện" for a district one (the default of the 2022 guidance)."""
+    """ "cấp tỉnh" for a provincial team, "cấp huyện" for a district one (the 2022 guidance's default)."""
     return LEVEL_WORDS.get(unit.level, "cấp huyện") if unit is not None else "cấp huyện"
 
 
@@ -154,6 +154,18 @@ def find_reviewing_unit(code: str) -> Commune | None:
     return max(rows, key=lambda c: (c.valid_to or date.max, c.id)) if rows else None
 
 
+def unit_codes(unit: Commune, period: int) -> list[str]:
+    """The codes of the unit and the units above it on the period's date, nearest first."""
+    return [u.code for u in unit.chain(reference_date(period)) if u.code]
+
+
+def report_config(unit: Commune | None, period: int) -> Any:
+    """The report configuration (bodies, signers, "Căn cứ" lines) for records of this unit in that year."""
+    from reports import config_for
+
+    return config_for(unit_codes(unit, period) if unit is not None else [], period)
+
+
 # ---------------------------------------------------------------- successors
 
 @dataclass
@@ -237,7 +249,8 @@ def sort_key(name: str) -> tuple[Any, ...]:
     return tuple(r for r, _ in letters), tuple(t for _, t in letters)
 
 
-_KIND_PREFIXES = ("xã ", "phường ", "thị trấn ", "đặc khu ", "huyện ", "quận ", "thị xã ", "thành phố ", "tỉnh ")
+_KIND_PREFIXES = ("xã ", "phường ", "thị trấn ", "đặc khu ", "huyện ", "quận ", "thị xã ", "thành phố ",
+                  "tỉnh ")
 
 
 def _bare(name: str) -> str:

@@ -58,8 +58,7 @@ def prepare(url: str) -> dict[str, int]:
     from webform.auth import hash_password
     from webform.db import get_session
     from webform.migrate import upgrade
-    from webform.models import Assessment, Commune, User
-    from webform.models import UnitParent
+    from webform.models import Assessment, Commune, UnitParent, User
     from webform.seed import DEMO_DISTRICT, seed_demo
     from webform.units import find_reviewing_unit
 

@@ -82,7 +82,8 @@ def store_values(app: Flask, code: str, values: dict[str, Any], state: str, peri
         session = get_session()
         a = session.get(Assessment, assessment_of(app, code, period).id)
         cs = scoring().criteria_set(a.criteria_set_id)
-        result = score_or_none(scoring().engine(cs.id), make_assessment(a.commune.profile(period), period, values))
+        doc = make_assessment(a.commune.profile(period), period, values)
+        result = score_or_none(scoring().engine(cs.id), doc)
         history.store_figures(session, a, None, dict(values), result.total if result else None,
                               [d.id for d in cs.inputs], reason="test")
         history.record(session, a, None, "state", a.state, state, "test")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ def test_seed_creates_the_ia_hdrai_demo_and_is_idempotent(app: Flask):
     from sqlalchemy import func, select
 
     from webform.db import get_session
-    from webform.models import Assessment, Commune, User
+    from webform.models import Assessment, User
 
     with app.app_context():
         accounts = seed_demo(app)  # second run (the fixture ran it once)
