@@ -170,3 +170,77 @@ def _communes() -> list[Commune]:
 def _current_set() -> Any:
     sets = scoring().sets()
     return sets[-1] if sets else None
+
+
+# ---------------------------------------------------------------- tier and NTM region in bulk
+
+def _unit_registry(province: str = "") -> list[Commune]:
+    """Today's communes, in Vietnamese order; those of one province when its code is given."""
+    from .units import communes_on, find_reviewing_unit, sort_units, units_under
+
+    if province:
+        unit = find_reviewing_unit(province)
+        return sort_units(units_under(unit, date.today())) if unit is not None else []
+    return sort_units(communes_on(date.today()))
+
+
+def _province_arg() -> str:
+    text = (request.values.get("province") or "").strip()
+    return text if text.isdigit() and len(text) == 2 else ""
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@role_required(ROLE_ADMIN)
+def units() -> Any:
+    from .db import write_lock
+    from .unit_sheet import UnitSheetReport, apply_changes, read_workbook
+
+    province = _province_arg()
+    cs = _current_set()
+    report: UnitSheetReport | None = None
+    status = 200
+    if request.method == "POST":
+        file = request.files.get("file")
+        report = UnitSheetReport()
+        if file is None or not file.filename:
+            from engine.sheets import CellError
+
+            report.errors.append(CellError("", 0, "", "", "Chưa chọn tệp Excel (.xlsx) để tải lên."))
+        elif cs is None:
+            from engine.sheets import CellError
+
+            report.errors.append(CellError("", 0, "", "", "Chưa có bộ tiêu chí: chưa kiểm tra được loại xã."))
+        else:
+            registry = {c.code: c for c in _unit_registry()}
+            changes, errors = read_workbook(file.read(), cs, registry)
+            report.errors.extend(errors)
+            if not errors:
+                session = get_session()
+                with write_lock():  # one transaction for the whole file
+                    result = apply_changes(session, changes)
+                    session.commit()
+                report.updated, report.unchanged = result.updated, result.unchanged
+        status = 400 if report.errors else 200
+    from .units import current_provinces_in_registry
+
+    return render_template("admin/units.html", province=province, report=report,
+                           provinces=current_provinces_in_registry()), status
+
+
+@bp.route("/units.xlsx")
+@role_required(ROLE_ADMIN)
+def units_xlsx() -> Any:
+    from flask import Response
+
+    from engine.sheets import workbook_bytes
+
+    from .unit_sheet import export_workbook
+
+    cs = _current_set()
+    if cs is None:
+        return render_template("error.html", code=404, message="Chưa có bộ tiêu chí."), 404
+    province = _province_arg()
+    data = workbook_bytes(export_workbook(_unit_registry(province), cs))
+    name = f"don-vi-{province or 'ca-nuoc'}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -272,3 +272,10 @@ def search(units: list[Commune], query: str) -> list[Commune]:
     if not words:
         return units
     return [u for u in units if all(w in fold(u.name) or w == u.code for w in words)]
+
+
+def current_provinces_in_registry() -> list[Commune]:
+    today = date.today()
+    rows = get_session().scalars(select(Commune).where(Commune.level == "tinh",
+                                                       *_holds(Commune.valid_from, Commune.valid_to, today)))
+    return sort_units(list(rows))
