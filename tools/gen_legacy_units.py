@@ -6,7 +6,7 @@ the old -> new mapping, so this script copies exactly those from the library's o
 library version. Current units are resolved to the codes of `vietnam-provinces` (the official list the
 import uses), by name within the new province, because the two libraries differ on about a hundred codes.
 
-    .venv/bin/pip install 'vietnamadminunits==1.0.4'
+    .venv/bin/pip install -e '.[units-data]'      # vietnamadminunits (1.0.4 generated the committed file)
     .venv/bin/python tools/gen_legacy_units.py          # writes webform/data/units_legacy.json
 """
 

@@ -50,6 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MSG_NO_FILE = "Chưa chọn tệp Excel (.xlsx) để tải lên."
 MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
 MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
+MANY = 12  # above this many communes the overview lays its tables and chart out for a province
 
 
 # ---------------------------------------------------------------- who sees what
@@ -167,13 +168,16 @@ def overview() -> Any:
 
     periods = _visible_periods()
     period = _period_arg(periods)
-    rows = filter_rows(_scored_period(scope(period), period)) if period is not None else []
+    rows = _filtered_scored(scope(period), period) if period is not None else []
     cs = set_for(period)
     scored = [r for r in rows if r.final is not None]
 
     bars = [TotalBar(label=r.commune.name, total=r.final.total, threshold=r.threshold or r.final.threshold,
                      recognised=r.verified_result.recognised if r.verified_result is not None else None)
             for r in scored]
+    ranked = len(bars) > MANY
+    if ranked:  # a province: the bars as a ranking, highest first, so the chart reads as a list
+        bars.sort(key=lambda b: -(b.total or 0))
     totals_svg = Markup(totals_chart(bars)) if bars else None
 
     selected = next((r for r in scored if r.commune.code == request.args.get("commune")),
@@ -185,7 +189,21 @@ def overview() -> Any:
             [ProfileBar(c.id, c.name, c.points, c.max, c.assessed) for c in selected.final.criteria], title))
 
     matrix = []
-    for crit in (cs.criteria if cs is not None else []):
+    if len(scored) > MANY:
+        # Many communes: one row per commune, one column per criterion (13 columns fit; 100 do not).
+        crits = cs.criteria if cs is not None else []
+        for r in scored:
+            by_id = {x.id: x for x in r.final.criteria}
+            cells = []
+            for crit in crits:
+                cr = by_id.get(crit.id)
+                if cr is None or not cr.assessed:
+                    cells.append({"text": "—", "colour": "#eeeeee", "title": "chưa đánh giá"})
+                else:
+                    cells.append({"text": str(cr.points), "colour": share_colour(cr.points, cr.max),
+                                  "title": f"{crit.id}. {crit.name}: {cr.points}/{cr.max} điểm"})
+            matrix.append({"row": r, "cells": cells})
+    for crit in (cs.criteria if cs is not None and len(scored) <= MANY else []):
         cells = []
         for r in scored:
             cr = next((x for x in r.final.criteria if x.id == crit.id), None)
@@ -200,6 +218,7 @@ def overview() -> Any:
     return render_template(
         "district/overview.html", rows=rows, periods=periods, period=period, matrix=matrix, scored=scored,
         totals_svg=totals_svg, profile_svg=profile_svg, selected=selected, ntm=ntm, states=STATE_LABELS,
+        by_commune=len(scored) > MANY, ranked=ranked,
     )
 
 
@@ -570,13 +589,14 @@ def communes() -> Any:
     return page, 400 if errors else 200
 
 
-def filter_rows(rows: list[Scored]) -> list[Scored]:
-    """The overview's search (name without diacritics, or code) and state filter; order stays Vietnamese."""
-    wanted = {c.id for c in search([r.commune for r in rows], request.args.get("q", ""))}
-    out = [r for r in rows if r.commune.id in wanted]
+def _filtered_scored(communes: list[Commune], period: int) -> list[Scored]:
+    """The overview's search (name without diacritics, or code) and state filter, applied BEFORE scoring
+    (a province's overview scores only what it shows); the order stays Vietnamese."""
+    communes = search(communes, request.args.get("q", ""))
+    by_commune = {a.commune_id: a for a in _assessments(communes, period)}
     state = request.args.get("state", "")
     if state == "none":
-        out = [r for r in out if r.a is None]
+        communes = [c for c in communes if c.id not in by_commune]
     elif state in STATE_LABELS:
-        out = [r for r in out if r.a is not None and r.a.state == state]
-    return out
+        communes = [c for c in communes if c.id in by_commune and by_commune[c.id].state == state]
+    return [score_stored(c, by_commune.get(c.id)) for c in communes]

@@ -8,7 +8,6 @@ hierarchy is read on the reference date of the assessment's period (see `referen
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -60,19 +59,15 @@ def units_under(root: Commune, on: date, level: str = LEVEL_COMMUNE) -> list[Com
     session = get_session()
     if root.level == level:
         return [root] if root.holds_on(on) else []
-    links = session.execute(select(UnitParent.unit_id, UnitParent.parent_id)
-                            .where(*_holds(UnitParent.valid_from, UnitParent.valid_to, on))).all()
-    children: dict[int, list[int]] = defaultdict(list)
-    for unit_id, parent_id in links:
-        children[parent_id].append(unit_id)
+    # Level by level from the root (at most tỉnh -> huyện -> xã): a few small queries, never the whole map.
     found: set[int] = set()
-    todo, seen = [root.id], {root.id}
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in seen:
-                seen.add(child)
-                found.add(child)
-                todo.append(child)
+    frontier, seen = {root.id}, {root.id}
+    while frontier:
+        children = set(session.scalars(select(UnitParent.unit_id).where(
+            UnitParent.parent_id.in_(frontier), *_holds(UnitParent.valid_from, UnitParent.valid_to, on))))
+        frontier = children - seen
+        seen |= frontier
+        found |= frontier
     if not found:
         return []
     return list(session.scalars(select(Commune).where(

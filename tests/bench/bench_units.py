@@ -1,0 +1,130 @@
+"""Bench: a province's scale. The import of every unit, and the overview and queue pages with all 3,321
+communes of 2026, beside the 3-commune demo of 2022: time per page (median of a few requests through the
+app's test client, in process) and SQL queries per page.
+
+    .venv/bin/python tests/bench/bench_units.py          # `make bench` runs it; a few minutes on 2 cores
+
+Figures go to stdout; they are targets to watch, not assertions (see tests/web/test_bench_smoke.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+REPEAT = 3
+
+
+def _count_queries(engine: Any) -> list[int]:
+    from sqlalchemy import event
+
+    counter = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args: Any) -> None:
+        counter[0] += 1
+
+    return counter
+
+
+def _page(client: Any, url: str, counter: list[int]) -> tuple[float, int, int]:
+    times, queries = [], 0
+    status = 0
+    for _ in range(REPEAT):
+        counter[0] = 0
+        start = time.perf_counter()
+        r = client.get(url)
+        times.append(time.perf_counter() - start)
+        status, queries = r.status_code, counter[0]
+    return statistics.median(times), queries, status
+
+
+def main() -> int:
+    import yaml
+    from sqlalchemy import select
+
+    from webform import create_app
+    from webform.auth import hash_password
+    from webform.db import get_session
+    from webform.migrate import upgrade
+    from webform.models import Assessment, User
+    from webform.seed import seed_demo
+    from webform.unit_import import import_units
+    from webform.units import communes_on, find_reviewing_unit, reference_date
+
+    tmp = Path(tempfile.mkdtemp(prefix="cfc-bench-units-"))
+    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "ENV_NAME": "development"})
+    counter = _count_queries(app.extensions["cfc_db"])
+    rows: list[tuple[str, str]] = []
+    with app.app_context():
+        seed_demo(app)  # the demo (imports Tỉnh Quảng Ngãi and its former provinces)
+        session = get_session()
+        for label, kwargs in (("import --all (current)", {"all_units": True}),
+                              ("import --all (again: unchanged)", {"all_units": True}),
+                              ("import --all --legacy", {"all_units": True, "legacy": True}),
+                              ("import --all --legacy (again: unchanged)", {"all_units": True, "legacy": True})):
+            counter[0] = 0
+            start = time.perf_counter()
+            report = import_units(session, **kwargs)
+            took = time.perf_counter() - start
+            rows.append((label, f"{took:6.2f} s  {counter[0]:6d} queries  "
+                                f"created {sum(report.created.values())}, updated {sum(report.updated.values())},"
+                                f" unchanged {sum(report.unchanged.values())}"))
+        everyone = communes_on(reference_date(2026))
+        # A submitted 2026 self-assessment for every commune of the country (the figures of examples/).
+        cs = app.extensions["cfc_scoring"].for_period(2026)
+        example = yaml.safe_load((ROOT / "examples" / "ia-toi-2022.yaml").read_text(encoding="utf-8"))
+        tier = cs.tiers[0].id
+        have = set(session.scalars(select(Assessment.commune_id).where(Assessment.period == 2026)))
+        for c in everyone:
+            c.type = c.type or tier
+            c.region = c.region or cs.regions[0].id
+            if c.id not in have:
+                session.add(Assessment(commune_id=c.id, period=2026, criteria_set_id=cs.id, state="submitted",
+                                       values=example["values"], sources={}, self_total=845))
+        pw = hash_password("demo2022")
+        session.add(User(username="bench-hcm", full_name="Tổ thẩm định TP.HCM", role="reviewer",
+                         unit_id=find_reviewing_unit("79").id, password_hash=pw, active=True))
+        session.commit()
+        n_all = len(everyone)
+
+    def client(username: str) -> Any:
+        c = app.test_client()
+        r = c.post("/auth/login", data={"username": username, "password": "demo2022"})
+        assert r.status_code == 302, (username, r.status_code)
+        return c
+
+    district, province, hcm, admin = client("thamdinh"), client("thamdinh-qn"), client("bench-hcm"), \
+        client("quantri")
+    pages = [
+        ("queue 2022, Huyện Ia H'Drai (3 communes, demo)", district, "/review/?period=2022"),
+        ("overview 2022, Huyện Ia H'Drai (3 communes, demo)", district, "/district/?period=2022"),
+        ("queue 2026, Tỉnh Quảng Ngãi (96)", province, "/review/?period=2026"),
+        ("overview 2026, Tỉnh Quảng Ngãi (96)", province, "/district/?period=2026"),
+        ("queue 2026, TP Hồ Chí Minh (168)", hcm, "/review/?period=2026"),
+        ("queue 2026, search 'ia toi' (96)", province, "/review/?period=2026&q=ia+toi"),
+        (f"overview 2026, administrator ({n_all} communes)", admin, "/district/?period=2026"),
+        (f"overview 2026, administrator, search 'ia toi' ({n_all})", admin, "/district/?period=2026&q=ia+toi"),
+    ]
+    for label, c, page_url in pages:
+        took, queries, status = _page(c, page_url, counter)
+        rows.append((label, f"{took * 1000:8.0f} ms  {queries:6d} queries  (HTTP {status})"))
+    width = max(len(label) for label, _ in rows)
+    print(f"bench_units: {n_all} communes in 2026; median of {REPEAT} requests per page")
+    for label, figures in rows:
+        print(f"  {label:<{width}}  {figures}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
