@@ -31,6 +31,8 @@ def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any)
     page = ctx.new_page()
     _login(page, server, "xa-iatoi")
     page.click("text=Bảng tính Excel")
+    # The page opens on the newest year (2026 since the reform); this file is the 2022 one.
+    page.goto(server + "/district/upload?period=2022")
     xlsx = tmp_path / "ia-toi.xlsx"
     _filled_template(xlsx)
     page.set_input_files("input[name=file]", str(xlsx))
