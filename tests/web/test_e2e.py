@@ -281,7 +281,7 @@ def test_province_team_2026_journey(server: str, browser: Any):
         assert page.locator("#communes tr").count() == 97
         page.screenshot(path=str(SHOTS / f"21-province-overview-2026-{tag}.png"))
         page.goto(f"{server}/district/years/23538")
-        assert "gồm cả số liệu của Xã Ia Dom (23537)" in page.inner_text("#merge-note")
+        assert "Gồm cả số liệu của Xã Ia Dom (23537)" in page.inner_text("#merge-note")
         assert "Xã Ia Dom" in page.inner_text("#before")
         page.screenshot(path=str(SHOTS / f"22-ia-toi-years-{tag}.png"), full_page=True)
         ctx.close()
