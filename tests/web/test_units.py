@@ -181,3 +181,23 @@ def test_overview_search_and_state_filter(app: Flask):
     assert "Xã Ia Tơi" not in table and "(94 xã)" in html
     html = province.get("/review/?period=2026&q=IA+DAL").text
     assert "Xã Ia Đal" in html and "Xã Ia Tơi" not in html.split('id="queue"')[1]
+
+
+def test_periodic_report_says_when_units_changed_between_the_periods(app: Flask):
+    import io
+
+    from openpyxl import load_workbook
+
+    province = app.test_client()
+    login(province, "thamdinh-qn")
+    r = province.get("/district/report.xlsx?kind=year&year=2026")
+    assert r.status_code == 200
+    cells = [str(v) for row in load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True)
+             for v in row if v is not None]
+    toi = [c for c in cells if "Xã Ia Dom (23537) trước 01/07/2025" in c]
+    assert len(toi) == 1 and toi[0].startswith("Đơn vị thay đổi giữa hai kỳ")
+    # Ia Tơi has its own 2022 record: compared with it, and the change is said; a new commune is not
+    # compared with its predecessors' figures.
+    assert "không so sánh" not in toi[0]
+    assert any("không so sánh với số liệu của đơn vị cũ" in c for c in cells)
+    assert not any("Đơn vị thay đổi" in c and "Ia Đal" in c for c in cells)  # Ia Đal did not change
