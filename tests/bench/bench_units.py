@@ -69,17 +69,18 @@ def main() -> int:
     with app.app_context():
         seed_demo(app)  # the demo (imports Tỉnh Quảng Ngãi and its former provinces)
         session = get_session()
-        for label, kwargs in (("import --all (current)", {"all_units": True}),
-                              ("import --all (again: unchanged)", {"all_units": True}),
-                              ("import --all --legacy", {"all_units": True, "legacy": True}),
-                              ("import --all --legacy (again: unchanged)", {"all_units": True, "legacy": True})):
+        everything, with_legacy = {"all_units": True}, {"all_units": True, "legacy": True}
+        for label, kwargs in (("import --all (current)", everything),
+                              ("import --all (again: unchanged)", everything),
+                              ("import --all --legacy", with_legacy),
+                              ("import --all --legacy (again: unchanged)", with_legacy)):
             counter[0] = 0
             start = time.perf_counter()
             report = import_units(session, **kwargs)
             took = time.perf_counter() - start
-            rows.append((label, f"{took:6.2f} s  {counter[0]:6d} queries  "
-                                f"created {sum(report.created.values())}, updated {sum(report.updated.values())},"
-                                f" unchanged {sum(report.unchanged.values())}"))
+            counts = (f"created {sum(report.created.values())}, updated {sum(report.updated.values())}, "
+                      f"unchanged {sum(report.unchanged.values())}")
+            rows.append((label, f"{took:6.2f} s  {counter[0]:6d} queries  {counts}"))
         everyone = communes_on(reference_date(2026))
         # A submitted 2026 self-assessment for every commune of the country (the figures of examples/).
         cs = app.extensions["cfc_scoring"].for_period(2026)
@@ -114,7 +115,8 @@ def main() -> int:
         ("queue 2026, TP Hồ Chí Minh (168)", hcm, "/review/?period=2026"),
         ("queue 2026, search 'ia toi' (96)", province, "/review/?period=2026&q=ia+toi"),
         (f"overview 2026, administrator ({n_all} communes)", admin, "/district/?period=2026"),
-        (f"overview 2026, administrator, search 'ia toi' ({n_all})", admin, "/district/?period=2026&q=ia+toi"),
+        (f"overview 2026, administrator, search 'ia toi' ({n_all})", admin,
+         "/district/?period=2026&q=ia+toi"),
     ]
     for label, c, page_url in pages:
         took, queries, status = _page(c, page_url, counter)
