@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -56,9 +57,19 @@ def _holds(col_from: Any, col_to: Any, on: date) -> Any:
 
 def units_under(root: Commune, on: date, level: str = LEVEL_COMMUNE) -> list[Commune]:
     """The units of `level` under `root` on that date (root itself when it is of that level)."""
-    session = get_session()
     if root.level == level:
         return [root] if root.holds_on(on) else []
+    ids = ids_under(root, on, level)
+    if not ids:
+        return []
+    return list(get_session().scalars(select(Commune).where(Commune.id.in_(ids))))
+
+
+def ids_under(root: Commune, on: date, level: str = LEVEL_COMMUNE) -> list[int]:
+    """The ids of `units_under`, without loading the units (the periods of a queue need only these)."""
+    session = get_session()
+    if root.level == level:
+        return [root.id] if root.holds_on(on) else []
     # Level by level from the root (at most tỉnh -> huyện -> xã): a few small queries, never the whole map.
     found: set[int] = set()
     frontier, seen = {root.id}, {root.id}
@@ -70,13 +81,27 @@ def units_under(root: Commune, on: date, level: str = LEVEL_COMMUNE) -> list[Com
         found |= frontier
     if not found:
         return []
-    return list(session.scalars(select(Commune).where(
+    return list(session.scalars(select(Commune.id).where(
         Commune.id.in_(found), Commune.level == level, *_holds(Commune.valid_from, Commune.valid_to, on))))
 
 
 def communes_on(on: date) -> list[Commune]:
     return list(get_session().scalars(select(Commune).where(
         Commune.level == LEVEL_COMMUNE, *_holds(Commune.valid_from, Commune.valid_to, on))))
+
+
+def visible_ids(user: User, period: int) -> list[int]:
+    """The ids of `communes_visible`, in no order, without loading the communes."""
+    on = reference_date(period)
+    if user.role == ROLE_COMMUNE:
+        c = user.commune
+        return [c.id] if c is not None and c.holds_on(on) else []
+    if user.role == ROLE_REVIEWER:
+        return ids_under(user.unit, on) if user.unit is not None else []
+    if user.role == ROLE_ADMIN:
+        return list(get_session().scalars(select(Commune.id).where(
+            Commune.level == LEVEL_COMMUNE, *_holds(Commune.valid_from, Commune.valid_to, on))))
+    return []
 
 
 def communes_visible(user: User, period: int) -> list[Commune]:
@@ -113,7 +138,7 @@ def visible_periods(user: User) -> list[int]:
     out = []
     session = get_session()
     for period in periods_with_assessments():
-        ids = [c.id for c in communes_visible(user, period)]
+        ids = visible_ids(user, period)
         if ids and session.scalar(select(Assessment.id).where(
                 Assessment.period == period, Assessment.commune_id.in_(ids)).limit(1)) is not None:
             out.append(period)
@@ -238,6 +263,7 @@ def _letters(text: str) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=32768)  # the country has about 13,000 unit names; lists are sorted on every page
 def sort_key(name: str) -> tuple[Any, ...]:
     """Vietnamese dictionary order: letters first (a < ă < â < b ...), tones only to break ties."""
     letters = _letters(name or "")

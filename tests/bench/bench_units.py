@@ -9,6 +9,8 @@ Figures go to stdout; they are targets to watch, not assertions (see tests/web/t
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -121,6 +123,11 @@ def main() -> int:
     for label, c, page_url in pages:
         took, queries, status = _page(c, page_url, counter)
         rows.append((label, f"{took * 1000:8.0f} ms  {queries:6d} queries  (HTTP {status})"))
+    app.extensions["cfc_db"].dispose()
+    if not os.environ.get("BENCH_KEEP"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"  database kept: {url}")
     width = max(len(label) for label, _ in rows)
     print(f"bench_units: {n_all} communes in 2026; median of {REPEAT} requests per page")
     for label, figures in rows:
