@@ -201,3 +201,91 @@ def test_periodic_report_says_when_units_changed_between_the_periods(app: Flask)
     assert "không so sánh" not in toi[0]
     assert any("không so sánh với số liệu của đơn vị cũ" in c for c in cells)
     assert not any("Đơn vị thay đổi" in c and "Ia Đal" in c for c in cells)  # Ia Đal did not change
+
+
+def test_a_divided_commune_appears_under_each_successor_with_a_note(app: Flask):
+    """Xã Trà Bùi (21142, Quảng Ngãi) was divided between Xã Cà Đam (21136) and Xã Tây Trà Bồng (21157)."""
+    from webform.db import get_session
+    from webform.models import Assessment
+    from webform.units import find_commune
+
+    with app.app_context():
+        session = get_session()
+        old = find_commune("21142", date(2022, 12, 31))
+        assert old.name == "Xã Trà Bùi" and old.valid_to == date(2025, 6, 30)
+        session.add(Assessment(commune_id=old.id, period=2022, criteria_set_id="qd06-2019",
+                               state="recognised", values={}, sources={}))
+        session.commit()
+    admin = app.test_client()
+    login(admin, "quantri")
+    for code, other in (("21136", "Xã Tây Trà Bồng"), ("21157", "Xã Cà Đam")):
+        html = admin.get(f"/district/years/{code}").text
+        before = html.split('id="before"')[1]
+        assert "Xã Trà Bùi" in before and "21142" in before
+        assert f"Xã này được chia: hồ sơ cũng hiện dưới {other}" in before
+        assert "Xã Trà Bùi (21142) trước 01/07/2025 (một phần, cùng " + other + ")" in html
+
+
+def test_cli_attaches_a_reviewer_to_a_province(app: Flask):
+    r = app.test_cli_runner().invoke(args=["create-user", "td-qn2", "--role", "reviewer", "--unit", "51",
+                                           "--password", "matkhau-dai"])
+    assert r.exit_code == 0, r.output
+    c = app.test_client()
+    assert login(c, "td-qn2", "matkhau-dai").status_code == 302
+    assert "Thẩm định cấp tỉnh — Tỉnh Quảng Ngãi" in c.get("/review/?period=2026").text
+    r = app.test_cli_runner().invoke(args=["create-user", "td-x", "--role", "reviewer", "--unit", "9",
+                                           "--password", "matkhau-dai"])
+    assert r.exit_code != 0 and "có trong danh mục" in r.output
+
+
+def test_migration_carries_the_free_text_registry_over(tmp_path: Path):
+    """A database of revision 0002 (free-text district, Ia Dom merged into Ia Tơi) upgraded to 0005: the
+    district and province become units, the communes and the reviewer are attached to them, the merge becomes
+    a successor link; the import then recognises the district by name and gives it its code."""
+    from sqlalchemy import create_engine, text
+
+    from webform.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0002_commune_merges")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        old = (("23538", "Xã Ia Tơi"), ("23535", "Xã Ia Đal"), ("23537", "Xã Ia Dom"))
+        for n, (code, name) in enumerate(old, start=1):
+            conn.execute(text("INSERT INTO communes (id, code, name, district, province, type, region, "
+                              "ntm_tdmnpb_override) VALUES (:i, :c, :n, 'Huyện Ia H''Drai', 'Tỉnh Kon Tum', "
+                              "'mien_nui_dbkk', 'tay_nguyen', 0)"), {"i": n, "c": code, "n": name})
+        conn.execute(text("UPDATE communes SET successor_id = 1, merged_on = '2025-07-01' WHERE id = 3"))
+        conn.execute(text("INSERT INTO users (username, password_hash, full_name, role, district, active) "
+                          "VALUES ('td', 'x', 'T', 'reviewer', 'Huyện Ia H''Drai', 1)"))
+        conn.execute(text("INSERT INTO assessments (commune_id, period, criteria_set_id, state, version, "
+                          '"values", sources, created_at, updated_at) '
+                          "VALUES (3, 2022, 'qd06-2019', 'draft', 1, '{}', '{}', "
+                          "'2022-01-01', '2022-01-01')"))
+    upgrade(url)
+    engine.dispose()
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        from webform.db import get_session
+        from webform.models import Commune, User
+        from webform.units import find_commune, predecessors, units_under
+
+        session = get_session()
+        toi = find_commune("23538", date(2022, 12, 31))
+        assert toi.profile(2022)["district"] == "Huyện Ia H'Drai"
+        assert toi.profile(2022)["province"] == "Tỉnh Kon Tum"
+        merged = [(p.unit.code, p.on, p.kind) for p in predecessors(toi)]
+        assert merged == [("23537", date(2025, 7, 1), "merge")]
+        reviewer = session.scalar(select(User).where(User.username == "td"))
+        assert reviewer.unit.name == "Huyện Ia H'Drai" and reviewer.unit.level == "huyen"
+        assert {c.code for c in units_under(reviewer.unit, date(2022, 12, 31))} == {"23535", "23537", "23538"}
+        out = _import(app, "--province", "51", "--legacy")
+        assert "Không xóa đơn vị nào." in out
+        district = session.scalar(select(Commune).where(Commune.level == "huyen",
+                                                        Commune.name == "Huyện Ia H'Drai"))
+        assert district.code == "618" and reviewer.unit_id == district.id
+        assert session.scalar(select(func.count()).select_from(Commune).where(
+            Commune.level == "xa", Commune.code == "23538")) == 1  # one Ia Tơi, before and after the reform
+        assert find_commune("23538", date(2026, 1, 1)).id == toi.id
+        assert "Không có thay đổi" in _import(app, "--province", "51", "--legacy")
+    app.extensions["cfc_db"].dispose()
