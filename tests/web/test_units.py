@@ -27,7 +27,8 @@ def test_import_counts_mapping_and_idempotence(_template_db: str, tmp_path: Path
 
     app = make_app(fresh_database_url(_template_db, tmp_path), tmp_path)
     with app.app_context():
-        # The template already holds province 51 with its legacy units: a second run changes nothing.
+        # (The SQLite template already holds province 51 with its legacy units.) A second run changes nothing.
+        _import(app, "--province", "51", "--legacy")
         out = _import(app, "--province", "51", "--legacy")
         assert "Không có thay đổi" in out and "Không xóa đơn vị nào." in out
         assert "vietnam-provinces 2025.10.1" in out and "vietnamadminunits 1.0.4" in out
