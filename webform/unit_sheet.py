@@ -7,15 +7,15 @@ The tiers and regions are the criteria set's (YAML), never a list in Python.
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from engine.cells import neutralise
 from engine.sheets import NO, YES, CellError
 
 from .models import Commune
@@ -48,8 +48,8 @@ def export_workbook(communes: list[Commune], cs: Any) -> Workbook:
     locked = PatternFill("solid", fgColor="EEEEEE")
     for r, c in enumerate(communes, start=FIRST_ROW):
         ws.cell(r, 1, c.code).number_format = "@"  # text: Excel keeps the leading zero
-        ws.cell(r, 2, c.name)
-        ws.cell(r, 3, c.province)
+        ws.cell(r, 2, neutralise(c.name))
+        ws.cell(r, 3, neutralise(c.province))
         for col in (1, 2, 3):
             ws.cell(r, col).fill = locked
         ws.cell(r, 4, tiers.get(c.type, "") if c.type else None)
@@ -102,24 +102,25 @@ def _text_cell(value: Any) -> str | None:
     return str(value)
 
 
-def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune]
+def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: str | None = None
                   ) -> tuple[list[UnitChange], list[CellError]]:
     """The changes a filled sheet asks for, and every bad cell. `registry`: the communes the administrator
-    may set (today's), by code."""
+    may set (today's), by code. The file is read like every upload (engine/sheetfile.py: .xlsx, .xls or .ods,
+    parsed in a bounded child process); a formula cell counts as the value it shows."""
+    from engine.sheetfile import SheetFileError, read_sheet
+
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [CellError("", 0, "", "", f"Không đọc được tệp Excel (.xlsx): {type(exc).__name__}")]
-    if SHEET not in wb.sheetnames:
-        wb.close()
+        sheet = read_sheet(data, SHEET, FIRST_ROW - 1 + MAX_ROWS, filename=filename)
+    except SheetFileError as exc:
+        return [], [CellError("", 0, "", "", exc.message)]
+    if sheet.rows is None:
         return [], [CellError("", 0, "", "", f"Tệp không có trang «{SHEET}»: hãy dùng tệp tải từ hệ thống.")]
-    rows = list(wb[SHEET].iter_rows(values_only=True, max_row=FIRST_ROW + MAX_ROWS))
-    wb.close()
+    if sheet.beyond:
+        return [], [CellError(SHEET, 0, "", "", f"Tệp có quá {MAX_ROWS} dòng.")]
+    rows = sheet.rows
     if len(rows) < ID_ROW or [str(k) if k is not None else "" for k in rows[ID_ROW - 1][:len(KEYS)]] != KEYS:
         message = "Không tìm thấy dòng mã cột: hãy dùng tệp tải từ hệ thống."
         return [], [CellError(SHEET, ID_ROW, "", "", message)]
-    if len(rows) > FIRST_ROW - 1 + MAX_ROWS:
-        return [], [CellError(SHEET, 0, "", "", f"Tệp có quá {MAX_ROWS} dòng.")]
     tiers = {_norm(t.label): t.id for t in cs.tiers} | {_norm(t.id): t.id for t in cs.tiers}
     regions = {_norm(r.label): r.id for r in cs.regions} | {_norm(r.id): r.id for r in cs.regions}
     yes_no = {_norm(YES): True, _norm(NO): False}
@@ -134,10 +135,6 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune]
         def bad(col: int, message: str, number: int = number) -> None:
             errors.append(CellError(SHEET, number, "ABCDEF"[col], HEADERS[col], message))
 
-        for col, value in enumerate(cells):
-            if isinstance(value, str) and value.lstrip().startswith("="):
-                bad(col, "không nhận công thức: hãy nhập giá trị")
-                cells[col] = None
         code_cell = cells[0]
         if isinstance(code_cell, int | float) and not isinstance(code_cell, bool) \
                 and float(code_cell).is_integer():
@@ -170,7 +167,9 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune]
             changes.append(UnitChange(commune, values))
     if not changes and not errors:
         errors.append(CellError(SHEET, FIRST_ROW, "", "", "Tệp chưa có dòng nào."))
-    return changes, errors
+    from engine.sheets import capped
+
+    return changes, capped(errors)
 
 
 def apply_changes(session: Any, changes: list[UnitChange]) -> UnitSheetReport:

@@ -74,14 +74,15 @@ def test_one_bad_cell_stores_nothing_and_every_bad_cell_is_named(app: Flask, adm
     cs = app.extensions["cfc_scoring"].for_period(2026)
     ws.cell(_row(wb, "23535"), 4, cs.tiers[0].label)             # a good change...
     ws.cell(_row(wb, "23538"), 4, "Xã loại đặc biệt")            # ... and bad cells
-    ws.cell(_row(wb, "23538"), 5, "=1+1")
+    ws.cell(_row(wb, "23538"), 5, "Tây Bắc Bộ mới")
     ws.cell(_row(wb, "23538"), 6, "Có lẽ")
     ws.cell(ws.max_row + 1, 1, "99999")
     ws.cell(ws.max_row + 1, 1, "23535")
     r = _upload(admin, wb)
     assert r.status_code == 400
-    for text in ("Chưa lưu gì: tệp có 5 lỗi", "loại xã không có trong danh mục", "không nhận công thức",
-                 "phải là Có hoặc Không", "mã xã 99999 không có trong danh mục", "mỗi xã một dòng"):
+    for text in ("Chưa lưu gì: tệp có 5 lỗi", "loại xã không có trong danh mục",
+                 "vùng không có trong danh mục", "phải là Có hoặc Không",
+                 "mã xã 99999 không có trong danh mục", "mỗi xã một dòng"):
         assert text in r.text, text
     assert (_profile(app, "23538"), _profile(app, "23535")) == before
 
@@ -89,7 +90,7 @@ def test_one_bad_cell_stores_nothing_and_every_bad_cell_is_named(app: Flask, adm
 def test_not_a_workbook_and_roles(app: Flask, admin, reviewer, officer):
     r = admin.post("/admin/units", data={"file": (io.BytesIO(b"not a zip"), "x.xlsx")},
                    content_type="multipart/form-data")
-    assert r.status_code == 400 and "Không đọc được tệp Excel" in r.text
+    assert r.status_code == 400 and "unit-errors" in r.text
     r = admin.post("/admin/units", data={}, content_type="multipart/form-data")
     assert r.status_code == 400 and "Chưa chọn tệp" in r.text
     for client in (reviewer, officer):
