@@ -218,10 +218,10 @@ def test_a_divided_commune_appears_under_each_successor_with_a_note(app: Flask):
         session.add(Assessment(commune_id=old.id, period=2022, criteria_set_id="qd06-2019",
                                state="recognised", values={}, sources={}))
         session.commit()
-    admin = app.test_client()
-    login(admin, "quantri")
+    province = app.test_client()
+    login(province, "thamdinh-qn")
     for code, other in (("21136", "Xã Tây Trà Bồng"), ("21157", "Xã Cà Đam")):
-        html = admin.get(f"/district/years/{code}").text
+        html = province.get(f"/district/years/{code}").text
         before = html.split('id="before"')[1]
         assert "Xã Trà Bùi" in before and "21142" in before
         assert f"Xã này được chia: hồ sơ cũng hiện dưới {other}" in before
