@@ -40,8 +40,9 @@ from .units import (
     sort_units,
     successors,
     visible_periods,
+    visible_states,
 )
-from .workflow import EDITABLE_STATES, STATE_LABELS
+from .workflow import EDITABLE_STATES, STATE_LABELS, period_with_work
 
 bp = Blueprint("district", __name__, url_prefix="/district")
 
@@ -114,13 +115,15 @@ def _periods(communes: list[Commune]) -> list[int]:
     return sorted({a.period for a in _assessments(communes)}, reverse=True)
 
 
-def _period_arg(periods: list[int], name: str = "period") -> int | None:
+def _period_arg(periods: list[int], name: str = "period", default: int | None = None) -> int | None:
     text = (request.args.get(name) or "").strip()
     if text:
         year = parse_id(text)
         if year is None or not 2000 <= year <= 2100:
             abort(404)
         return year
+    if default is not None:
+        return default
     return periods[0] if periods else None
 
 
@@ -179,7 +182,9 @@ def overview() -> Any:
     from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
 
     periods = _visible_periods()
-    period = _period_arg(periods)
+    # The year with work waiting, not the newest year any commune has started a draft in.
+    waiting = period_with_work(visible_states(current_user))
+    period = _period_arg(periods, default=waiting)
     rows = _filtered_scored(scope(period), period) if period is not None else []
     cs = set_for(period)
     scored = [r for r in rows if r.final is not None]

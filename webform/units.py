@@ -300,3 +300,16 @@ def current_provinces_in_registry() -> list[Commune]:
     rows = get_session().scalars(select(Commune).where(Commune.level == "tinh",
                                                        *_holds(Commune.valid_from, Commune.valid_to, today)))
     return sort_units(list(rows))
+
+
+def visible_states(user: User) -> list[tuple[int, str]]:
+    """(period, state) of every assessment this account sees, each year under that year's scope: what the
+    pages need to open on the year with work waiting (webform.workflow.period_with_work)."""
+    session = get_session()
+    out: list[tuple[int, str]] = []
+    for period in periods_with_assessments():
+        ids = visible_ids(user, period)
+        if ids:
+            out.extend((period, state) for state in session.scalars(select(Assessment.state).where(
+                Assessment.period == period, Assessment.commune_id.in_(ids))))
+    return out

@@ -6,7 +6,7 @@ free-text district becomes the unit it reviews, and the merges recorded by 0002 
 become successor links of kind "merge".
 
 Revision ID: 0005_units
-Revises: 0003_security
+Revises: 0004_review
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_units"
-down_revision = "0003_security"
+down_revision = "0004_review"
 branch_labels = None
 depends_on = None
 
