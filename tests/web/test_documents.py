@@ -79,9 +79,13 @@ def test_2026_records_name_the_provincial_bodies_of_the_configuration(app: Flask
     a = assessment_of(app, "23538", 2026)
     r = officer.post(f"/assessment/{a.id}", data=form_data(example_values(), a.version, action="submit"))
     assert r.status_code == 302, r.text[:300]
-    for name in ("start_review", "verify"):
+    for name in ("start_review", "accept-rest", "verify"):
         a = assessment_of(app, "23538", 2026)
-        r = province.post(f"/review/{a.id}/transition", data={"name": name, "version": a.version})
+        if name == "accept-rest":
+            r = province.post(f"/review/{a.id}/accept-rest", data={"version": a.version, "confirmed": "1"})
+        else:
+            r = province.post(f"/review/{a.id}/transition",
+                              data={"name": name, "version": a.version, "confirmed": "1"})
         assert r.status_code == 302, r.text[:300]
     r = province.get(f"/review/{a.id}/proposal.pdf")
     assert r.status_code == 200
