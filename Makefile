@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) tests/bench/bench_web.py
 	$(PY) tests/bench/bench_reports.py
 	$(PY) tests/bench/bench_upload.py
+	$(PY) tests/bench/bench_units.py
 
 # The web tests on a throw-away local PostgreSQL (Debian's postgresql-15) instead of SQLite.
 test-postgres: $(STAMP)

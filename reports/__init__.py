@@ -14,7 +14,7 @@ reports/config/ia-hdrai-2022.yaml). FontMissingError is raised before rendering 
 (`apt-get install fonts-liberation2`) is not installed.
 """
 
-from .config import ConfigError, ReportConfig, load_config
+from .config import ConfigError, ReportConfig, config_for, load_config
 from .fonts import FontMissingError, check_fonts
 from .progress import PeriodFigures, ProgressEntry, progress_workbook, render_progress_report
 from .render import SummaryEntry, pdf_filename, render_proposal, render_self_assessment, render_summary
@@ -30,6 +30,7 @@ __all__ = [
     "ReportConfig",
     "SummaryEntry",
     "check_fonts",
+    "config_for",
     "load_config",
     "ntm_annex",
     "pdf_filename",

@@ -2,6 +2,12 @@
 
 Resolution order: an explicit path, then the env var CFC_REPORT_CONFIG, then the demo file
 reports/config/ia-hdrai-2022.yaml.
+
+Per period and unit (`config_for`): every file of the configuration folder (reports/config/, or the folder
+CFC_REPORT_CONFIG names) may say which reviewing units and years it serves (`applies_to`); the file of the
+nearest unit above the commune, for that year, is chosen. Since 01/07/2025 there are no districts: a province
+reviews, and its file names its bodies. The bodies after the reform could not be confirmed from any text, so
+the shipped 2026 file is marked `demo: true`.
 """
 
 from __future__ import annotations
@@ -66,11 +72,23 @@ class Recipients(_Model):
     self_assessment: list[str] = Field(default_factory=lambda: ["Lưu: VT."])
 
 
+class AppliesTo(_Model):
+    units: list[str] = Field(default_factory=list)   # codes of the reviewing units (tỉnh, huyện)
+    from_period: int | None = None
+    to_period: int | None = None
+
+    def serves(self, code: str, period: int) -> bool:
+        return (code in self.units and (self.from_period is None or self.from_period <= period)
+                and (self.to_period is None or period <= self.to_period))
+
+
 class ReportConfig(_Model):
     demo: bool = False
+    applies_to: AppliesTo | None = None
     reviewing_body: ReviewingBody
     recognising_authority: RecognisingAuthority
     guidance: list[str] = Field(default_factory=list)
+    legal_basis_omit: list[str] = Field(default_factory=list)  # refs of the criteria set not cited here
     review_team: ReviewTeam = Field(default_factory=ReviewTeam)
     communes: dict[str, CommuneConfig] = Field(default_factory=dict)
     recipients: Recipients = Field(default_factory=Recipients)
@@ -109,3 +127,27 @@ def load_config(path: str | os.PathLike | None = None) -> ReportConfig:
         raise ConfigError(f"Tệp cấu hình văn bản {p} không hợp lệ — {fields}") from exc
     cfg.source = str(p)
     return cfg
+
+
+CONFIG_DIR = Path(__file__).parent / "config"
+
+
+def config_for(unit_codes: list[str], period: int,
+               directory: str | os.PathLike | None = None) -> ReportConfig:
+    """The configuration for a commune's records in `period`: `unit_codes` are the commune's units on the
+    period's date, nearest first (commune, district, province). CFC_REPORT_CONFIG naming a file wins (one
+    configuration for everything); naming a folder, that folder is searched instead of reports/config/.
+    Without a matching file, the default configuration."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if directory is None and env and not Path(env).is_dir():
+        return load_config(env)
+    folder = Path(directory or env or CONFIG_DIR)
+    configs = [load_config(p) for p in sorted(folder.glob("*.yaml"))]
+    for code in unit_codes:
+        for cfg in configs:
+            if cfg.applies_to is not None and cfg.applies_to.serves(str(code), period):
+                return cfg
+    if directory is None and not env:
+        return load_config(DEFAULT_CONFIG)  # the demo folder: the 2022 demo file as before
+    raise ConfigError(f"Chưa có tệp cấu hình văn bản cho đơn vị {', '.join(map(str, unit_codes))} "
+                      f"năm {period} trong {folder} (khóa applies_to).")

@@ -198,7 +198,10 @@ def _legal_ref_text(ref: Any) -> str:
 def _legal(criteria_set: Any, cfg: ReportConfig) -> tuple[list[str], str]:
     """(every document the records cite: the criteria set's legal basis, then the configured local guidance
     not already in it; the decision alone, for short references)."""
-    basis = [_legal_ref_text(b) for b in (attr(criteria_set, "legal_basis", []) or [])]
+    # A local text of the criteria set (a district's guidance) that does not apply to this unit's records.
+    omit = {nfc(x) for x in cfg.legal_basis_omit}
+    basis = [_legal_ref_text(b) for b in (attr(criteria_set, "legal_basis", []) or [])
+             if nfc(attr(b, "ref", "") or "") not in omit]
     basis = [b for b in basis if b]
     if not basis:
         basis = ["Quyết định số 06/QĐ-TTg ngày 03/01/2019 của Thủ tướng Chính phủ quy định về tiêu chuẩn, "

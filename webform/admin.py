@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -29,7 +30,7 @@ MIN_PASSWORD = 8
 def index() -> Any:
     session = get_session()
     users = list(session.scalars(select(User).order_by(User.role, User.username)))
-    communes = list(session.scalars(select(Commune).order_by(Commune.district, Commune.name)))
+    communes = _communes()
     return render_template("admin/index.html", users=users, communes=communes, roles=ROLES,
                            sets=scoring().sets(), errors={}, typed={})
 
@@ -37,7 +38,7 @@ def index() -> Any:
 def _render_with(errors: dict[str, str], typed: dict[str, str]) -> Any:
     session = get_session()
     users = list(session.scalars(select(User).order_by(User.role, User.username)))
-    communes = list(session.scalars(select(Commune).order_by(Commune.district, Commune.name)))
+    communes = _communes()
     return render_template("admin/index.html", users=users, communes=communes, roles=ROLES,
                            sets=scoring().sets(), errors=errors, typed=typed), 400
 
@@ -45,7 +46,7 @@ def _render_with(errors: dict[str, str], typed: dict[str, str]) -> Any:
 @bp.route("/users", methods=["POST"])
 @role_required(ROLE_ADMIN)
 def create_user() -> Any:
-    f = {k: nfc(request.form.get(k)) for k in ("username", "full_name", "role", "commune_id", "district")}
+    f = {k: nfc(request.form.get(k)) for k in ("username", "full_name", "role", "commune_id", "unit")}
     f["password"] = request.form.get("password") or ""
     errors: dict[str, str] = {}
     username = f["username"].lower()
@@ -62,14 +63,20 @@ def create_user() -> Any:
         commune = session.get(Commune, commune_id) if commune_id is not None else None
         if commune is None:
             errors["commune_id"] = "Cán bộ xã phải gắn với một xã."
-    if f["role"] == ROLE_REVIEWER and not f["district"]:
-        errors["district"] = "Tổ thẩm định phải gắn với một huyện (đơn vị thẩm định)."
+    unit = None
+    if f["role"] == ROLE_REVIEWER:
+        from .units import find_reviewing_unit
+
+        unit = find_reviewing_unit(f["unit"])
+        if unit is None:
+            errors["unit"] = ("Tổ thẩm định phải gắn với một đơn vị trong danh mục: mã tỉnh (2 chữ số) "
+                              "hoặc mã huyện (3 chữ số, trước 01/07/2025).")
     if errors:
         return _render_with(errors, f)
     user = User(username=username, full_name=f["full_name"][:120], role=f["role"],
                 password_hash=hash_password(f["password"]),
                 commune_id=commune.id if commune else None,
-                district=f["district"][:120] if f["role"] == ROLE_REVIEWER else None, active=True)
+                unit_id=unit.id if unit is not None else None, active=True)
     session.add(user)
     try:
         commit(session)
@@ -118,7 +125,7 @@ def reset_password(user_id: int) -> Any:
 @bp.route("/communes", methods=["POST"])
 @role_required(ROLE_ADMIN)
 def create_commune() -> Any:
-    f = {k: nfc(request.form.get(k)) for k in ("code", "name", "district", "province", "type", "region")}
+    f = {k: nfc(request.form.get(k)) for k in ("code", "name", "parent", "type", "region")}
     errors: dict[str, str] = {}
     cs = _current_set()
     tiers = {t.id for t in cs.tiers} if cs else set()
@@ -127,8 +134,11 @@ def create_commune() -> Any:
         errors["code"] = "Mã đơn vị hành chính gồm đúng 5 chữ số."
     if not f["name"]:
         errors["name"] = "Nhập tên xã."
-    if not f["province"]:
-        errors["province"] = "Nhập tên tỉnh."
+    from .units import find_reviewing_unit
+
+    parent = find_reviewing_unit(f["parent"])
+    if parent is None:
+        errors["parent"] = "Nhập mã tỉnh (2 chữ số) hoặc mã huyện (3 chữ số) có trong danh mục."
     if f["type"] not in tiers:
         errors["type"] = "Chọn loại xã."
     if f["region"] not in regions:
@@ -136,9 +146,16 @@ def create_commune() -> Any:
     if errors:
         return _render_with(errors, f)
     session = get_session()
-    session.add(Commune(code=f["code"], name=f["name"][:120], district=f["district"][:120],
-                        province=f["province"][:120], type=f["type"], region=f["region"],
-                        ntm_tdmnpb_override=request.form.get("ntm_tdmnpb_override") == "1"))
+    from .models import UnitParent
+
+    if session.scalar(select(Commune.id).where(Commune.level == "xa", Commune.code == f["code"],
+                                               Commune.valid_to.is_(None))) is not None:
+        return _render_with({"code": "Mã xã đã có."}, f)
+    commune = Commune(code=f["code"], name=f["name"][:120], level="xa", kind=f["name"].split(" ")[0],
+                      type=f["type"], region=f["region"],
+                      ntm_tdmnpb_override=request.form.get("ntm_tdmnpb_override") == "1")
+    commune.parent_links.append(UnitParent(parent_id=parent.id))
+    session.add(commune)
     try:
         commit(session)
     except IntegrityError:
@@ -148,6 +165,87 @@ def create_commune() -> Any:
     return redirect(url_for("admin.index"))
 
 
+def _communes() -> list[Commune]:
+    """The communes of today, in Vietnamese order (the registry of every level is kept by import-units)."""
+    from .units import communes_on, sort_units
+
+    return sort_units(communes_on(date.today()))
+
+
 def _current_set() -> Any:
     sets = scoring().sets()
     return sets[-1] if sets else None
+
+
+# ---------------------------------------------------------------- tier and NTM region in bulk
+
+def _unit_registry(province: str = "") -> list[Commune]:
+    """Today's communes, in Vietnamese order; those of one province when its code is given."""
+    from .units import communes_on, find_reviewing_unit, sort_units, units_under
+
+    if province:
+        unit = find_reviewing_unit(province)
+        return sort_units(units_under(unit, date.today())) if unit is not None else []
+    return sort_units(communes_on(date.today()))
+
+
+def _province_arg() -> str:
+    text = (request.values.get("province") or "").strip()
+    return text if text.isdigit() and len(text) == 2 else ""
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@role_required(ROLE_ADMIN)
+def units() -> Any:
+    from .db import write_lock
+    from .unit_sheet import UnitSheetReport, apply_changes, read_workbook
+
+    province = _province_arg()
+    cs = _current_set()
+    report: UnitSheetReport | None = None
+    status = 200
+    if request.method == "POST":
+        file = request.files.get("file")
+        report = UnitSheetReport()
+        if file is None or not file.filename:
+            from engine.sheets import CellError
+
+            report.errors.append(CellError("", 0, "", "", "Chưa chọn tệp Excel (.xlsx) để tải lên."))
+        elif cs is None:
+            from engine.sheets import CellError
+
+            report.errors.append(CellError("", 0, "", "", "Chưa có bộ tiêu chí: chưa kiểm tra được loại xã."))
+        else:
+            registry = {c.code: c for c in _unit_registry()}
+            changes, errors = read_workbook(file.read(), cs, registry, filename=file.filename)
+            report.errors.extend(errors)
+            if not errors:
+                session = get_session()
+                with write_lock():  # one transaction for the whole file
+                    result = apply_changes(session, changes)
+                    session.commit()
+                report.updated, report.unchanged = result.updated, result.unchanged
+        status = 400 if report.errors else 200
+    from .units import current_provinces_in_registry
+
+    return render_template("admin/units.html", province=province, report=report,
+                           provinces=current_provinces_in_registry()), status
+
+
+@bp.route("/units.xlsx")
+@role_required(ROLE_ADMIN)
+def units_xlsx() -> Any:
+    from flask import Response
+
+    from engine.sheets import workbook_bytes
+
+    from .unit_sheet import export_workbook
+
+    cs = _current_set()
+    if cs is None:
+        return render_template("error.html", code=404, message="Chưa có bộ tiêu chí."), 404
+    province = _province_arg()
+    data = workbook_bytes(export_workbook(_unit_registry(province), cs))
+    name = f"don-vi-{province or 'ca-nuoc'}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

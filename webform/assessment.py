@@ -73,7 +73,7 @@ def sections(cs: Any) -> list[dict[str, Any]]:
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
     eng = scoring().engine(a.criteria_set_id)
-    return score_or_none(eng, make_assessment(a.commune.profile(), a.period, values))
+    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
 def _last_change(a: Assessment) -> HistoryEntry | None:
@@ -272,7 +272,7 @@ def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
     cs = scoring().criteria_set(a.criteria_set_id)
     eng = scoring().engine(a.criteria_set_id)
     parsed = parse_form(cs, request.form)
-    doc = make_assessment(a.commune.profile(), a.period, parsed.values)
+    doc = make_assessment(a.commune.profile(a.period), a.period, parsed.values)
     # Every error in one round: the engine's checks (part > whole, ranges) run on the figures that did parse,
     # alongside the typing errors, rather than only once those are fixed.
     validate(eng, doc, parsed)

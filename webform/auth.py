@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from . import limiter
 from .db import commit, get_session, write_lock
-from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
+from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User  # noqa: F401
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -187,12 +187,10 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
 
 
 def can_see(user: User, assessment: Assessment) -> bool:
-    if user.role == ROLE_COMMUNE:
-        return user.commune_id is not None and assessment.commune_id == user.commune_id
-    if user.role == ROLE_REVIEWER:
-        return bool(user.district) and assessment.commune.district == user.district
-    # The administrator keeps accounts and communes, not figures.
-    return False
+    # One rule for every page: the commune is under the account's unit on the period's reference date.
+    from .units import can_see_assessment
+
+    return can_see_assessment(user, assessment)
 
 
 def assessment_for(user: User, assessment_id: int) -> Assessment:
@@ -203,7 +201,8 @@ def assessment_for(user: User, assessment_id: int) -> Assessment:
     return assessment
 
 
-def communes_for_reviewer(user: User) -> list[Commune]:
-    return list(
-        get_session().scalars(select(Commune).where(Commune.district == user.district).order_by(Commune.code))
-    )
+def communes_for_reviewer(user: User, period: int | None = None) -> list[Commune]:
+    """The communes under the reviewer's unit in that period (every year with assessments when None)."""
+    from .units import communes_ever_visible, communes_visible
+
+    return communes_visible(user, period) if period is not None else communes_ever_visible(user)

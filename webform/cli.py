@@ -25,15 +25,38 @@ def init_app(app: Flask) -> None:
         except SeedRefused as exc:
             raise click.ClickException(str(exc)) from exc
 
+    @app.cli.command("import-units")
+    @click.option("--province", "province", default=None, metavar="CODE",
+                  help="Mã tỉnh hiện hành (2 chữ số), ví dụ 51 (Tỉnh Quảng Ngãi)")
+    @click.option("--all", "all_units", is_flag=True, help="Cả nước: 34 tỉnh, thành phố và 3.321 xã, phường")
+    @click.option("--legacy", is_flag=True,
+                  help="Thêm đơn vị trước 01/07/2025 (63 tỉnh, huyện, xã cũ) của các tỉnh này "
+                       "và ánh xạ cũ → mới")
+    def import_units_cmd(province: str | None, all_units: bool, legacy: bool) -> None:
+        """Load the official administrative units (idempotent; never deletes a unit)."""
+        from .db import get_session, write_lock
+        from .unit_import import ImportError_, import_units
+
+        if bool(province) == all_units:
+            raise click.UsageError("Chọn một trong hai: --province MÃ hoặc --all.")
+        try:
+            with write_lock():
+                report = import_units(get_session(), province=province, all_units=all_units, legacy=legacy)
+        except ImportError_ as exc:
+            raise click.ClickException(str(exc)) from exc
+        for line in report.lines():
+            click.echo(line)
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["admin", "reviewer", "commune"]), default="admin",
                   show_default=True)
     @click.option("--full-name", default="", help="Họ tên hiển thị")
-    @click.option("--district", default=None, help="Đơn vị thẩm định (tổ thẩm định)")
+    @click.option("--unit", "unit_code", default=None,
+                  help="Mã đơn vị của tổ thẩm định: tỉnh (2 chữ số) hoặc huyện (3 chữ số, trước 2025)")
     @click.option("--commune-code", default=None, help="Mã xã (cán bộ xã)")
     @click.password_option("--password", help="Mật khẩu (hỏi khi không ghi)")
-    def create_user(username: str, role: str, full_name: str, district: str | None,
+    def create_user(username: str, role: str, full_name: str, unit_code: str | None,
                     commune_code: str | None, password: str) -> None:
         """Create an account: the first administrator of a production install starts here."""
         from sqlalchemy import select
@@ -41,7 +64,7 @@ def init_app(app: Flask) -> None:
         from .admin import MIN_PASSWORD, USERNAME_RE
         from .auth import hash_password
         from .db import commit, get_session
-        from .models import Commune, User
+        from .models import User
 
         username = username.strip().lower()
         if not USERNAME_RE.fullmatch(username):
@@ -55,13 +78,21 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(f"Tên đăng nhập {username} đã có.")
         commune = None
         if role == "commune":
-            commune = session.scalar(select(Commune).where(Commune.code == (commune_code or "")))
+            from .units import find_commune
+
+            commune = find_commune(commune_code or "")
             if commune is None:
                 raise click.ClickException("Cán bộ xã phải gắn với một xã có sẵn (--commune-code).")
-        if role == "reviewer" and not district:
-            raise click.ClickException("Tổ thẩm định phải gắn với một đơn vị (--district).")
+        unit = None
+        if role == "reviewer":
+            from .units import find_reviewing_unit
+
+            unit = find_reviewing_unit(unit_code or "")
+            if unit is None:
+                raise click.ClickException("Tổ thẩm định phải gắn với một đơn vị có trong danh mục "
+                                           "(--unit MÃ tỉnh hoặc huyện; nạp danh mục bằng import-units).")
         session.add(User(username=username, full_name=full_name, role=role, active=True,
                          password_hash=hash_password(password), commune_id=commune.id if commune else None,
-                         district=district if role == "reviewer" else None))
+                         unit_id=unit.id if unit else None))
         commit(session)
         click.echo(f"Đã tạo tài khoản {username} ({role}).")

@@ -8,7 +8,7 @@ engine, exactly as on the form and the review page.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -21,12 +21,27 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.cells import parse_id
 
 from . import history
-from .auth import communes_for_reviewer, role_required
+from .auth import role_required
 from .dates import parse_day
 from .db import get_session, write_lock
-from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune
+from .models import LEVEL_COMMUNE, ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, UnitSuccessor
 from .review import verified_values
 from .scoring import make_assessment, nfc, score_or_none, scoring
+from .units import (
+    communes_ever_visible,
+    communes_on,
+    communes_visible,
+    find_commune,
+    merge_note,
+    predecessors,
+    reference_date,
+    report_config,
+    search,
+    sort_units,
+    successors,
+    visible_periods,
+    visible_states,
+)
 from .workflow import EDITABLE_STATES, STATE_LABELS, period_with_work
 
 bp = Blueprint("district", __name__, url_prefix="/district")
@@ -44,32 +59,37 @@ MSG_CONFLICTS_WITH_DRAFT = (
     "được hiển thị cho cấp huyện).")
 MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
 MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
+MANY = 12  # above this many communes the overview lays its tables and chart out for a province
 
 
 # ---------------------------------------------------------------- who sees what
 
-def scope() -> list[Commune]:
-    """The communes this account works on: the own commune, the own district, or (administrator, for the
+def scope(period: int | None = None) -> list[Commune]:
+    """The communes this account works on in that period (webform.units.communes_visible), or in any year
+    when no period is given: the own commune, the communes under the own unit, or (administrator, for the
     registry of merges only: the administrator keeps accounts and communes and sees no figures) all."""
-    session = get_session()
-    if current_user.role == ROLE_REVIEWER:
-        return communes_for_reviewer(current_user)
+    if period is not None:
+        return communes_visible(current_user, period)
     if current_user.role == ROLE_COMMUNE:
-        c = session.get(Commune, current_user.commune_id) if current_user.commune_id else None
-        return [c] if c is not None else []
-    return list(session.scalars(select(Commune).order_by(Commune.district, Commune.code)))
+        return [current_user.commune] if current_user.commune is not None else []
+    return communes_ever_visible(current_user)
 
 
 def _commune_in_scope(code: str) -> Commune:
-    for c in scope():
-        if c.code == code:
-            return c
-    abort(404)
+    # A code can name an old and a new unit (codes repeat across the reform): the newest one first.
+    found = [c for c in scope() if c.code == code]
+    if not found:
+        abort(404)
+    return max(found, key=lambda c: (c.valid_to or date.max, c.id))
 
 
 def exists_in(c: Commune, period: int) -> bool:
-    """A merged commune still existed during the year it merged in, not after."""
-    return c.merged_on is None or c.merged_on > date(period, 1, 1)
+    """The unit holds on the period's reference date."""
+    return c.holds_on(reference_date(period))
+
+
+def _visible_periods() -> list[int]:
+    return visible_periods(current_user)
 
 
 def _assessments(communes: list[Commune], period: int | None = None) -> list[Assessment]:
@@ -140,9 +160,10 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
         out.threshold = None
     if not out.visible:
         return out
-    out.self_result = score_or_none(eng, make_assessment(c.profile(), a.period, a.values or {}))
+    out.self_result = score_or_none(eng, make_assessment(c.profile(a.period), a.period, a.values or {}))
     if a.state in VERIFIED_STATES:
-        out.verified_result = score_or_none(eng, make_assessment(c.profile(), a.period, verified_values(a)))
+        out.verified_result = score_or_none(
+            eng, make_assessment(c.profile(a.period), a.period, verified_values(a)))
     return out
 
 
@@ -160,18 +181,20 @@ def overview() -> Any:
     from engine.ntm import district_view
     from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
 
-    communes = scope()
-    periods = _periods(communes)
+    periods = _visible_periods()
     # The year with work waiting, not the newest year any commune has started a draft in.
-    waiting = period_with_work((a.period, a.state) for a in _assessments(communes))
+    waiting = period_with_work(visible_states(current_user))
     period = _period_arg(periods, default=waiting)
-    rows = _scored_period(communes, period) if period is not None else []
+    rows = _filtered_scored(scope(period), period) if period is not None else []
     cs = set_for(period)
     scored = [r for r in rows if r.final is not None]
 
     bars = [TotalBar(label=r.commune.name, total=r.final.total, threshold=r.threshold or r.final.threshold,
                      recognised=r.verified_result.recognised if r.verified_result is not None else None)
             for r in scored]
+    ranked = len(bars) > MANY
+    if ranked:  # a province: the bars as a ranking, highest first, so the chart reads as a list
+        bars.sort(key=lambda b: -(b.total or 0))
     totals_svg = Markup(totals_chart(bars)) if bars else None
 
     selected = next((r for r in scored if r.commune.code == request.args.get("commune")),
@@ -183,7 +206,21 @@ def overview() -> Any:
             [ProfileBar(c.id, c.name, c.points, c.max, c.assessed) for c in selected.final.criteria], title))
 
     matrix = []
-    for crit in (cs.criteria if cs is not None else []):
+    if len(scored) > MANY:
+        # Many communes: one row per commune, one column per criterion (13 columns fit; 100 do not).
+        crits = cs.criteria if cs is not None else []
+        for r in scored:
+            by_id = {x.id: x for x in r.final.criteria}
+            cells = []
+            for crit in crits:
+                cr = by_id.get(crit.id)
+                if cr is None or not cr.assessed:
+                    cells.append({"text": "—", "colour": "#eeeeee", "title": "chưa đánh giá"})
+                else:
+                    cells.append({"text": str(cr.points), "colour": share_colour(cr.points, cr.max),
+                                  "title": f"{crit.id}. {crit.name}: {cr.points}/{cr.max} điểm"})
+            matrix.append({"row": r, "cells": cells})
+    for crit in (cs.criteria if cs is not None and len(scored) <= MANY else []):
         cells = []
         for r in scored:
             cr = next((x for x in r.final.criteria if x.id == crit.id), None)
@@ -198,6 +235,7 @@ def overview() -> Any:
     return render_template(
         "district/overview.html", rows=rows, periods=periods, period=period, matrix=matrix, scored=scored,
         totals_svg=totals_svg, profile_svg=profile_svg, selected=selected, ntm=ntm, states=STATE_LABELS,
+        by_commune=len(scored) > MANY, ranked=ranked,
     )
 
 
@@ -215,7 +253,7 @@ def _upload_period() -> int:
     year = parse_id(text)
     if year is not None and 2000 <= year <= 2100:
         return year
-    periods = _periods(scope())
+    periods = _visible_periods()
     return periods[0] if periods else date.today().year
 
 
@@ -229,7 +267,7 @@ def template() -> Any:
     if cs is None:
         return render_template("error.html", code=404,
                                message=f"Chưa có bộ tiêu chí áp dụng cho năm {period}."), 404
-    communes = [c.profile() for c in scope() if exists_in(c, period)]
+    communes = [c.profile(period) for c in scope(period)]
     return _xlsx(template_workbook(cs, period, communes), f"mau-tu-danh-gia-{period}.xlsx")
 
 
@@ -280,8 +318,8 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     report.errors.extend(errors)
     letters = _column_letters(cs)
     session = get_session()
-    registry = {c.code: c for c in session.scalars(select(Commune))}
-    allowed = {c.code for c in scope()}
+    registry = {c.code: c for c in communes_on(reference_date(period))}
+    allowed = {c.code for c in scope(period)}
     seen: dict[str, int] = {}
     plan: list[tuple[Any, Commune]] = []
     for row in rows:
@@ -331,7 +369,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 # A blank cell keeps the stored figure: a file never erases what was typed on the form.
                 old = dict(a.values or {}) if a is not None else {}
                 new = {**old, **row.document["values"]}
-                doc = make_assessment(commune.profile(), period, new)
+                doc = make_assessment(commune.profile(period), period, new)
                 problems = eng.validate(doc)
                 for fe in problems:
                     # The commune's own stored figures may be quoted to the commune; to the district a draft's
@@ -394,7 +432,7 @@ def _readable(error: Any) -> Any:
 def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
     if not 2000 <= period <= 2100:
         abort(404)
-    rows = [r for r in _scored_period(scope(), period) if r.final is not None]
+    rows = [r for r in _scored_period(scope(period), period) if r.final is not None]
     states = {r.commune.code: STATE_LABELS.get(r.a.state, r.a.state) for r in rows if r.a is not None}
     return [r.final for r in rows], states
 
@@ -437,23 +475,13 @@ def _cell(c: Commune, a: Assessment | None) -> dict[str, Any] | None:
             "commune": c}
 
 
-def predecessors(c: Commune) -> list[Commune]:
-    return list(get_session().scalars(select(Commune).where(Commune.successor_id == c.id)
-                                      .order_by(Commune.merged_on, Commune.code)))
-
-
-def merge_note(c: Commune) -> str:
-    parts = [f"{p.name} trước {p.merged_on:%d/%m/%Y}" for p in predecessors(c) if p.merged_on]
-    return ("gồm cả số liệu của " + ", ".join(parts)) if parts else ""
-
-
 @bp.route("/years")
 @role_required(ROLE_REVIEWER)
 def years() -> Any:
-    communes = scope()
+    communes = search(scope(), request.args.get("q", ""))
     periods = sorted({a.period for a in _assessments(communes)})
     by_key = {(a.commune_id, a.period): a for a in _assessments(communes)}
-    table = [{"commune": c, "note": merge_note(c),
+    table = [{"commune": c, "note": merge_note(c), "successors": successors(c),
               "cells": [_cell(c, by_key.get((c.id, p))) for p in periods]} for c in communes]
     return render_template("district/years.html", table=table, periods=periods)
 
@@ -463,13 +491,19 @@ def years() -> Any:
 def commune_years(code: str) -> Any:
     c = _commune_in_scope(code)
     own = [_cell(c, a) for a in _assessments([c])]
+    # The predecessors' records, by year, under their own codes; a divided commune's record appears under
+    # each of its successors, with a note naming the others.
     before = []
-    for p in predecessors(c):
-        for a in _assessments([p]):
-            if p.merged_on is None or a.period <= p.merged_on.year:
-                before.append(_cell(p, a))
+    preds = predecessors(c)
+    for p in preds:
+        for a in _assessments([p.unit]):
+            if a.period <= p.on.year:
+                cell = _cell(p.unit, a)
+                cell["split_with"] = p.shared_with if p.kind == "split" else None
+                before.append(cell)
+    before.sort(key=lambda x: (x["period"], x["commune"].code))
     return render_template("district/commune_years.html", c=c, rows=own, before=before, note=merge_note(c),
-                           preds=predecessors(c))
+                           preds=preds, successors=successors(c))
 
 
 # ---------------------------------------------------------------- periodic progress reports
@@ -496,7 +530,10 @@ def _figures(c: Commune, a: Assessment | None) -> Any:
 def progress_entries(year: int) -> tuple[list[Any], int | None]:
     from reports import ProgressEntry
 
-    communes = scope()
+    # Like with like: each commune of the year against its own previous record. A commune whose area
+    # changed between the two periods (a merge or split in between) is compared with its own record still,
+    # and the row says what changed; a new commune without a record of its own shows none.
+    communes = scope(year)
     stored = _assessments(communes)
     previous_period = max((a.period for a in stored if a.period < year), default=None)
     by_key = {(a.commune_id, a.period): a for a in stored}
@@ -504,11 +541,16 @@ def progress_entries(year: int) -> tuple[list[Any], int | None]:
     for c in communes:
         current = by_key.get((c.id, year))
         earlier = [a for a in stored if a.commune_id == c.id and a.period < year]
-        if current is None and not exists_in(c, year):
-            continue
+        prev = earlier[-1] if earlier else None
+        changes = [p for p in predecessors(c) if prev is None or prev.period < p.on.year <= year
+                   or (prev.period <= p.on.year and p.on <= reference_date(year))]
+        note = ""
+        if changes:
+            note = "Đơn vị thay đổi giữa hai kỳ: " + merge_note(c)
+            if prev is None:
+                note += "; không so sánh với số liệu của đơn vị cũ"
         entries.append(ProgressEntry(code=c.code, name=c.name, current=_figures(c, current),
-                                     previous=_figures(c, earlier[-1]) if earlier else None,
-                                     note=merge_note(c)))
+                                     previous=_figures(c, prev) if prev else None, note=note))
     return entries, previous_period
 
 
@@ -529,7 +571,11 @@ def report_pdf() -> Any:
     kind, year = _report_args()
     entries, previous = progress_entries(year)
     try:
-        pdf = render_progress_report(entries, None, kind=kind, year=year, previous_period=previous,
+        # The reviewing unit's configuration (a district before 2025, a province after); the
+        # administrator's report uses the first commune's.
+        unit = current_user.unit if current_user.role == ROLE_REVIEWER else next(iter(scope(year)), None)
+        pdf = render_progress_report(entries, report_config(unit, year), kind=kind, year=year,
+                                     previous_period=previous,
                                      criteria_set=set_for(year))
     except (FontMissingError, ConfigError) as exc:
         return render_template("error.html", code=503, message=f"Chưa in được báo cáo: {exc}"), 503
@@ -560,25 +606,41 @@ def communes() -> Any:
     session = get_session()
     errors: list[str] = []
     if request.method == "POST":
-        pred = session.scalar(select(Commune).where(Commune.code == (request.form.get("predecessor") or "")))
-        succ = session.scalar(select(Commune).where(Commune.code == (request.form.get("successor") or "")))
+        pred = find_commune(request.form.get("predecessor") or "")
+        succ = find_commune(request.form.get("successor") or "")
         on = _parse_date(request.form.get("merged_on") or "")
         if pred is None or succ is None:
             errors.append("Chọn xã sáp nhập và xã sau sáp nhập trong danh mục.")
         elif pred.id == succ.id:
             errors.append("Xã sáp nhập và xã sau sáp nhập phải khác nhau.")
-        elif pred.successor_id is not None:
+        elif successors(pred):
             errors.append(f"{pred.name} đã được ghi sáp nhập vào xã khác.")
-        elif succ.successor_id is not None:
+        elif successors(succ):
             errors.append(f"{succ.name} đã sáp nhập vào xã khác nên không nhận thêm xã.")
         if on is None:
             errors.append("Ngày sáp nhập không hợp lệ (ví dụ: 01/07/2025).")
         if not errors and pred is not None and succ is not None and on is not None:
-            pred.successor_id = succ.id
-            pred.merged_on = on
+            session.add(UnitSuccessor(predecessor_id=pred.id, successor_id=succ.id, on=on, kind="merge",
+                                      source=f"Quản trị ghi ngày {date.today():%d/%m/%Y}"))
+            pred.valid_to = on - timedelta(days=1)
             with write_lock():
                 session.commit()
             flash(f"Đã ghi: {pred.name} sáp nhập vào {succ.name} từ {on:%d/%m/%Y}.", "success")
             return redirect(url_for("district.communes"))
-    rows = list(session.scalars(select(Commune).order_by(Commune.district, Commune.code)))
-    return render_template("district/communes.html", communes=rows, errors=errors), 400 if errors else 200
+    rows = sort_units(list(session.scalars(select(Commune).where(Commune.level == LEVEL_COMMUNE))))
+    succ_of = {s.predecessor_id: s for s in session.scalars(select(UnitSuccessor))}
+    page = render_template("district/communes.html", succ_of=succ_of, communes=rows, errors=errors)
+    return page, 400 if errors else 200
+
+
+def _filtered_scored(communes: list[Commune], period: int) -> list[Scored]:
+    """The overview's search (name without diacritics, or code) and state filter, applied BEFORE scoring
+    (a province's overview scores only what it shows); the order stays Vietnamese."""
+    communes = search(communes, request.args.get("q", ""))
+    by_commune = {a.commune_id: a for a in _assessments(communes, period)}
+    state = request.args.get("state", "")
+    if state == "none":
+        communes = [c for c in communes if c.id not in by_commune]
+    elif state in STATE_LABELS:
+        communes = [c for c in communes if c.id in by_commune and by_commune[c.id].state == state]
+    return [score_stored(c, by_commune.get(c.id)) for c in communes]

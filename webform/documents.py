@@ -18,6 +18,7 @@ from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
 from .review import verified_values
 from .reviewing import verified_on
 from .scoring import make_assessment, score_or_none, scoring
+from .units import report_config
 
 bp = Blueprint("documents", __name__)
 
@@ -52,23 +53,27 @@ def proposal_pdf(a: Assessment) -> tuple[bytes, str, bool]:
     from reports import Correction, pdf_filename, render_proposal
 
     eng = scoring().engine(a.criteria_set_id)
-    doc = make_assessment(a.commune.profile(), a.period, a.values or {})
+    doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
-    result_verified = score_or_none(eng, make_assessment(a.commune.profile(), a.period, verified_values(a)))
+    result_verified = score_or_none(
+        eng, make_assessment(a.commune.profile(a.period), a.period, verified_values(a)))
     if result_self is None or result_verified is None:
         raise NotReady
     cs = scoring().criteria_set(a.criteria_set_id)
     review_date = _verified_on(a)
     filename = pdf_filename("proposal", result_verified)
     numbers = {"to_trinh": a.proposal_number} if a.proposal_number else None
-    key = pdfcache.pdf_key("proposal", a, cs, {"review_date": review_date, "document_date": a.proposal_date,
-                                                "numbers": numbers})
+    cfg = report_config(a.commune, a.period)  # this unit's bodies that year (ConfigError when none)
+    key = pdfcache.pdf_key("proposal", a, cs, {
+        "review_date": review_date, "document_date": a.proposal_date, "numbers": numbers,
+        "report_config": cfg.model_dump(mode="json"),
+    })
     pdf = pdfcache.cached(a.id, "proposal", key)
     if pdf is not None:
         return pdf, filename, True
     corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
                               reason=c.reason, evidence=c.evidence) for c in a.corrections]
-    pdf = render_proposal(result_self, result_verified, corrections, None, criteria_set=cs, assessment=doc,
+    pdf = render_proposal(result_self, result_verified, corrections, cfg, criteria_set=cs, assessment=doc,
                           review_date=review_date, document_date=a.proposal_date, numbers=numbers)
     pdfcache.store(a.id, "proposal", key, pdf)
     return pdf, filename, False
@@ -132,18 +137,19 @@ def self_assessment(assessment_id: int) -> Any:
     if a.state == "draft":
         # The report is the record of what the commune sent; a draft is not one yet.
         return render_template("error.html", code=409, message=MSG_DRAFT_REPORT), 409
-    doc = make_assessment(a.commune.profile(), a.period, a.values or {})
+    doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
     result = score_or_none(scoring().engine(a.criteria_set_id), doc)
     if result is None:
         abort(409)
     cs = scoring().criteria_set(a.criteria_set_id)
     filename = pdf_filename("self_assessment", result)
-    key = pdfcache.pdf_key("self_assessment", a, cs)
-    pdf = pdfcache.cached(a.id, "self_assessment", key)
-    if pdf is not None:
-        return _pdf(pdf, filename, hit=True)
     try:
-        pdf = render_self_assessment(result, None, criteria_set=cs, assessment=doc)
+        cfg = report_config(a.commune, a.period)
+        key = pdfcache.pdf_key("self_assessment", a, cs, {"report_config": cfg.model_dump(mode="json")})
+        pdf = pdfcache.cached(a.id, "self_assessment", key)
+        if pdf is not None:
+            return _pdf(pdf, filename, hit=True)
+        pdf = render_self_assessment(result, cfg, criteria_set=cs, assessment=doc)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được báo cáo: {exc}")
     pdfcache.store(a.id, "self_assessment", key, pdf)

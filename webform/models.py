@@ -28,9 +28,13 @@ ROLE_REVIEWER = "reviewer"
 ROLE_ADMIN = "admin"
 ROLES = {
     ROLE_COMMUNE: "Cán bộ xã",
-    ROLE_REVIEWER: "Tổ thẩm định cấp huyện",
+    ROLE_REVIEWER: "Tổ thẩm định",
     ROLE_ADMIN: "Quản trị",
 }
+
+
+# "cấp huyện" / "cấp tỉnh": the words of the UI and the PDFs follow the reviewing unit's level.
+LEVEL_WORDS = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã"}
 
 
 def utcnow() -> datetime:
@@ -41,34 +45,123 @@ class Base(DeclarativeBase):
     pass
 
 
+LEVEL_PROVINCE = "tinh"
+LEVEL_DISTRICT = "huyen"
+LEVEL_COMMUNE = "xa"
+LEVELS = {LEVEL_PROVINCE: "tỉnh", LEVEL_DISTRICT: "huyện", LEVEL_COMMUNE: "xã"}
+SUCCESSOR_KINDS = {"merge": "sáp nhập", "split": "chia tách"}
+
+
 class Commune(Base):
+    """Every administrative unit, at every level (tỉnh, huyện, xã/phường/đặc khu): the registry.
+
+    The table keeps its historic name because assessments point at it. A unit holds from `valid_from` to
+    `valid_to` (inclusive; None = open). Codes are official but not unique over time: after 01/07/2025 many
+    new communes took an old commune's code with a new name, so a unit is (level, code, name), and a code
+    is unique only among the units that hold on one date. Only units of level "xa" are assessed; `type`
+    (tier) and `region` are theirs, empty until the administrator sets them (the official lists lack them).
+    """
+
     __tablename__ = "communes"
+    __table_args__ = (Index("ix_communes_level_code", "level", "code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(5), unique=True)
+    code: Mapped[str] = mapped_column(String(5), default="")
     name: Mapped[str] = mapped_column(String(120))
-    district: Mapped[str] = mapped_column(String(120), default="")
-    province: Mapped[str] = mapped_column(String(120))
-    type: Mapped[str] = mapped_column(String(40))
-    region: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(10), default=LEVEL_COMMUNE)
+    kind: Mapped[str] = mapped_column(String(30), default="")  # "Xã", "Phường", "Đặc khu", "Huyện", ...
+    type: Mapped[str] = mapped_column(String(40), default="")
+    region: Mapped[str] = mapped_column(String(20), default="")
     ntm_tdmnpb_override: Mapped[bool] = mapped_column(Boolean, default=False)
-    # A merge of administrative units (e.g. 01/07/2025): this commune became part of `successor` on
-    # `merged_on`. Its assessments stay under its own code; the successor's years view shows them.
-    successor_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), nullable=True)
-    merged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    successor: Mapped[Commune | None] = relationship(remote_side="Commune.id", foreign_keys=[successor_id])
+    parent_links: Mapped[list[UnitParent]] = relationship(
+        foreign_keys="UnitParent.unit_id", order_by="UnitParent.id", lazy="selectin",
+        back_populates="unit", cascade="all, delete-orphan")
 
-    def profile(self) -> dict[str, Any]:
-        """The commune block of an engine assessment."""
+    def holds_on(self, on: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= on)
+                and (self.valid_to is None or on <= self.valid_to))
+
+    def parent_on(self, on: date) -> Commune | None:
+        for link in self.parent_links:
+            if link.holds_on(on):
+                return link.parent
+        return None
+
+    def chain(self, on: date) -> list[Commune]:
+        """This unit and its parents on that date, nearest first."""
+        out: list[Commune] = [self]
+        while len(out) < 5:  # three levels at most; a cycle in bad data cannot loop forever
+            parent = out[-1].parent_on(on)
+            if parent is None:
+                break
+            out.append(parent)
+        return out
+
+    def _named(self, level: str, on: date | None) -> str:
+        from .units import latest_date
+
+        day = on or latest_date(self)
+        return next((u.name for u in self.chain(day)[1:] if u.level == level), "")
+
+    @property
+    def district(self) -> str:
+        """The district it belongs to today (or on its last day): "" since the 2025 reform."""
+        return self._named(LEVEL_DISTRICT, None)
+
+    @property
+    def province(self) -> str:
+        return self._named(LEVEL_PROVINCE, None)
+
+    def profile(self, period: int | None = None) -> dict[str, Any]:
+        """The commune block of an engine assessment; district and province as they were in that period."""
+        from .units import reference_date
+
+        on = reference_date(period) if period is not None else None
         return {
             "code": self.code,
             "name": self.name,
-            "district": self.district,
-            "province": self.province,
+            "district": self._named(LEVEL_DISTRICT, on),
+            "province": self._named(LEVEL_PROVINCE, on),
             "type": self.type,
             "region": self.region,
             "ntm_tdmnpb_override": bool(self.ntm_tdmnpb_override),
         }
+
+
+class UnitParent(Base):
+    """A unit belongs to `parent` from `valid_from` to `valid_to` (inclusive; None = open)."""
+
+    __tablename__ = "unit_parents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    unit: Mapped[Commune] = relationship(foreign_keys=[unit_id], back_populates="parent_links")
+    parent: Mapped[Commune] = relationship(foreign_keys=[parent_id], lazy="joined", innerjoin=True)
+
+    def holds_on(self, on: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= on)
+                and (self.valid_to is None or on <= self.valid_to))
+
+
+class UnitSuccessor(Base):
+    """`predecessor` ended and (part of) it became `successor` on `on`: a merge, or a split of it."""
+
+    __tablename__ = "unit_successors"
+    __table_args__ = (UniqueConstraint("predecessor_id", "successor_id", name="uq_unit_successor"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))  # "merge" | "split"
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+    predecessor: Mapped[Commune] = relationship(foreign_keys=[predecessor_id], lazy="joined")
+    successor: Mapped[Commune] = relationship(foreign_keys=[successor_id], lazy="joined")
 
 
 class User(UserMixin, Base):
@@ -79,13 +172,20 @@ class User(UserMixin, Base):
     full_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(20))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), nullable=True)
-    district: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # A reviewer works for a unit at any level (a district before 2025, a province after).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the id in every session cookie; bumped by logout, a password change or reset and a lock, so
     # every session opened before it ends (webform/auth.py checks it on each request, in any process).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    commune: Mapped[Commune | None] = relationship(lazy="joined")
+    commune: Mapped[Commune | None] = relationship(foreign_keys=[commune_id], lazy="joined")
+    unit: Mapped[Commune | None] = relationship(foreign_keys=[unit_id], lazy="joined")
+
+    @property
+    def district(self) -> str | None:
+        """The reviewing unit's name (kept for the pages that print it)."""
+        return self.unit.name if self.unit is not None else None
 
     @property
     def is_active(self) -> bool:  # flask-login: a deactivated account cannot log in
@@ -100,6 +200,8 @@ class User(UserMixin, Base):
 
     @property
     def role_label(self) -> str:
+        if self.role == ROLE_REVIEWER and self.unit is not None:
+            return f"Tổ thẩm định {LEVEL_WORDS.get(self.unit.level, '')}".strip()
         return ROLES.get(self.role, self.role)
 
 

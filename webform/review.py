@@ -30,6 +30,7 @@ from .reviewing import (
     verified_values,
 )
 from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
+from .units import search, visible_states
 from .workflow import (
     CONFIRMED_TRANSITIONS,
     REVIEWABLE_STATES,
@@ -56,17 +57,16 @@ MSG_VALUE_REQUIRED = "Phải nhập giá trị sau điều chỉnh."
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
     eng = scoring().engine(a.criteria_set_id)
-    return score_or_none(eng, make_assessment(a.commune.profile(), a.period, values))
+    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
 @bp.route("/")
 @role_required(ROLE_REVIEWER)
 def queue() -> Any:
-    communes = communes_for_reviewer(current_user)
     session = get_session()
-    ids = [c.id for c in communes]
-    seen = [(p, s) for p, s in session.execute(select(Assessment.period, Assessment.state)
-                                               .where(Assessment.commune_id.in_(ids)))]
+    # (period, state) of what the team sees, each year under that year's scope (a district before 2025,
+    # a province after).
+    seen = visible_states(current_user)
     periods = sorted({p for p, _s in seen}, reverse=True)
     period_text = request.args.get("period", "")
     if period_text:
@@ -79,8 +79,11 @@ def queue() -> Any:
     state = request.args.get("state", "")
     if state and state not in STATE_LABELS:
         state = ""
+    q = nfc(request.args.get("q"))[:100]
     rows: list[dict[str, Any]] = []
     if period is not None:
+        # The communes under the reviewer's unit that year, in Vietnamese order, searched without diacritics.
+        communes = search(communes_for_reviewer(current_user, period), q)
         by_commune = {
             a.commune_id: a
             for a in session.scalars(
@@ -94,7 +97,7 @@ def queue() -> Any:
             if state and (a is None or a.state != state):
                 continue
             rows.append({"commune": c, "a": a})
-    return render_template("review/queue.html", rows=rows, periods=periods, period=period, state=state,
+    return render_template("review/queue.html", rows=rows, periods=periods, period=period, state=state, q=q,
                            states=STATE_LABELS, chart=_totals_chart(rows), waiting=waiting)
 
 
@@ -306,8 +309,8 @@ def correct(assessment_id: int) -> Any:
         values = verified_values(a)
         values[input_id] = value
         parsed = ParsedForm(raw={k: "" for k in inputs}, values=values)
-        validate(scoring().engine(a.criteria_set_id), make_assessment(a.commune.profile(), a.period, values),
-                 parsed)
+        validate(scoring().engine(a.criteria_set_id),
+                 make_assessment(a.commune.profile(a.period), a.period, values), parsed)
         if parsed.errors or parsed.general_errors:
             error = parsed.errors.get(input_id) or next(iter(parsed.errors.values()), None) or \
                 parsed.general_errors[0]

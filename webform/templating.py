@@ -56,4 +56,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"product_name": PRODUCT_NAME}
+        from flask_login import current_user
+
+        from .units import level_word
+
+        unit = getattr(current_user, "unit", None) if current_user else None
+        # "cấp huyện" / "cấp tỉnh" follows the reviewing unit's level (district before 2025, province after).
+        return {"product_name": PRODUCT_NAME, "scope_word": level_word(unit),
+                "scope_unit": unit.name if unit is not None else ""}

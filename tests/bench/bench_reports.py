@@ -127,7 +127,8 @@ def web_cold_and_cached() -> tuple[float, float]:
     client.post(f"/review/{aid}/transition", data={"name": "start_review", "version": version(aid)})
     # Verify needs every item decided: accept the remaining ones, then verify (both confirmed).
     client.post(f"/review/{aid}/accept-rest", data={"version": version(aid), "confirmed": "1"})
-    client.post(f"/review/{aid}/transition", data={"name": "verify", "version": version(aid), "confirmed": "1"})
+    client.post(f"/review/{aid}/transition",
+                data={"name": "verify", "version": version(aid), "confirmed": "1"})
     timings = []
     for _ in range(2):
         start = time.perf_counter()

@@ -62,8 +62,9 @@ def prepare(url: str) -> dict[str, int]:
     from webform.auth import hash_password
     from webform.db import get_session
     from webform.migrate import upgrade
-    from webform.models import Assessment, Commune, User
-    from webform.seed import DISTRICT, seed_demo
+    from webform.models import Assessment, Commune, UnitParent, User
+    from webform.seed import DEMO_DISTRICT, seed_demo
+    from webform.units import find_reviewing_unit
 
     upgrade(url)
     app = create_app({"DATABASE_URL": url})
@@ -73,9 +74,11 @@ def prepare(url: str) -> dict[str, int]:
         session = get_session()
         cs = app.extensions["cfc_scoring"].for_period(2022)
         pw = hash_password(PASSWORD)
+        district = find_reviewing_unit(DEMO_DISTRICT)
         for n in range(OFFICERS):
-            c = Commune(code=f"9{n:04d}", name=f"Xã Thử {n}", district=DISTRICT, province="Tỉnh Kon Tum",
+            c = Commune(code=f"9{n:04d}", name=f"Xã Thử {n}", level="xa", kind="Xã",
                         type="mien_nui_dbkk", region="tay_nguyen", ntm_tdmnpb_override=False)
+            c.parent_links.append(UnitParent(parent_id=district.id, valid_to=district.valid_to))
             session.add(c)
             session.flush()
             session.add(User(username=f"bench{n}", password_hash=pw, full_name=f"Cán bộ {n}", role="commune",
@@ -86,7 +89,7 @@ def prepare(url: str) -> dict[str, int]:
             session.flush()
             out[f"bench{n}"] = a.id
         session.add(User(username="benchreview", password_hash=pw, full_name="Tổ thẩm định", role="reviewer",
-                         district=DISTRICT, active=True))
+                         unit_id=district.id, active=True))
         session.commit()
         # Reviewers open a submitted assessment under review (full page: both scores, correction forms).
         import yaml

@@ -19,11 +19,11 @@ from sqlalchemy import create_engine, text
 
 from webform import create_app
 from webform.migrate import upgrade
-from webform.seed import seed_demo
+from webform.seed import ensure_registry, seed_demo
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 TABLES = ["pdf_cache", "login_attempts", "history", "item_reviews", "corrections", "assessments", "users",
-          "communes"]
+          "unit_successors", "unit_parents", "communes"]
 PASSWORD = "demo2022"
 # The commune profile of the seeded Xã Ia Tơi, for scoring straight through the engine.
 IA_TOI = {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai", "province": "Tỉnh Kon Tum",
@@ -38,6 +38,11 @@ def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
     url = f"sqlite:///{path}"
     upgrade(url)
+    # The demo's units (Tỉnh Quảng Ngãi and its former provinces) imported once, not per test.
+    app = make_app(url, path.parent)
+    with app.app_context():
+        ensure_registry()
+    app.extensions["cfc_db"].dispose()
     return str(path)
 
 
@@ -138,7 +143,7 @@ def form_data(values: dict[str, Any], version: int, action: str = "save", **extr
     return data
 
 
-def assessment_of(app: Flask, code: str = "23538") -> Any:
+def assessment_of(app: Flask, code: str = "23538", period: int = 2022) -> Any:
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -150,7 +155,7 @@ def assessment_of(app: Flask, code: str = "23538") -> Any:
         return session.scalar(
             select(Assessment)
             .join(Commune)
-            .where(Commune.code == code)
+            .where(Commune.code == code, Assessment.period == period)
             .options(selectinload(Assessment.corrections), selectinload(Assessment.item_reviews))
         )
 

@@ -80,8 +80,7 @@ def test_reviewer_sees_only_own_district(app: Flask, admin):
         data={
             "code": "99999",
             "name": "Xã Khác",
-            "district": "Huyện Khác",
-            "province": "Tỉnh Khác",
+            "parent": "524",  # Huyện Bình Sơn (Quảng Ngãi, before 2025): another district
             "type": "con_lai",
             "region": "dbsh",
         },

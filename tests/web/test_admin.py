@@ -9,7 +9,8 @@ from .conftest import login
 
 def test_admin_page_lists_users_communes_and_criteria_sets(app: Flask, admin):
     page = admin.get("/admin/").text
-    for text in ("xa-iatoi", "thamdinh", "quantri", "Xã Ia Tơi", "23538", "Xã Ia Dom", "23537"):
+    # The communes of today: Ia Dom ended on 30/06/2025 (its account is still listed).
+    for text in ("xa-iatoi", "xa-iadom", "thamdinh", "quantri", "Xã Ia Tơi", "23538", "Xã Ia Đal"):
         assert text in page
     cs = app.extensions["cfc_scoring"].for_period(2022)
     assert cs.name in page and str(cs.provisional_count) in page
@@ -39,7 +40,7 @@ def test_create_user_validates_and_the_new_user_can_log_in(app: Flask, admin):
             "username": "thamdinh2",
             "full_name": "Tổ 2",
             "role": "reviewer",
-            "district": "Huyện Ia H'Drai",
+            "unit": "618",  # Huyện Ia H'Drai
             "password": "matkhau123",
         },
     )
@@ -75,17 +76,17 @@ def test_reset_password_and_cannot_lock_self(app: Flask, admin):
 
 def test_create_commune_validates(admin):
     r = admin.post(
-        "/admin/communes", data={"code": "12", "name": "", "province": "", "type": "x", "region": "y"}
+        "/admin/communes", data={"code": "12", "name": "", "parent": "", "type": "x", "region": "y"}
     )
     assert r.status_code == 400
-    for msg in ("đúng 5 chữ số", "Nhập tên xã.", "Nhập tên tỉnh.", "Chọn loại xã.", "Chọn vùng."):
+    for msg in ("đúng 5 chữ số", "Nhập tên xã.", "Nhập mã tỉnh (2 chữ số)", "Chọn loại xã.", "Chọn vùng."):
         assert msg in r.text
     r = admin.post(
         "/admin/communes",
         data={
             "code": "23538",
             "name": "Trùng",
-            "province": "Tỉnh Kon Tum",
+            "parent": "51",
             "type": "mien_nui_dbkk",
             "region": "tay_nguyen",
         },

@@ -48,12 +48,13 @@ def test_deactivated_user_cannot_log_in(app: Flask, admin):
     from webform.models import User
 
     with app.app_context():
-        uid = get_session().scalar(select(User.id).where(User.username == "xa-iadom"))
+        uid = get_session().scalar(select(User.id).where(User.username == "xa-iadal"))
+    assert login(app.test_client(), "xa-iadal").status_code == 302
     assert admin.post(f"/admin/users/{uid}/toggle").status_code == 302
     # The right password is told the account is locked; a wrong one learns nothing.
-    r = login(app.test_client(), "xa-iadom")
+    r = login(app.test_client(), "xa-iadal")
     assert r.status_code == 403 and "Tài khoản này đã bị khóa" in r.text
-    r = login(app.test_client(), "xa-iadom", "sai-mat-khau")
+    r = login(app.test_client(), "xa-iadal", "sai-mat-khau")
     assert r.status_code == 401 and "bị khóa" not in r.text
 
 

@@ -43,7 +43,8 @@ def test_a_new_year_starts_from_last_years_verified_figures_with_history(app: Fl
     assert act(app, reviewer, aid, "verify").status_code == 302
 
     page = officer.get("/assessment/").text
-    assert 'name="copy" value="1"' in page and "hiện có năm 2022" in page and 'value="2023"' in page
+    # The demo also holds Ia Tơi's 2026 record (the province's year): the newest year is offered.
+    assert 'name="copy" value="1"' in page and "hiện có năm 2026" in page and 'value="2027"' in page
     r = _new_year(app, officer, 2023, copy=True)
     assert r.status_code == 302
     a = _year(app, 2023)

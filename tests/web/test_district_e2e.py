@@ -31,6 +31,8 @@ def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any)
     page = ctx.new_page()
     _login(page, server, "xa-iatoi")
     page.click("text=Bảng tính Excel")
+    # The page opens on the newest year (2026 since the reform); this file is the 2022 one.
+    page.goto(server + "/district/upload?period=2022")
     xlsx = tmp_path / "ia-toi.xlsx"
     _filled_template(xlsx)
     page.set_input_files("input[name=file]", str(xlsx))
@@ -38,7 +40,7 @@ def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any)
     page.wait_for_selector("text=Đã lưu: 0 hồ sơ mới, 1 hồ sơ cập nhật")
     page.screenshot(path=str(SHOTS / "district-01-upload.png"))
     page.goto(server + "/assessment/")
-    page.click("text=Mở")
+    page.click("tr:has-text('2022') >> text=Mở")
     page.click("button[value=submit]")
     page.click("#confirm button[value=submit]")  # the confirmation page before sending
     page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")

@@ -162,7 +162,10 @@ def test_reviewer_of_another_district_cannot_upload_these_communes(app: Flask, r
 
     with app.test_request_context():
         s = get_session()
-        s.add(User(username="thamdinh2", full_name="Tổ khác", role=ROLE_REVIEWER, district="Huyện Khác",
+        from webform.units import find_reviewing_unit
+
+        s.add(User(username="thamdinh2", full_name="Tổ khác", role=ROLE_REVIEWER,
+                   unit_id=find_reviewing_unit("524").id,
                    password_hash=hash_password("demo2022"), active=True))
         s.commit()
     wb = download_template(reviewer)
@@ -226,5 +229,15 @@ def test_a_merged_commune_is_not_in_the_template_after_its_merge(app: Flask, rev
         ws = download_template(reviewer, period)["Tự đánh giá"]
         return {ws.cell(r, 1).value for r in range(6, ws.max_row + 1)} - {None}
 
-    assert codes(2025) == {"23535", "23537", "23538"}  # Ia Dom still existed until 01/07/2025
-    assert codes(2026) == {"23535", "23538"}
+    # The district team of Ia H'Drai: its three communes until the reform; no district after it.
+    assert codes(2024) == {"23535", "23537", "23538"}
+    assert codes(2026) == set()
+    province = app.test_client()
+    assert login(province, "thamdinh-qn").status_code == 302
+
+    def codes_qn(period: int) -> set[str]:
+        ws = download_template(province, period)["Tự đánh giá"]
+        return {ws.cell(r, 1).value for r in range(6, ws.max_row + 1)} - {None}
+
+    now = codes_qn(2026)
+    assert {"23535", "23538"} <= now and "23537" not in now and len(now) == 96

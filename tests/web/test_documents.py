@@ -68,3 +68,37 @@ def test_no_report_link_for_a_draft(app: Flask, officer):
     a = assessment_of(app)
     officer.post(f"/assessment/{a.id}", data=form_data({"c2_births": 3}, a.version))
     assert "In báo cáo tự đánh giá (PDF)" not in officer.get(f"/assessment/{a.id}").text
+
+
+def test_2026_records_name_the_provincial_bodies_of_the_configuration(app: Flask):
+    """Bodies per period and unit: a 2026 record of Ia Tơi (Tỉnh Quảng Ngãi, no district) prints the
+    provincial demo configuration; the 2022 one keeps Phòng LĐTBXH huyện Ia H'Drai."""
+    officer, province = app.test_client(), app.test_client()
+    login(officer, "xa-iatoi")
+    login(province, "thamdinh-qn")
+    a = assessment_of(app, "23538", 2026)
+    r = officer.post(f"/assessment/{a.id}", data=form_data(example_values(), a.version, action="submit"))
+    assert r.status_code == 302, r.text[:300]
+    for name in ("start_review", "accept-rest", "verify"):
+        a = assessment_of(app, "23538", 2026)
+        if name == "accept-rest":
+            r = province.post(f"/review/{a.id}/accept-rest", data={"version": a.version, "confirmed": "1"})
+        else:
+            r = province.post(f"/review/{a.id}/transition",
+                              data={"name": name, "version": a.version, "confirmed": "1"})
+        assert r.status_code == 302, r.text[:300]
+    r = province.get(f"/review/{a.id}/proposal.pdf")
+    assert r.status_code == 200
+    text = _text(r.data)
+    assert "SỞ Y TẾ" in text and "Tổ thẩm định cấp tỉnh" in text and "Tỉnh Quảng Ngãi" in text
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    (ROOT / "test-output" / "web-proposal-2026.pdf").write_bytes(r.data)
+    assert "Ia H'Drai" not in text and "cấp huyện" not in text and "LAO ĐỘNG" not in text
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    (ROOT / "test-output" / "web-proposal-2026.pdf").write_bytes(r.data)
+    mine = officer.get(f"/assessment/{a.id}/self-assessment.pdf")
+    assert "Sở Y tế tỉnh Quảng Ngãi" in _text(mine.data)
+    old = assessment_of(app, "23538", 2022)
+    r = officer.post(f"/assessment/{old.id}", data=form_data(example_values(), old.version, action="submit"))
+    text_2022 = _text(officer.get(f"/assessment/{old.id}/self-assessment.pdf").data)
+    assert "Phòng Lao động - Thương binh và Xã hội huyện Ia H'Drai" in text_2022

@@ -121,7 +121,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     page = ctx.new_page()
     _login(page, server, "xa-iatoi")
     assert page.url.endswith("/assessment/")
-    page.click("text=Mở")
+    page.click("tr:has-text('2022') >> text=Mở")
     page.wait_for_selector("#assessment-form")
     for key, value in values.items():
         if isinstance(value, bool):
@@ -216,7 +216,7 @@ def test_form_works_with_javascript_off(server: str, browser: Any):
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1024, "height": 800})
     page = ctx.new_page()
     _login(page, server, "xa-iadal")
-    page.click("text=Mở")
+    page.click("tr:has-text('2022') >> text=Mở")
     page.fill("#v_children_under16", "1200")
     page.fill("#v_c2_births", "30")
     page.fill("#v_c2_registered_on_time", "31")  # more registered than born
@@ -241,8 +241,8 @@ def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
     """Typed but not saved (connection dropped, tab closed): the browser offers them back."""
     ctx = browser.new_context(viewport={"width": 1024, "height": 800})
     page = ctx.new_page()
-    _login(page, server, "xa-iadom")
-    page.click("text=Mở")
+    _login(page, server, "xa-iadal")
+    page.click("tr:has-text('2026') >> text=Mở")
     page.wait_for_selector("#assessment-form")
     page.fill("#v_children_under16", "777")
     page.fill("input[name=s_children_under16]", "Sổ theo dõi trẻ em thôn")
@@ -263,3 +263,30 @@ def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
     page.reload()
     assert page.locator("#restore").is_hidden()
     ctx.close()
+
+
+def test_province_team_2026_journey(server: str, browser: Any):
+    """2026: the provincial team (no district any more) finds a commune among 96 by typing without
+    diacritics, sees the overview of the province, and reads Ia Dom's 2022 history under Ia Tơi."""
+    for width, height, tag in ((1366, 768, "desktop"), (390, 844, "phone")):
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        page = ctx.new_page()
+        _login(page, server, "thamdinh-qn")
+        page.wait_for_selector("#queue")
+        assert "Thẩm định cấp tỉnh — Tỉnh Quảng Ngãi" in page.inner_text("h1")
+        assert page.locator("#queue tr").count() == 97  # header + 96 communes of 2026
+        page.fill("input[name=q]", "ia toi")
+        page.click("button:has-text('Lọc')")
+        page.wait_for_load_state()
+        rows = page.locator("#queue tr")
+        assert rows.count() == 2 and "Xã Ia Tơi" in rows.nth(1).inner_text()
+        page.screenshot(path=str(SHOTS / f"20-province-queue-2026-{tag}.png"))
+        page.goto(f"{server}/district/?period=2026")
+        assert "Tổng hợp cấp tỉnh" in page.inner_text("h1")
+        assert page.locator("#communes tr").count() == 97
+        page.screenshot(path=str(SHOTS / f"21-province-overview-2026-{tag}.png"))
+        page.goto(f"{server}/district/years/23538")
+        assert "Gồm cả số liệu của Xã Ia Dom (23537)" in page.inner_text("#merge-note")
+        assert "Xã Ia Dom" in page.inner_text("#before")
+        page.screenshot(path=str(SHOTS / f"22-ia-toi-years-{tag}.png"), full_page=True)
+        ctx.close()

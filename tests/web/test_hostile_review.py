@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from .conftest import assessment_of, engine_total, example_values, form_data, logged_in
+from .conftest import assessment_of, engine_total, example_values, form_data
 from .district_util import submit, verify
 from .hostile_util import db_fingerprint
 
@@ -67,16 +67,16 @@ def test_no_district_page_shows_a_draft_figure(app: Flask, officer, reviewer):
 
 
 def test_a_merged_communes_officer_sees_no_draft_of_its_predecessor(app: Flask, officer):
-    dom = logged_in(app, "xa-iadom")  # Xã Ia Dom merged into Xã Ia Tơi (seeded)
-    a = assessment_of(app, "23537")
+    # Xã Ia Dom merged into Xã Ia Tơi (seeded); its officer account is deactivated since the merge, so its
+    # 2022 draft is stored here through the form's own history function.
+    from .district_util import store_values
+
     values = example_values("ia-dal-2022.yaml")
-    assert dom.post(f"/assessment/{a.id}", data=form_data(values, a.version)).status_code == 302
+    store_values(app, "23537", values, "draft")
     total = engine_total(app, values).total
     page = officer.get("/district/years/23538").text
     before = page.split('id="before"')[1]
     assert "Xã Ia Dom" in before and str(total) not in before
-    # Its own draft's score, the officer still sees.
-    assert dom.get("/district/years/23537").status_code == 200
 
 
 def test_the_self_assessment_pdf_is_not_served_for_a_draft(app: Flask, officer):

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from webform.workflow import period_with_work
 
-from .conftest import EXAMPLES, assessment_of, example_values, form_data, history_of, logged_in
+from .conftest import EXAMPLES, IA_TOI, assessment_of, example_values, form_data, history_of, logged_in
 from .test_review import accept_rest, act, correct, submit
 
 ROOT = EXAMPLES.parent
@@ -205,7 +205,7 @@ def test_verify_propose_and_decide_each_ask_for_confirmation(app: Flask, officer
     aid = _reviewing(app, officer, reviewer)
     accept_rest(app, reviewer, aid)
     expected = app.extensions["cfc_scoring"].engine(_cs(app).id).score(
-        {"commune": assessment_of(app).commune.profile(), "period": 2022, "values": example_values()})
+        {"commune": IA_TOI, "period": 2022, "values": example_values()})
     r = act(app, reviewer, aid, "verify", confirmed=False)
     assert r.status_code == 200 and 'id="confirm"' in r.text
     assert f"{expected.total}/{expected.max_total} điểm" in r.text and expected.verdict in r.text

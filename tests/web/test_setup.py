@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,24 +20,31 @@ def test_seed_creates_the_ia_hdrai_demo_and_is_idempotent(app: Flask):
     from sqlalchemy import func, select
 
     from webform.db import get_session
-    from webform.models import Assessment, Commune, User
+    from webform.models import Assessment, User
 
     with app.app_context():
         accounts = seed_demo(app)  # second run (the fixture ran it once)
         session = get_session()
-        assert {u for u, _, _ in accounts} == {"xa-iatoi", "xa-iadal", "xa-iadom", "thamdinh", "quantri"}
-        assert session.scalar(select(func.count()).select_from(User)) == 5
-        communes = {c.code: c for c in session.scalars(select(Commune))}
-        assert set(communes) == {"23538", "23535", "23537"}
+        assert {u for u, _, _ in accounts} == {"xa-iatoi", "xa-iadal", "xa-iadom", "thamdinh", "thamdinh-qn",
+                                               "quantri"}
+        assert session.scalar(select(func.count()).select_from(User)) == 6
+        from webform.units import find_commune
+
+        communes = {code: find_commune(code, date(2022, 12, 31)) for code in ("23538", "23535", "23537")}
         assert communes["23535"].name == "Xã Ia Đal"
         assert all(
-            c.district == "Huyện Ia H'Drai"
-            and c.province == "Tỉnh Kon Tum"
+            c.profile(2022)["district"] == "Huyện Ia H'Drai"
+            and c.profile(2022)["province"] == "Tỉnh Kon Tum"
             and c.type == "mien_nui_dbkk"
             and c.region == "tay_nguyen"
             for c in communes.values()
         )
-        assert session.scalar(select(func.count()).select_from(Assessment)) == 3
+        # 2026: no district, Tỉnh Quảng Ngãi; Ia Dom has ended.
+        assert communes["23538"].profile(2026)["district"] == ""
+        assert communes["23538"].profile(2026)["province"] == "Tỉnh Quảng Ngãi"
+        assert communes["23537"].valid_to == date(2025, 6, 30)
+        assert not session.scalar(select(User).where(User.username == "xa-iadom")).active
+        assert session.scalar(select(func.count()).select_from(Assessment)) == 5  # 3 in 2022, 2 in 2026
 
 
 def test_seed_is_refused_in_production(_template_db: str, tmp_path: Path):
@@ -106,8 +114,8 @@ def test_migrations_upgrade_downgrade_and_keep_data(tmp_path: Path):
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO communes (code, name, district, province, type, region, "
-                "ntm_tdmnpb_override) VALUES ('11111', 'Xã A', '', 'Tỉnh B', 'con_lai', 'dbsh', 0)"
+                "INSERT INTO communes (code, name, level, kind, type, region, "
+                "ntm_tdmnpb_override) VALUES ('11111', 'Xã A', 'xa', 'Xã', 'con_lai', 'dbsh', 0)"
             )
         )
     upgrade(url)  # running again is a no-op and loses nothing
@@ -201,9 +209,15 @@ def test_make_run_seeds_the_example_figures(_template_db: str, tmp_path: Path):
             seed_demo(app, with_figures=True)
             session = get_session()
             rows = {c.code: a for a, c in session.execute(
-                select(Assessment, Commune).join(Commune, Assessment.commune_id == Commune.id))}
+                select(Assessment, Commune).join(Commune, Assessment.commune_id == Commune.id)
+                .where(Assessment.period == 2022))}
             assert {code: (a.state, a.self_total) for code, a in rows.items()} == {
                 "23538": ("submitted", 845), "23535": ("draft", 650), "23537": ("draft", 895)}
+            new = {c.code: a for a, c in session.execute(
+                select(Assessment, Commune).join(Commune, Assessment.commune_id == Commune.id)
+                .where(Assessment.period == 2026))}
+            # 2026: Ia Tơi (with the former Ia Dom) submitted, Ia Đal a draft, Ia Dom none.
+            assert {code: a.state for code, a in new.items()} == {"23538": "submitted", "23535": "draft"}
             assert rows["23538"].values == example_values()
             reasons = {h.reason for h in session.scalars(
                 select(HistoryEntry).where(HistoryEntry.assessment_id == rows["23538"].id))}

@@ -1,7 +1,7 @@
 """Rendered PDFs, cached in the database so that every app process and machine shares them.
 
 Revision ID: 0006_pdf_cache
-Revises: 0004_review
+Revises: 0005_units
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_pdf_cache"
-down_revision = "0004_review"
+down_revision = "0005_units"
 branch_labels = None
 depends_on = None
 
