@@ -242,6 +242,16 @@ def _ntm_check(file: str) -> None:
     )
 
 
+def _attach_commands() -> None:
+    # `criteria diff` lives in its own module (engine/diff_cli.py), beside the pure comparison.
+    from engine.diff_cli import criteria_diff
+
+    criteria.add_command(criteria_diff)
+
+
+_attach_commands()
+
+
 def _attach_optional_groups() -> None:
     # Report commands live with the reports package; the engine works without it.
     try:

@@ -74,10 +74,22 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap]:
     return data, SourceMap(file, lines)
 
 
-def load_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
-    path = Path(path)
+def read_bytes(path: str | Path) -> bytes:
+    """The file's verbatim bytes (what a content hash is taken of)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return Path(path).read_bytes()
+    except OSError as exc:
         raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
-    return load_yaml_text(text, str(path))
+
+
+def load_yaml_bytes(data: bytes, file: str) -> tuple[Any, SourceMap]:
+    """Parse UTF-8 YAML bytes (a file's content or an upload): the one way a criteria document is read."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(file, None, f"Không đọc được tệp: không phải UTF-8 ({exc})") from exc
+    return load_yaml_text(text, file)
+
+
+def load_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
+    return load_yaml_bytes(read_bytes(path), str(path))
