@@ -1,6 +1,6 @@
 """`cfc criteria diff`: the table's differences, and scores that agree exactly with
-`cfc score --json --criteria` under each version (over the property-test corpus); the content hash; the source a confirmed item
-needs."""
+`cfc score --json --criteria` under each version (over the property-test corpus); the content hash;
+the source a confirmed item needs."""
 
 from __future__ import annotations
 
