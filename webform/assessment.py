@@ -23,9 +23,9 @@ from .scoring import (
     parse_form,
     raw_from_values,
     score_or_none,
-    scoring,
     validate,
 )
+from .versions import criteria_of, engine_of, in_force, version_note
 from .workflow import EDITABLE_STATES, IllegalTransition, check
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -69,7 +69,7 @@ def sections(cs: Any) -> list[dict[str, Any]]:
 
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     return score_or_none(eng, make_assessment(a.commune.profile(), a.period, values))
 
 
@@ -91,7 +91,7 @@ def render_form(
     version: int | None = None,
     changed: set[str] | None = None,
 ) -> Any:
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     clean = parsed is None  # the page shows what is stored, not what someone typed
     if parsed is None:
         parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
@@ -113,6 +113,7 @@ def render_form(
             changed=changed or set(),
             crit_points=crit_points,
             clean=clean,
+            vnote=version_note(get_session(), a),
         ),
         status,
     )
@@ -140,15 +141,15 @@ def new() -> Any:
         return redirect(url_for("assessment.index"))
     period = int(period_text)
     try:
-        cs = scoring().for_period(period)
+        cs = in_force(period)
     except Exception:
         cs = None
     if cs is None:
         flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")
         return redirect(url_for("assessment.index"))
     session = get_session()
-    a = Assessment(commune_id=current_user.commune_id, period=period, criteria_set_id=cs.id, state="draft",
-                   values={}, sources={})
+    a = Assessment(commune_id=current_user.commune_id, period=period, criteria_set_id=cs.id,
+                   criteria_hash=cs.content_hash, state="draft", values={}, sources={})
     session.add(a)
     try:
         with write_lock():  # the flush starts the write transaction: hold the writers' queue from there
@@ -250,8 +251,8 @@ def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
 
 def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The figures as typed in the form, parsed and checked by the engine (nothing stored)."""
-    cs = scoring().criteria_set(a.criteria_set_id)
-    eng = scoring().engine(a.criteria_set_id)
+    cs = criteria_of(a)
+    eng = engine_of(a)
     parsed = parse_form(cs, request.form)
     doc = make_assessment(a.commune.profile(), a.period, parsed.values)
     if not parsed.errors:
@@ -285,7 +286,7 @@ def show_history(assessment_id: int) -> Any:
             select(HistoryEntry).where(HistoryEntry.assessment_id == a.id).order_by(HistoryEntry.id)
         )
     )
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     labels = {f"values.{d.id}": d.label for d in cs.inputs}
     labels.update({f"sources.{d.id}": f"Nguồn số liệu: {d.label}" for d in cs.inputs})
     labels.update({f"correction.{d.id}": f"Điều chỉnh: {d.label}" for d in cs.inputs})

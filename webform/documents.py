@@ -14,7 +14,8 @@ from .auth import assessment_for, role_required
 from .db import get_session
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, HistoryEntry
 from .review import verified_values
-from .scoring import make_assessment, score_or_none, scoring
+from .scoring import make_assessment, score_or_none
+from .versions import criteria_of, engine_of
 
 bp = Blueprint("documents", __name__)
 
@@ -50,7 +51,7 @@ def proposal(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
     if a.state not in PROPOSAL_STATES:
         abort(409)
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     doc = make_assessment(a.commune.profile(), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
     result_verified = score_or_none(eng, make_assessment(a.commune.profile(), a.period, verified_values(a)))
@@ -60,7 +61,7 @@ def proposal(assessment_id: int) -> Any:
                               reason=c.reason, evidence=c.evidence) for c in a.corrections]
     try:
         pdf = render_proposal(result_self, result_verified, corrections, None,
-                              criteria_set=scoring().criteria_set(a.criteria_set_id), assessment=doc,
+                              criteria_set=criteria_of(a), assessment=doc,
                               review_date=_verified_on(a))
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được hồ sơ: {exc}")
@@ -74,11 +75,11 @@ def self_assessment(assessment_id: int) -> Any:
 
     a = assessment_for(current_user, assessment_id)
     doc = make_assessment(a.commune.profile(), a.period, a.values or {})
-    result = score_or_none(scoring().engine(a.criteria_set_id), doc)
+    result = score_or_none(engine_of(a), doc)
     if result is None:
         abort(409)
     try:
-        pdf = render_self_assessment(result, None, criteria_set=scoring().criteria_set(a.criteria_set_id),
+        pdf = render_self_assessment(result, None, criteria_set=criteria_of(a),
                                      assessment=doc)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được báo cáo: {exc}")

@@ -15,7 +15,8 @@ from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
 from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
-from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
+from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
+from .versions import criteria_of, engine_of, version_note
 from .workflow import REVIEWABLE_STATES, STATE_LABELS, TRANSITIONS, IllegalTransition, check
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -39,7 +40,7 @@ def verified_values(a: Assessment) -> dict[str, Any]:
 
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     return score_or_none(eng, make_assessment(a.commune.profile(), a.period, values))
 
 
@@ -86,7 +87,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
         a = row["a"]
         if a is None:
             continue
-        cs = scoring().criteria_set(a.criteria_set_id)
+        cs = criteria_of(a)
         try:
             threshold = cs.tier(row["commune"].type).threshold
         except Exception:  # a commune type the set does not know: no bar rather than a broken page
@@ -104,7 +105,7 @@ def render_review(
     a: Assessment, status: int = 200, messages: list[str] | None = None,
     correction_errors: dict[str, str] | None = None, typed: dict[str, dict[str, str]] | None = None,
 ) -> Any:
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     self_result = _score(a, a.values or {})
     v_values = verified_values(a)
     v_result = _score(a, v_values)
@@ -135,7 +136,7 @@ def render_review(
         "review/review.html", a=a, cs=cs, groups=groups, self_result=self_result, v_result=v_result,
         corrections=corrections, v_values=v_values, reviewing=a.state in REVIEWABLE_STATES,
         actions=actions, messages=messages or [], correction_errors=correction_errors or {},
-        typed=typed or {}, sources=a.sources or {},
+        typed=typed or {}, sources=a.sources or {}, vnote=version_note(get_session(), a),
     ), status
 
 
@@ -171,7 +172,7 @@ def _commit_or_conflict(a: Assessment) -> Any | None:
 @role_required(ROLE_REVIEWER)
 def accept(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     item_id = request.form.get("item_id", "")
     if item_id not in {i.id for i in cs.items}:
         abort(400)
@@ -194,7 +195,7 @@ def accept(assessment_id: int) -> Any:
 @role_required(ROLE_REVIEWER)
 def correct(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     input_id = request.form.get("input_id", "")
     inputs = {d.id: d for d in cs.inputs}
     if input_id not in inputs:
@@ -216,7 +217,7 @@ def correct(assessment_id: int) -> Any:
         values = verified_values(a)
         values[input_id] = value
         parsed = ParsedForm(raw={k: "" for k in inputs}, values=values)
-        validate(scoring().engine(a.criteria_set_id), make_assessment(a.commune.profile(), a.period, values),
+        validate(engine_of(a), make_assessment(a.commune.profile(), a.period, values),
                  parsed)
         if parsed.errors or parsed.general_errors:
             error = parsed.errors.get(input_id) or next(iter(parsed.errors.values()), None) or \
@@ -265,7 +266,7 @@ def transition(assessment_id: int) -> Any:
         a.return_comment = comment
     elif name == "verify":
         values = verified_values(a)
-        cs = scoring().criteria_set(a.criteria_set_id)
+        cs = criteria_of(a)
         missing = [d.label for d in cs.inputs if d.id not in values]
         result = _score(a, values)
         if missing or result is None:

@@ -16,6 +16,7 @@ from .config import PROJECT_ROOT
 from .db import get_session
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
 from .scoring import make_assessment, score_or_none, scoring
+from .versions import ensure_defaults, in_force
 
 DEMO_PASSWORD = "demo2022"
 DEMO_PERIOD = 2022
@@ -54,7 +55,8 @@ def seed_demo(app: Flask, with_figures: bool = False) -> list[tuple[str, str, st
             "Không tạo tài khoản mẫu khi CFC_ENV=production (demo accounts refused in production)."
         )
     session = get_session()
-    cs = scoring().for_period(DEMO_PERIOD)
+    ensure_defaults()
+    cs = in_force(DEMO_PERIOD)
     accounts: list[tuple[str, str, str]] = []
 
     def user(username: str, full_name: str, role: str, commune: Commune | None = None,
@@ -76,8 +78,8 @@ def seed_demo(app: Flask, with_figures: bool = False) -> list[tuple[str, str, st
         exists = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
                                                          Assessment.period == DEMO_PERIOD))
         if exists is None and cs is not None:
-            a = Assessment(commune_id=commune.id, period=DEMO_PERIOD, criteria_set_id=cs.id, state="draft",
-                           values={}, sources={})
+            a = Assessment(commune_id=commune.id, period=DEMO_PERIOD, criteria_set_id=cs.id,
+                           criteria_hash=cs.content_hash, state="draft", values={}, sources={})
             session.add(a)
             session.flush()
             history.record(session, a, None, "state", None, "draft", "Tạo hồ sơ mẫu")
@@ -98,7 +100,7 @@ def _fill_demo(session, a: Assessment, commune: Commune, cs) -> None:
     values = _example_values().get(commune.code)
     if not values:
         return
-    result = score_or_none(scoring().engine(cs.id), make_assessment(commune.profile(), a.period, values))
+    result = score_or_none(scoring().engine_for(cs), make_assessment(commune.profile(), a.period, values))
     history.store_figures(session, a, None, dict(values), result.total if result is not None else None,
                           [d.id for d in cs.inputs], reason="Số liệu mẫu (examples/)")
     if commune.code in SUBMITTED and result is not None and not result.missing_inputs:

@@ -22,7 +22,7 @@ from webform.migrate import upgrade
 from webform.seed import seed_demo
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-TABLES = ["history", "item_reviews", "corrections", "assessments", "users", "communes"]
+TABLES = ["history", "item_reviews", "corrections", "assessments", "criteria_versions", "users", "communes"]
 PASSWORD = "demo2022"
 # The commune profile of the seeded Xã Ia Tơi, for scoring straight through the engine.
 IA_TOI = {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai", "province": "Tỉnh Kon Tum",
