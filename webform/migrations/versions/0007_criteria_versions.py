@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("activated_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
         sa.Column("activated_at", sa.DateTime, nullable=True),
     )
-    op.create_index("ix_criteria_versions_set", "criteria_versions", ["set_id"])
+    op.create_index("ix_criteria_versions_set_id", "criteria_versions", ["set_id"])
     with op.batch_alter_table("assessments") as batch:
         batch.add_column(sa.Column("criteria_hash", sa.String(64), nullable=True))
 
@@ -41,5 +41,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("assessments") as batch:
         batch.drop_column("criteria_hash")
-    op.drop_index("ix_criteria_versions_set", "criteria_versions")
+    op.drop_index("ix_criteria_versions_set_id", "criteria_versions")
     op.drop_table("criteria_versions")
