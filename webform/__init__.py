@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The engine is compiled here, once per process, and shared by every request.
     scoring.init_app(app)
 
-    from . import admin, assessment, auth, cli, district, documents, review, templating
+    from . import admin, assessment, auth, cli, criteria_admin, district, documents, review, templating
 
     auth.init_app(app)
     templating.init_app(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assessment.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(criteria_admin.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(district.bp)
 

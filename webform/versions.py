@@ -102,6 +102,15 @@ def _in_force(versions: list[CriteriaVersion], period: int) -> CriteriaVersion |
     return best
 
 
+def governing_ids(versions: list[CriteriaVersion]) -> set[int]:
+    """The versions in force for at least one year, from the earliest effective date to next year."""
+    years = [v.effective_from.year for v in versions if v.effective_from and v.activated_at]
+    if not years:
+        return set()
+    found = (_in_force(versions, p) for p in range(min(years), date.today().year + 2))
+    return {v.id for v in found if v is not None}
+
+
 def version_in_force(session: Session, period: int) -> CriteriaVersion | None:
     return _in_force(all_versions(session), period)
 
