@@ -73,7 +73,8 @@ def pydantic_error_vi(error: dict[str, Any]) -> str:
         return error["msg"]
     ctx = error.get("ctx") or {}
     if kind == "literal_error":
-        text += f" (cần một trong: {ctx.get('expected', '')})"
+        # pydantic lists the choices in English ("'a', 'b' or 'c'").
+        text += f" (cần một trong: {str(ctx.get('expected', '')).replace(' or ', ' hoặc ')})"
     elif "{" in text:
         text = text.format(**{k: v for k, v in ctx.items()})
     return text

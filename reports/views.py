@@ -169,6 +169,7 @@ class ItemRow:
     points_verified: Any
     assessed_self: bool
     assessed_verified: bool
+    source: str = ""  # where a confirmed item's points were read (document, article or table, page)
 
     @property
     def differs(self) -> bool:
@@ -270,6 +271,7 @@ def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
                 points_verified=attr(rv, "points"),
                 assessed_self=bool(attr(rs, "assessed", rs is not None)),
                 assessed_verified=bool(attr(rv, "assessed", rv is not None)),
+                source=nfc(attr(item, "source").text()) if attr(item, "source", None) else "",
             ))
         cs_, cv_ = crit_s.get(cid), crit_v.get(cid)
         rows.append(CriterionRow(
