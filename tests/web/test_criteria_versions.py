@@ -1,6 +1,7 @@
 """Criteria versions in the web app: the defaults of a fresh install, upload checked as `cfc criteria check`
 (every problem listed, nothing stored), the impact preview on the demo, activation (drafts and returned
-records move, with history; verified records keep their version), the band entry form, the source in the PDF."""
+records move, with history; verified records keep their version), the band entry form, the source in the
+PDF."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ def version_count(app: Flask) -> int:
 def demo_figures(app: Flask, officer: FlaskClient) -> None:
     """Ia Tơi submitted with the example figures; Ia Đal and Ia Dom saved as drafts with theirs."""
     submit(app, officer)
-    for code, user, name in (("23535", "xa-iadal", "ia-dal-2022.yaml"), ("23537", "xa-iadom", "ia-dom-2022.yaml")):
+    for code, user, name in (("23535", "xa-iadal", "ia-dal-2022.yaml"),
+                             ("23537", "xa-iadom", "ia-dom-2022.yaml")):
         a = assessment_of(app, code)
         r = logged_in(app, user).post(f"/assessment/{a.id}", data=form_data(example_values(name), a.version))
         assert r.status_code == 302
@@ -83,7 +85,8 @@ def test_fresh_install_starts_from_the_files(app: Flask, admin: FlaskClient, off
     assert "Tệp mặc định (criteria/qd06-2019.yaml)" in page and "22/26" in page
     with app.app_context():
         v = get_session().scalar(select(CriteriaVersion))
-        assert (v.content, v.content_hash, v.effective_from.isoformat()) == (DEFAULT, DEFAULT_HASH, "2019-01-03")
+        assert (v.content, v.content_hash) == (DEFAULT, DEFAULT_HASH)
+        assert v.effective_from.isoformat() == "2019-01-03"
     assert assessment_of(app).criteria_hash == DEFAULT_HASH
     assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {DEFAULT_HASH[:12]}" in text_of(
         officer.get(f"/assessment/{assessment_of(app).id}").text)
@@ -104,9 +107,10 @@ def test_only_the_administrator(app: Flask, officer: FlaskClient, reviewer: Flas
     # Two problems the semantic check finds: each on its own line, with line number and path.
     (DEFAULT.replace(b"- {at_least: 100, points: 50}", b"- {at_least: 100, points: 55}", 1)
      .replace(b"effective_from: 2019-01-03", b"effective_from: 2019-01-03\neffective_to: 2018-01-01"),
-     ["bang-diem.yaml:{l1}: criteria[1].max: tiêu chí 2 khai báo tối đa 50 điểm nhưng các mục cộng lại được 55 "
-      "điểm", "bang-diem.yaml:{l2}: effective_to: ngày hết hiệu lực phải sau ngày có hiệu lực"]),
-    (DEFAULT.replace(b"    threshold: 800", b"    threshold: -5").replace(b"rule: yes_no", b"rule: yes_or_no", 1),
+     ["bang-diem.yaml:{l1}: criteria[1].max: tiêu chí 2 khai báo tối đa 50 điểm nhưng các mục cộng lại "
+      "được 55 điểm", "bang-diem.yaml:{l2}: effective_to: ngày hết hiệu lực phải sau ngày có hiệu lực"]),
+    (DEFAULT.replace(b"    threshold: 800", b"    threshold: -5")
+     .replace(b"rule: yes_no", b"rule: yes_or_no", 1),
      ["bang-diem.yaml:{t}: tiers[2].threshold: phải lớn hơn hoặc bằng 0",
       "bang-diem.yaml:{r}: criteria[0].items[0].rule: giá trị không hợp lệ (cần một trong: 'yes_no', "
       "'rate_higher', 'rate_lower', 'count_higher' hoặc 'count_lower')"]),
@@ -216,8 +220,9 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     assert (kept.criteria_hash, kept.verified_total, kept.verified_recognised) == (DEFAULT_HASH, 845, True)
     page = text_of(reviewer.get(f"/review/{aid}").text)
     assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {DEFAULT_HASH[:12]}" in page
-    assert (f"Hồ sơ giữ kết quả theo phiên bản qd06-2019 · {DEFAULT_HASH[:12]}. Phiên bản đang có hiệu lực cho "
-            f"năm 2022 là qd06-2019 · {new_hash[:12]}: theo phiên bản đó, tổng điểm 850, kết luận Đạt.") in page
+    assert (f"Hồ sơ giữ kết quả theo phiên bản qd06-2019 · {DEFAULT_HASH[:12]}. Phiên bản đang có hiệu lực "
+            f"cho năm 2022 là qd06-2019 · {new_hash[:12]}: theo phiên bản đó, tổng điểm 850, kết luận Đạt.") \
+        in page
     assert "Kết quả tạm tính: 22 mục" in page
     assert 'id="verified-total">845<' in reviewer.get(f"/review/{aid}").text
 
@@ -232,8 +237,9 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     assert assessment_of(app, "23537").criteria_hash == new_hash
     history = text_of(logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}/history").text)
     assert "Áp dụng phiên bản bộ tiêu chí" in history
-    # A new assessment of a covered year starts under the version in force.
-    assert f"qd06-2019 · {new_hash[:12]}" in text_of(logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}").text)
+    # The moved draft's form names its new version.
+    form = logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}")
+    assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {new_hash[:12]}" in text_of(form.text)
     listing = text_of(admin.get("/admin/criteria/").text)
     assert listing.count("Đang áp dụng") == 2  # the old one still governs 2019–2021
 
@@ -246,7 +252,8 @@ def test_a_returned_record_moves_too(app: Flask, admin: FlaskClient, officer: Fl
     assert admin.post(f"/admin/criteria/{vid}/activate",
                       data={"effective_from": "2019-01-03", "confirm": "1"}).status_code == 302
     a = assessment_of(app)
-    assert (a.state, a.criteria_hash, a.self_total) == ("returned", hashlib.sha256(reformed()).hexdigest(), 850)
+    new_hash = hashlib.sha256(reformed()).hexdigest()
+    assert (a.state, a.criteria_hash, a.self_total) == ("returned", new_hash, 850)
     assert history_of(app, aid)[-1].field == "criteria_version"
 
 
@@ -282,7 +289,8 @@ def test_band_entry_form_yields_a_checked_version(app: Flask, admin: FlaskClient
     vid = int(ok.headers["Location"].rsplit("/", 1)[1])
     page = text_of(admin.get(f"/admin/criteria/{vid}").text)
     assert "Mục 2.1: trạng thái: «tạm tính» thành «đã xác nhận»" in page
-    assert "Mục 2.1: nguồn: «—» thành «Quyết định số 06/QĐ-TTg, Phụ lục, bảng điểm tiêu chí 2, trang 12»" in page
+    assert ("Mục 2.1: nguồn: «—» thành «Quyết định số 06/QĐ-TTg, Phụ lục, bảng điểm tiêu chí 2, trang 12»"
+            in page)
     assert ("Mục 2.1: mức điểm: «≥ 100 % → 50 điểm; ≥ 98 % → 40 điểm; ≥ 95 % → 25 điểm; ≥ 90 % → 10 điểm» "
             "thành «≥ 100 % → 50 điểm; ≥ 97,5 % → 40 điểm; ≥ 95 % → 25 điểm»") in page
     assert "Kết quả tạm tính: 21 mục" in page
