@@ -123,7 +123,7 @@ def test_broken_upload_lists_every_problem_and_stores_nothing(app: Flask, admin:
     before = version_count(app)
     r = upload(admin, raw, note="bảng điểm nhận ngày 01/12")
     assert r.status_code == 400
-    lines = [text_of(li) for li in re.findall(r"<li><code>(.*?)</code></li>", r.text, re.S)]
+    lines = [text_of(li) for li in re.findall(r"<li class=\"problem\">(.*?)</li>", r.text, re.S)]
     text = raw.decode("utf-8", "replace")
 
     def line(needle: str, start: int = 0) -> int:
@@ -154,7 +154,7 @@ def test_the_same_checks_as_cfc_criteria_check(app: Flask, admin: FlaskClient, t
     cli = CliRunner().invoke(main, ["criteria", "check", str(path)])
     assert cli.exit_code == 2
     r = upload(admin, raw)
-    web = [text_of(li) for li in re.findall(r"<li><code>(.*?)</code></li>", r.text, re.S)]
+    web = [text_of(li) for li in re.findall(r"<li class=\"problem\">(.*?)</li>", r.text, re.S)]
     # The same lines as the command prints (file name aside), the same count.
     assert [f"{tmp_path}/{w}" for w in web] == cli.stderr.splitlines()[:-1]
     assert cli.stderr.splitlines()[-1] == "3 lỗi." and "Chưa lưu: tệp có 3 lỗi" in text_of(r.text)
@@ -279,7 +279,7 @@ def test_band_entry_form_yields_a_checked_version(app: Flask, admin: FlaskClient
     # A band that breaks the criterion's sum: the same check as an upload, every problem listed.
     over = admin.post(f"/admin/criteria/{base}/items/2.1", data={**rows, "p0": "60"})
     assert over.status_code == 400
-    problems = [text_of(li) for li in re.findall(r"<li><code>(.*?)</code></li>", over.text, re.S)]
+    problems = [text_of(li) for li in re.findall(r"<li class=\"problem\">(.*?)</li>", over.text, re.S)]
     assert any("criteria[1].max: tiêu chí 2 khai báo tối đa 50 điểm nhưng các mục cộng lại được 60" in p
                for p in problems)
     assert version_count(app) == before
