@@ -196,3 +196,10 @@ def test_confirmed_item_needs_its_source(tmp_path):
     line = empty.count("\n", 0, empty.index("source:", empty.index('id: "1.1"'))) + 1
     assert [(p.line, p.path, p.message) for p in caught.value.problems] == [
         (line, "criteria[0].items[0].source.article", "không được để trống")]
+
+
+def test_the_shipped_reform_example_is_this_reform():
+    example = (CRITERIA.parent / "tests" / "qd06-2019.reform-example.yaml").read_text(encoding="utf-8")
+    assert example.startswith("# EXAMPLE ONLY — not an official table.")
+    assert example.endswith(reformed_text()) and load_criteria_set(CRITERIA.parent / "tests" /
+                                                                   "qd06-2019.reform-example.yaml")
