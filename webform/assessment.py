@@ -291,7 +291,8 @@ def show_history(assessment_id: int) -> Any:
     labels.update({f"sources.{d.id}": f"Nguồn số liệu: {d.label}" for d in cs.inputs})
     labels.update({f"correction.{d.id}": f"Điều chỉnh: {d.label}" for d in cs.inputs})
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
-    labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định"})
+    labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định",
+                   "criteria_version": "Phiên bản bộ tiêu chí"})
     return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
 
 

@@ -25,6 +25,7 @@ bp = Blueprint("criteria_admin", __name__, url_prefix="/admin/criteria")
 MSG_NOT_STORED = "Chưa lưu: tệp có {n} lỗi. Sửa từng lỗi dưới đây rồi tải lên lại; chưa có gì được lưu."
 MSG_DUPLICATE = "Phiên bản này đã có (cùng nội dung, mã {label}); không lưu thêm."
 MSG_STORED = "Đã lưu phiên bản {label} (chưa áp dụng). Xem thay đổi và ảnh hưởng rồi kích hoạt."
+MSG_ALREADY_ACTIVE = "Phiên bản này đã được kích hoạt; không kích hoạt lại."
 MSG_NO_FILE = "Chọn tệp YAML của bộ tiêu chí để tải lên."
 MSG_DATE = "Ngày có hiệu lực không hợp lệ (định dạng năm-tháng-ngày)."
 MSG_CONFIRM = "Đánh dấu ô xác nhận đã xem các thay đổi và ảnh hưởng trước khi kích hoạt."
@@ -130,6 +131,9 @@ def download(vid: int) -> Any:
 @role_required(ROLE_ADMIN)
 def activate(vid: int) -> Any:
     v = _version(vid)
+    if v.active:
+        # Its effective date is part of what assessments were scored under: a change is a new version.
+        return render_template("error.html", code=409, message=MSG_ALREADY_ACTIVE), 409
     text = (request.form.get("effective_from") or "").strip()
     effective, error = _effective(v, text or "-")
     errors = {"effective_from": error} if error else {}

@@ -52,6 +52,10 @@ class Scoring:
     def criteria_set(self, set_id: str) -> Any:
         return self.catalog.get(set_id)
 
+    def by_hash(self, key: str) -> Any:
+        """The set of that content hash if this process has loaded it, else None."""
+        return self._by_hash.get(key)
+
     def from_bytes(self, content: bytes, file: str = "phiên bản") -> Any:
         """A stored version's set, parsed and checked once per process (by content hash)."""
         from engine.criteria import content_hash, load_criteria_bytes

@@ -135,7 +135,7 @@ def criteria_of(a: Assessment) -> CriteriaSet:
     session = get_session()
     ensure_defaults()
     if a.criteria_hash:
-        cs = scoring()._by_hash.get(a.criteria_hash)
+        cs = scoring().by_hash(a.criteria_hash)
         if cs is not None:
             return cs
         v = version_by_hash(session, a.criteria_hash)
