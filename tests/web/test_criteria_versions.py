@@ -240,7 +240,8 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     # The moved draft's form names its new version.
     form = logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}")
     assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {new_hash[:12]}" in text_of(form.text)
-    again = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "2020-01-01", "confirm": "1"})
+    again = admin.post(f"/admin/criteria/{vid}/activate",
+                       data={"effective_from": "2020-01-01", "confirm": "1"})
     assert again.status_code == 409 and "đã được kích hoạt" in again.text
     assert "Phiên bản bộ tiêu chí" in history  # the history page names the field
     listing = text_of(admin.get("/admin/criteria/").text)
