@@ -101,8 +101,9 @@ def test_administrator_enters_an_item_of_the_official_table(demo_server: str, br
     page.wait_for_selector("#compare")
 
     changes = page.locator("#changes").inner_text()
-    assert "Mục 2.1: trạng thái: «tạm tính» thành «đã xác nhận»" in changes
-    assert "≥ 97,5 % → 40 điểm; ≥ 95 % → 25 điểm»" in changes
+    assert page.locator("#changes tr").count() == 4  # header + status, source, bands of 2.1
+    assert "Mục 2.1\ttrạng thái\ttạm tính\tđã xác nhận" in changes
+    assert "≥ 100 % → 50 điểm; ≥ 97,5 % → 40 điểm; ≥ 95 % → 25 điểm" in changes
     assert "Kết quả tạm tính: 21 mục" in page.locator("#provisional").inner_text()
     impact = page.locator("#impact-table").inner_text()
     assert "Xã Ia Tơi" in impact and "Xã Ia Đal" in impact and "Xã Ia Dom" in impact

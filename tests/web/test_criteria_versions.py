@@ -53,6 +53,13 @@ def text_of(html: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+def change_rows(html: str) -> list[list[str]]:
+    """The side-by-side table of differences: [where, what, version in force, new version] per row."""
+    table = re.search(r'<table class="list side-by-side" id="changes">(.*?)</table>', html, re.S).group(1)
+    return [[text_of(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+
+
 def upload(admin: FlaskClient, raw: bytes, name: str = "bang-diem.yaml", note: str = "") -> object:
     return admin.post("/admin/criteria/upload", data={"file": (io.BytesIO(raw), name), "note": note},
                       content_type="multipart/form-data")
@@ -166,8 +173,9 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
     page = admin.get(f"/admin/criteria/{vid}")
     text = text_of(page.text)
     assert f"So sánh với phiên bản qd06-2019 · {DEFAULT_HASH[:12]}" in text
-    assert ("Điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»: «800» thành «850»"
-            in text)
+    assert change_rows(page.text)[0] == [
+        "Bộ tiêu chí", "điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»", "800", "850"]
+    assert len(change_rows(page.text)) == 4 and "4 thay đổi." in text
     assert "3 hồ sơ thuộc các năm phiên bản này sẽ áp dụng; 3 hồ sơ thay đổi điểm hoặc kết quả." in text
     rows = [text_of(tr) for tr in re.findall(r"<tr class=\"[a-z ]*\">(.*?)</tr>", page.text, re.S)]
     assert rows == [
@@ -292,11 +300,12 @@ def test_band_entry_form_yields_a_checked_version(app: Flask, admin: FlaskClient
     assert ok.status_code == 302
     vid = int(ok.headers["Location"].rsplit("/", 1)[1])
     page = text_of(admin.get(f"/admin/criteria/{vid}").text)
-    assert "Mục 2.1: trạng thái: «tạm tính» thành «đã xác nhận»" in page
-    assert ("Mục 2.1: nguồn: «—» thành «Quyết định số 06/QĐ-TTg, Phụ lục, bảng điểm tiêu chí 2, trang 12»"
-            in page)
-    assert ("Mục 2.1: mức điểm: «≥ 100 % → 50 điểm; ≥ 98 % → 40 điểm; ≥ 95 % → 25 điểm; ≥ 90 % → 10 điểm» "
-            "thành «≥ 100 % → 50 điểm; ≥ 97,5 % → 40 điểm; ≥ 95 % → 25 điểm»") in page
+    assert change_rows(admin.get(f"/admin/criteria/{vid}").text) == [
+        ["Mục 2.1", "trạng thái", "tạm tính", "đã xác nhận"],
+        ["Mục 2.1", "nguồn", "—", "Quyết định số 06/QĐ-TTg, Phụ lục, bảng điểm tiêu chí 2, trang 12"],
+        ["Mục 2.1", "mức điểm", "≥ 100 % → 50 điểm; ≥ 98 % → 40 điểm; ≥ 95 % → 25 điểm; ≥ 90 % → 10 điểm",
+         "≥ 100 % → 50 điểm; ≥ 97,5 % → 40 điểm; ≥ 95 % → 25 điểm"],
+    ]
     assert "Kết quả tạm tính: 21 mục" in page
     with app.app_context():
         v = get_session().get(CriteriaVersion, vid)
