@@ -174,7 +174,8 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
     text = text_of(page.text)
     assert f"So sánh với phiên bản qd06-2019 · {DEFAULT_HASH[:12]}" in text
     assert change_rows(page.text)[0] == [
-        "Bộ tiêu chí", "điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»", "800", "850"]
+        "Bộ tiêu chí", "điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»",
+        "800", "850"]
     assert len(change_rows(page.text)) == 4 and "4 thay đổi." in text
     assert "3 hồ sơ thuộc các năm phiên bản này sẽ áp dụng; 3 hồ sơ thay đổi điểm hoặc kết quả." in text
     rows = [text_of(tr) for tr in re.findall(r"<tr class=\"[a-z ]*\">(.*?)</tr>", page.text, re.S)]
