@@ -145,8 +145,8 @@ def activate(vid: int) -> Any:
     moved = versions.activate(session, v, effective, current_user.id)
     commit(session)
     flash(f"Đã kích hoạt phiên bản {v.label}, có hiệu lực từ {effective:%d/%m/%Y}. {len(moved)} hồ sơ nháp "
-          "hoặc bị trả lại đã chuyển sang phiên bản này (ghi trong lịch sử từng hồ sơ); hồ sơ đã thẩm định "
-          "giữ kết quả theo phiên bản cũ.", "success")
+          "hoặc bị trả lại đã chuyển sang phiên bản này (ghi trong lịch sử từng hồ sơ); hồ sơ đã gửi thẩm "
+          "định trở đi giữ kết quả theo phiên bản đã dùng.", "success")
     return redirect(url_for("criteria_admin.show", vid=v.id))
 
 
