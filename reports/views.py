@@ -193,6 +193,15 @@ class CriterionRow:
         return self.points_self != self.points_verified or any(i.differs for i in self.items)
 
 
+def _source_text(source: Any) -> str:
+    """ "Quyết định số 06/QĐ-TTg, Tiêu chí 1, trang 4" from an item's source (model or mapping)."""
+    if not source:
+        return ""
+    parts = [attr(source, "document"), attr(source, "article")]
+    page = attr(source, "page")
+    return nfc(", ".join([*(p for p in parts if p), *([f"trang {page}"] if page else [])]))
+
+
 def _by_id(seq: Iterable[Any] | None) -> dict[str, Any]:
     return {str(attr(x, "id")): x for x in (seq or [])}
 
@@ -271,7 +280,7 @@ def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
                 points_verified=attr(rv, "points"),
                 assessed_self=bool(attr(rs, "assessed", rs is not None)),
                 assessed_verified=bool(attr(rv, "assessed", rv is not None)),
-                source=nfc(attr(item, "source").text()) if attr(item, "source", None) else "",
+                source=_source_text(attr(item, "source")),
             ))
         cs_, cv_ = crit_s.get(cid), crit_v.get(cid)
         rows.append(CriterionRow(

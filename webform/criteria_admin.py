@@ -109,6 +109,8 @@ def _show(v: CriteriaVersion, status: int = 200, errors: dict[str, str] | None =
         "admin/criteria_version.html", v=v, cs=cs, base=base, changes=changes, rows=rows,
         effective=effective, errors=errors, band_text=band_text, inputs_text=inputs_text, rule_vi=RULE_VI,
         status_vi=STATUS_VI, changed_rows=[r for r in rows if r.impact is None or r.impact.changed],
+        counts={name: sum(1 for r in rows if r.impact is not None and getattr(r.impact, name))
+                for name in ("total_changed", "tier_changed", "verdict_changed")},
     ), status
 
 

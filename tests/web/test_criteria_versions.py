@@ -177,7 +177,8 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
         "Bộ tiêu chí", "điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»",
         "800", "850"]
     assert len(change_rows(page.text)) == 4 and "4 thay đổi." in text
-    assert "3 hồ sơ thuộc các năm phiên bản này sẽ áp dụng; 3 hồ sơ thay đổi điểm hoặc kết quả." in text
+    assert ("3 hồ sơ thuộc các năm phiên bản này sẽ áp dụng; 3 hồ sơ thay đổi điểm hoặc kết quả: 3 thay đổi "
+            "tổng điểm, 0 thay đổi kết quả so với điểm chuẩn, 0 thay đổi kết luận.") in text
     rows = [text_of(tr) for tr in re.findall(r"<tr class=\"[a-z ]*\">(.*?)</tr>", page.text, re.S)]
     assert rows == [
         f"Xã Ia Tơi 2022 Đã gửi 845 → 850 Có → Có (850) Đạt → Đạt 10.3: 20 → 25 Giữ kết quả theo phiên bản "
@@ -332,3 +333,16 @@ def test_the_score_annex_prints_the_source(app: Flask, officer: FlaskClient):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     text = re.sub(r"\s+", " ", text)
     assert "Nguồn: Quyết định số 06/QĐ-TTg ngày 03/01/2019, Tiêu chí 1" in text
+
+
+def test_impact_names_a_verdict_that_changes(app: Flask, admin: FlaskClient, officer: FlaskClient):
+    demo_figures(app, officer)
+    head, _, tail = reformed().rpartition(b"    threshold: 850\n")  # the mountain communes' (last) tier
+    assert b"mien_nui_dbkk" in head[-200:]
+    vid = new_version(app, admin, head + b"    threshold: 900\n" + tail)
+    page = admin.get(f"/admin/criteria/{vid}")
+    text = text_of(page.text)
+    # Ia Tơi (850) and Ia Dom (880) fall below 900; only Ia Tơi's verdict changes (Ia Dom misses a figure).
+    assert "3 thay đổi tổng điểm, 2 thay đổi kết quả so với điểm chuẩn, 1 thay đổi kết luận." in text
+    rows = [text_of(tr) for tr in re.findall(r"<tr class=\"[a-z ]*\">(.*?)</tr>", page.text, re.S)]
+    assert rows[0].startswith("Xã Ia Tơi 2022 Đã gửi 845 → 850 Có → Không (900) Đạt → Không đạt")
