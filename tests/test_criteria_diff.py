@@ -203,3 +203,14 @@ def test_the_shipped_reform_example_is_this_reform():
     assert example.startswith("# EXAMPLE ONLY — not an official table.")
     assert example.endswith(reformed_text()) and load_criteria_set(CRITERIA.parent / "tests" /
                                                                    "qd06-2019.reform-example.yaml")
+
+
+def test_table_differences_as_json(versions):
+    out = run("criteria", "diff", "--json", *versions)
+    assert out.exit_code == 1
+    doc = json.loads(out.output)
+    new_hash = load_criteria_set(versions[1]).content_hash
+    assert (doc["old_hash"], doc["new_hash"]) == (CS.content_hash, new_hash)
+    tier = "điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»"
+    assert doc["changes"][0] == {"where": "", "what": tier, "old": "800", "new": "850"}
+    assert [c["where"] for c in doc["changes"]] == ["", "mục 2.1", "mục 6.1", "mục 10.3"]

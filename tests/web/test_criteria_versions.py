@@ -346,3 +346,23 @@ def test_impact_names_a_verdict_that_changes(app: Flask, admin: FlaskClient, off
     assert "3 thay đổi tổng điểm, 2 thay đổi kết quả so với điểm chuẩn, 1 thay đổi kết luận." in text
     rows = [text_of(tr) for tr in re.findall(r"<tr class=\"[a-z ]*\">(.*?)</tr>", page.text, re.S)]
     assert rows[0].startswith("Xã Ia Tơi 2022 Đã gửi 845 → 850 Có → Không (900) Đạt → Không đạt")
+
+
+def test_entry_form_keeps_the_rest_of_a_crlf_file_byte_for_byte():
+    from webform.criteria_form import form_of, parse, replace_item
+
+    raw = DEFAULT.replace(b"\n", b"\r\n")
+    cs = load_criteria_bytes(raw, "crlf")
+    item = cs.item("13.2")
+    form = form_of(item)
+    data = {"rows": str(len(form.rows)), "status": "provisional", "if_none": "zero"}
+    for n, row in enumerate(form.rows):
+        data.update({f"t{n}": row.threshold, f"p{n}": row.points, f"s{n}": row.status})
+    data["t1"] = "72,25"
+    typed, item_doc = parse(item, data)
+    assert typed.errors == {} and item_doc["bands"][1] == {"at_least": 72.25, "points": 15}
+    new = replace_item(raw, cs, "13.2", item_doc)
+    start = raw.index(b'      - id: "13.2"')
+    assert new[:start] == raw[:start] and b"\n" not in new.replace(b"\r\n", b"")
+    bands = load_criteria_bytes(new, "new").item("13.2").bands
+    assert [str(b.threshold) for b in bands] == ["80", "72.25", "60"]
