@@ -16,7 +16,7 @@ from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
 from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
 from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
-from .versions import criteria_of, engine_of, version_note
+from .versions import criteria_of, engine_of, follow_in_force, version_note
 from .workflow import REVIEWABLE_STATES, STATE_LABELS, TRANSITIONS, IllegalTransition, check
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -304,6 +304,9 @@ def transition(assessment_id: int) -> Any:
     history.record(session, a, current_user.id, "state", a.state, t.target, reason)
     a.state = t.target
     a.updated_at = utcnow()
+    if name == "return":
+        # Back in the commune's hands: it follows the version in force, as drafts do.
+        follow_in_force(session, a, current_user.id)
     conflict = _commit_or_conflict(a)
     if conflict is not None:
         return conflict

@@ -275,25 +275,34 @@ def activate(session: Session, v: CriteriaVersion, effective_from: date, user_id
     v.activated_by = user_id
     session.flush()
     versions = all_versions(session)
-    moved = []
-    for a in session.scalars(select(Assessment).where(Assessment.state.in_(MOVING_STATES))):
-        target = _in_force(versions, a.period)
-        if target is None or target.content_hash == a.criteria_hash:
-            continue
-        old_v = version_by_hash(session, a.criteria_hash)
-        cs = criteria_set_of(target)
-        result = score_or_none(scoring().engine_for(cs),
-                               make_assessment(a.commune.profile(), a.period, dict(a.values or {})))
-        new_total = result.total if result is not None else None
-        reason = (f"Áp dụng phiên bản bộ tiêu chí {target.label} có hiệu lực từ {effective_from:%d/%m/%Y}; "
-                  f"tổng điểm tự đánh giá: {_points(a.self_total)} → {_points(new_total)}")
-        history.record(session, a, user_id, "criteria_version", old_v.label if old_v else a.criteria_set_id,
-                       target.label, reason)
-        assign(a, cs)
-        a.self_total = new_total
-        a.updated_at = utcnow()
-        moved.append(a)
-    return moved
+    return [a for a in session.scalars(select(Assessment).where(Assessment.state.in_(MOVING_STATES)))
+            if _move(session, a, _in_force(versions, a.period), user_id)]
+
+
+def follow_in_force(session: Session, a: Assessment, user_id: int | None) -> bool:
+    """A record handed back to the commune (returned) moves to the version in force for its period."""
+    if a.state not in MOVING_STATES:
+        return False
+    return _move(session, a, version_in_force(session, a.period), user_id)
+
+
+def _move(session: Session, a: Assessment, target: CriteriaVersion | None, user_id: int | None) -> bool:
+    if target is None or target.content_hash == a.criteria_hash:
+        return False
+    old_v = version_by_hash(session, a.criteria_hash)
+    cs = criteria_set_of(target)
+    result = score_or_none(scoring().engine_for(cs),
+                           make_assessment(a.commune.profile(), a.period, dict(a.values or {})))
+    new_total = result.total if result is not None else None
+    since = f"{target.effective_from:%d/%m/%Y}" if target.effective_from else ""
+    reason = (f"Áp dụng phiên bản bộ tiêu chí {target.label} có hiệu lực từ {since}; "
+              f"tổng điểm tự đánh giá: {_points(a.self_total)} → {_points(new_total)}")
+    history.record(session, a, user_id, "criteria_version", old_v.label if old_v else a.criteria_set_id,
+                   target.label, reason)
+    assign(a, cs)
+    a.self_total = new_total
+    a.updated_at = utcnow()
+    return True
 
 
 def _points(total: int | None) -> str:

@@ -366,3 +366,19 @@ def test_entry_form_keeps_the_rest_of_a_crlf_file_byte_for_byte():
     assert new[:start] == raw[:start] and b"\n" not in new.replace(b"\r\n", b"")
     bands = load_criteria_bytes(new, "new").item("13.2").bands
     assert [str(b.threshold) for b in bands] == ["80", "72.25", "60"]
+
+
+def test_a_record_returned_after_activation_moves_then(app: Flask, admin: FlaskClient, officer: FlaskClient,
+                                                       reviewer):
+    aid = submit(app, officer)
+    assert act(app, reviewer, aid, "start_review").status_code == 302
+    vid = new_version(app, admin, reformed())
+    assert admin.post(f"/admin/criteria/{vid}/activate",
+                      data={"effective_from": "2019-01-03", "confirm": "1"}).status_code == 302
+    assert assessment_of(app).criteria_hash == DEFAULT_HASH  # under review: it keeps its version
+    assert act(app, reviewer, aid, "return", comment="Bổ sung minh chứng").status_code == 302
+    a = assessment_of(app)
+    new_hash = hashlib.sha256(reformed()).hexdigest()
+    assert (a.state, a.criteria_hash, a.self_total) == ("returned", new_hash, 850)
+    fields = [(h.field, h.new_value) for h in history_of(app, aid)[-2:]]
+    assert fields[0] == ("state", "returned") and fields[1][0] == "criteria_version"
