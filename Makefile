@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PY) tests/bench/bench_engine.py
 	$(PY) tests/bench/bench_web.py
 	$(PY) tests/bench/bench_reports.py
+	$(PY) tests/bench/bench_upload.py
 
 # The web tests on a throw-away local PostgreSQL (Debian's postgresql-15) instead of SQLite.
 test-postgres: $(STAMP)

@@ -33,10 +33,20 @@ def collect(source: Path, cs: CriteriaSet) -> list[Entry]:
     by_row: dict[int, list[Any]] = {}
     for error in errors:
         by_row.setdefault(error.row, []).append(error)
-    entries = [Entry(f"{row.sheet}!{row.row}", row.document, by_row.pop(row.row, [])) for row in rows]
+    entries = [Entry(f"{row.sheet}!{row.row}", row.document, by_row.pop(row.row, None) or _unlisted(row))
+               for row in rows]
     # Errors not tied to a commune row (a wrong file, an unknown column) make the whole file invalid.
     entries += [Entry(source.name, None, errs) for errs in by_row.values()]
     return entries
+
+
+def _unlisted(row: Any) -> list[Any]:
+    """A bad row whose errors fell past the listed ones ("và N lỗi khác") is still not scored."""
+    if not row.bad:
+        return []
+    from engine.sheets import CellError
+
+    return [CellError(row.sheet, row.row, "", "", "dòng có ô sai (xem các lỗi đã liệt kê của tệp)")]
 
 
 def summary_lines(results: Sequence[Result], invalid: Sequence[tuple[str, list]], output: Path) -> list[str]:

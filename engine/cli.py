@@ -150,7 +150,7 @@ def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> Non
 @criteria_option
 def batch(source: Path, output: Path, criteria_file: str | None) -> None:
     from engine.batch import collect, summary_lines
-    from engine.sheets import results_csv, results_workbook
+    from engine.sheets import results_csv_bytes, results_workbook
 
     try:
         engines = Engines(load_criteria_set(criteria_file) if criteria_file else None)
@@ -172,7 +172,7 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
             else:
                 results.append(result)
     if output.suffix.lower() == ".csv":
-        output.write_text(results_csv(results), encoding="utf-8")
+        output.write_bytes(results_csv_bytes(results))
     else:
         results_workbook(results, invalid).save(output)
     for line in summary_lines(results, invalid, output):

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.assessment import MAX_COUNT
+from engine.cells import neutralise, neutralise_row
 from engine.criteria import CriteriaSet
 from engine.result import Result
 
@@ -138,7 +139,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
                 value = regions.get(value, value)
             elif key == "ntm_tdmnpb_override":
                 value = YES if value else NO
-            ws.cell(row, by_key[f"commune.{key}"], value)
+            ws.cell(row, by_key[f"commune.{key}"], neutralise(value))
         if period is not None:
             ws.cell(row, by_key["period"], period)
 
@@ -179,6 +180,7 @@ class CellError:
     column: str  # the letter, e.g. "J"
     header: str
     message: str
+    more: int = 0  # on the "… và N lỗi khác" line: N
 
     def __str__(self) -> str:
         return f"Trang «{self.sheet}», dòng {self.row}, cột {self.column} ({self.header}): {self.message}"
@@ -189,39 +191,67 @@ class SheetRow:
     sheet: str
     row: int
     document: dict[str, Any]
+    bad: bool = False  # the row has errors (listed, or counted in "và N lỗi khác" past MAX_ERRORS)
 
 
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
-def read_workbook(source: str | Path | IO[bytes], cs: CriteriaSet, validate: Any = None
-                  ) -> tuple[list[SheetRow], list[CellError]]:
-    """Every commune row of a filled template, and every bad cell. `validate(document) -> [FieldError]` (an
-    engine's validate) checks what the cells alone cannot (a part larger than its whole, ...)."""
+# A province has a few hundred communes; past this the file is refused rather than read for minutes.
+MAX_ROWS = 5000
+# Errors listed one by one; the rest are counted ("và N lỗi khác"), so a file of 100,000 bad cells still
+# answers with a short page.
+MAX_ERRORS = 200
+
+
+def _file_error(message: str, row: int = 0, sheet: str = "") -> CellError:
+    return CellError(sheet, row, "", "", message)
+
+
+def read_workbook(source: str | Path | IO[bytes] | bytes, cs: CriteriaSet, validate: Any = None,
+                  filename: str | None = None) -> tuple[list[SheetRow], list[CellError]]:
+    """Every commune row of a filled template (.xlsx, .xls or .ods, read by python-calamine in a bounded
+    child process, see engine/sheetfile.py), and the bad cells: at most MAX_ERRORS of them, then one line
+    "và N lỗi khác"; each row with an error is marked `bad`. `validate(document) -> [FieldError]` (an engine's
+    validate) checks what the cells alone cannot (a part larger than its whole, ...). Figures follow the
+    form's rules (engine/cells.py). `filename` (an upload's name) is checked for an accepted extension."""
+    from engine.sheetfile import SheetFileError, read_sheet
+
     try:
-        wb = load_workbook(source, data_only=True, read_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [CellError("", 0, "", "", f"Không đọc được tệp Excel (.xlsx): {exc}")]
-    if SHEET not in wb.sheetnames:
-        return [], [CellError("", 0, "", "", f"Tệp không có trang «{SHEET}»: hãy dùng mẫu tải từ hệ thống.")]
-    ws = wb[SHEET]
-    rows = list(ws.iter_rows(values_only=True))
-    wb.close()
+        sheet = read_sheet(source, SHEET, FIRST_ROW - 1 + MAX_ROWS, filename=filename)
+    except SheetFileError as exc:
+        return [], [_file_error(exc.message)]
+    if sheet.rows is None:
+        return [], [_file_error(f"Tệp không có trang «{SHEET}»: hãy dùng mẫu tải từ hệ thống.")]
+    if sheet.beyond:
+        message = (f"Tệp có quá {MAX_ROWS:,} dòng số liệu (thêm {sheet.beyond:,} dòng): hãy chia thành nhiều "
+                   "tệp hoặc xóa các dòng thừa.").replace(",", ".")
+        return [], [_file_error(message, sheet=SHEET)]
+    rows = sheet.rows
     keys = list(rows[ID_ROW - 1]) if len(rows) >= ID_ROW else []
     known = {c.key: c for c in columns(cs)}
     if "commune.code" not in keys:
         message = "Không tìm thấy dòng mã cột: hãy dùng mẫu tải từ hệ thống."
         return [], [CellError(SHEET, ID_ROW, "", "", message)]
     errors: list[CellError] = []
+    hidden = 0
+
+    def add(error: CellError) -> None:
+        nonlocal hidden
+        if len(errors) < MAX_ERRORS:
+            errors.append(error)
+        else:
+            hidden += 1
+
     layout: list[tuple[int, Column]] = []
     for index, key in enumerate(keys):
         if key is None:
             continue
         col = known.get(str(key))
         if col is None:
-            errors.append(CellError(SHEET, ID_ROW, get_column_letter(index + 1), str(key),
-                                    f"Cột «{key}» không có trong bộ tiêu chí {cs.id}."))
+            add(CellError(SHEET, ID_ROW, get_column_letter(index + 1), str(key)[:60],
+                          f"Cột «{str(key)[:60]}» không có trong bộ tiêu chí {cs.id}."))
         else:
             layout.append((index, col))
     tiers = {_norm(t.label): t.id for t in cs.tiers} | {t.id: t.id for t in cs.tiers}
@@ -256,22 +286,47 @@ def read_workbook(source: str | Path | IO[bytes], cs: CriteriaSet, validate: Any
                 letter = where.get(fe.field, "")
                 row_errors.append(CellError(SHEET, row_number, letter, header_of.get(fe.field, fe.field),
                                             fe.message))
-        errors.extend(row_errors)
-        out.append(SheetRow(SHEET, row_number, doc))
+        for error in row_errors:
+            add(error)
+        out.append(SheetRow(SHEET, row_number, doc, bad=bool(row_errors)))
     if not out and not errors:
         errors.append(CellError(SHEET, FIRST_ROW, "", "", "Tệp chưa có dòng số liệu nào."))
+    if hidden:
+        errors.append(_more_line(hidden))
     return out, errors
 
 
+def _more_line(hidden: int) -> CellError:
+    message = f"… và {hidden:,} lỗi khác (chỉ liệt kê {MAX_ERRORS} lỗi đầu tiên).".replace(",", ".")
+    return CellError(SHEET, 0, "", "", message, more=hidden)
+
+
+def capped(errors: Sequence[CellError]) -> list[CellError]:
+    """At most MAX_ERRORS errors, then one "… và N lỗi khác" line counting the rest (and any such line already
+    there): for callers that add their own errors to those of read_workbook."""
+    listed = [e for e in errors if not e.more]
+    hidden = sum(e.more for e in errors) + max(0, len(listed) - MAX_ERRORS)
+    return listed[:MAX_ERRORS] + ([_more_line(hidden)] if hidden else [])
+
+
 def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, str]) -> Any:
+    from engine.cells import Refused, parse_cell_count
+    from engine.sheetfile import DateCell
+
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if col.kind == "count" or col.kind == "year":
-        number = _whole(value)
-        if number is None or number < 0:
-            raise ValueError("phải là số nguyên không âm" if col.kind == "count"
-                             else "phải là năm, ví dụ 2022")
+        try:
+            number = parse_cell_count(value)
+        except Refused as exc:
+            if col.kind == "year":
+                raise ValueError("phải là năm, ví dụ 2022") from exc
+            raise ValueError(exc.short) from exc
+        if col.kind == "year" and not 2000 <= number <= 2100:
+            raise ValueError("phải là năm, ví dụ 2022")
         return number
+    if isinstance(value, DateCell):
+        raise ValueError("ô này không được là ngày tháng")
     if col.kind == "yes_no":
         if isinstance(value, bool):
             return value
@@ -282,9 +337,10 @@ def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, st
             return False
         raise ValueError("phải là Có hoặc Không")
     if col.kind == "code":
-        if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 100000 \
+                and float(value).is_integer():
             return f"{int(value):05d}"  # Excel turned the code into a number and dropped its leading zero
-        return str(value).strip()
+        return str(value).strip()[:20]  # the engine checks the code (five digits) with its own message
     if col.kind == "tier":
         found = tiers.get(_norm(str(value)))
         if found is None:
@@ -295,18 +351,10 @@ def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, st
         if found is None:
             raise ValueError("vùng không có trong danh sách")
         return found
-    return unicodedata.normalize("NFC", str(value)).strip()
-
-
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    text = str(value).strip().replace(".", "").replace(" ", "") if isinstance(value, str) else ""
-    return int(text) if text.isdigit() else None
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    if len(text) > 120:
+        raise ValueError("quá dài (tối đa 120 ký tự)")
+    return text
 
 
 # ---------------------------------------------------------------- results out
@@ -345,7 +393,7 @@ def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, lis
     green, red = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
     verdict_col = header.index("Kết luận") + 1
     for number, (row, result) in enumerate(zip(rows, results, strict=True), start=2):
-        ws.append(row)
+        ws.append(neutralise_row(row))
         ws.cell(number, verdict_col).fill = green if result.recognised else red
     ws.freeze_panes = "C2"
     ws.column_dimensions["B"].width = 22
@@ -354,24 +402,35 @@ def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, lis
         items = wb.create_sheet("Điểm từng mục")
         items.append(["Mã xã", "Tên xã"] + [i.id for i in results[0].items])
         for r in results:
-            items.append([r.commune, r.commune_name] + [i.points if i.assessed else None for i in r.items])
+            items.append(neutralise_row([r.commune, r.commune_name]
+                                        + [i.points if i.assessed else None for i in r.items]))
     if invalid:
         bad = wb.create_sheet("Lỗi")
         bad.append(["Nguồn", "Lỗi"])
         for source, problems in invalid:
-            bad.append([source, "\n".join(str(p) for p in problems)])
+            bad.append(neutralise_row([source, "\n".join(str(p) for p in problems)]))
         bad.column_dimensions["A"].width = 40
         bad.column_dimensions["B"].width = 100
     return wb
 
 
 def results_csv(results: Sequence[Result], states: dict[str, str] | None = None) -> str:
+    """The results as CSV text; a cell that would run as a formula is neutralised (engine/cells.py)."""
     header, rows = result_rows(results, states)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(neutralise_row(row) for row in rows)
     return buffer.getvalue()
+
+
+# A byte-order mark so Excel on Windows reads the Vietnamese letters as UTF-8.
+CSV_BOM = "\ufeff"
+
+
+def results_csv_bytes(results: Sequence[Result], states: dict[str, str] | None = None) -> bytes:
+    """The CSV file as written by the web export and by `cfc batch`: UTF-8 with a byte-order mark."""
+    return (CSV_BOM + results_csv(results, states)).encode("utf-8")
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

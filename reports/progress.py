@@ -16,6 +16,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from engine.cells import neutralise_row
+
 from . import fonts
 from .config import ReportConfig, load_config
 from .fmt import nfc, place_date
@@ -135,7 +137,7 @@ def progress_workbook(entries: Sequence[ProgressEntry], *, kind: str, year: int)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(row)
+        ws.append(neutralise_row(row))  # a commune name starting with "=" stays text (OWASP)
     ws.column_dimensions["C"].width = 22
     ws.column_dimensions["M"].width = 50
     ws.freeze_panes = "D4"

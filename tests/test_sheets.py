@@ -158,7 +158,7 @@ def test_not_a_workbook_or_wrong_sheet(criteria_set, tmp_path):
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a zip file")
     rows, errors = read_workbook(junk, criteria_set)
-    assert rows == [] and errors[0].message.startswith("Không đọc được tệp Excel")
+    assert rows == [] and errors[0].message.startswith("Không đọc được tệp: tệp không phải bảng tính")
     from openpyxl import Workbook
 
     other = tmp_path / "other.xlsx"

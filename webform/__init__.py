@@ -12,15 +12,42 @@ from typing import Any
 from flask import Flask, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import BaseConverter, ValidationError
 
 from . import config as config_module
 from . import db, scoring
 
 csrf = CSRFProtect()
 
+# Scripts only from our own files (no inline script, no eval); style attributes stay allowed for the colour
+# cells of the district matrix, <style> elements do not.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+class StrictIntConverter(BaseConverter):
+    """`<int:...>` for ASCII digits only and at most a database integer: Werkzeug's own accepts any Unicode
+    digit ("١٢") and any length, which reached the database as an overflow (a 500)."""
+
+    regex = r"[0-9]{1,10}"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        from engine.cells import parse_id
+
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route is added: ids and years in paths are ASCII digits that fit a database integer.
+    app.url_map.converters["int"] = StrictIntConverter
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.from_env(instance))
@@ -57,11 +84,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return render_template("error.html", code=400, message=msg), 400
 
     for code, msg in (
+        (400, "Yêu cầu không hợp lệ: địa chỉ hoặc dữ liệu gửi lên không đúng. Vui lòng quay lại và thử lại."),
         (403, "Bạn không có quyền truy cập trang này."),
         (404, "Không tìm thấy trang hoặc hồ sơ."),
         (405, "Thao tác không được hỗ trợ."),
         (409, "Hồ sơ chưa ở trạng thái cho phép thao tác này."),
         (413, "Dữ liệu gửi lên quá lớn."),
+        # The last line of defence: whatever went wrong, the user reads Vietnamese, never a traceback.
+        (500, "Hệ thống gặp lỗi khi xử lý yêu cầu này; chưa có gì được lưu. Vui lòng thử lại sau ít phút."),
     ):
         app.register_error_handler(code, _error_view(code, msg))
 
@@ -70,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
         return response
 
     return app

@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from engine.cells import parse_id
+
 from .auth import hash_password, role_required
 from .db import commit, get_session
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
@@ -18,7 +20,7 @@ from .scoring import nfc, scoring
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
-CODE_RE = re.compile(r"\d{5}")
+CODE_RE = re.compile(r"[0-9]{5}")  # ASCII: \d would also take "١٢٣٤٥"
 MIN_PASSWORD = 8
 
 
@@ -56,7 +58,8 @@ def create_user() -> Any:
     session = get_session()
     commune = None
     if f["role"] == ROLE_COMMUNE:
-        commune = session.get(Commune, int(f["commune_id"])) if f["commune_id"].isdigit() else None
+        commune_id = parse_id(f["commune_id"])
+        commune = session.get(Commune, commune_id) if commune_id is not None else None
         if commune is None:
             errors["commune_id"] = "Cán bộ xã phải gắn với một xã."
     if f["role"] == ROLE_REVIEWER and not f["district"]:
@@ -88,6 +91,7 @@ def toggle_user(user_id: int) -> Any:
         flash("Không thể tự khóa tài khoản của mình.", "error")
         return redirect(url_for("admin.index"))
     user.active = not user.active
+    user.end_sessions()  # a locked account is signed out everywhere at once
     commit(session)
     flash(f"Đã {'mở khóa' if user.active else 'khóa'} tài khoản {user.username}.", "success")
     return redirect(url_for("admin.index"))
@@ -105,6 +109,7 @@ def reset_password(user_id: int) -> Any:
         flash(f"Chưa đặt lại mật khẩu cho {user.username}: mật khẩu tối thiểu {MIN_PASSWORD} ký tự.", "error")
         return index(), 400
     user.password_hash = hash_password(password)
+    user.end_sessions()  # whoever held the old password is signed out
     commit(session)
     flash(f"Đã đặt lại mật khẩu cho {user.username}.", "success")
     return redirect(url_for("admin.index"))

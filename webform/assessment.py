@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.cells import parse_id
 from engine.states import STATE_LABELS
 
 from . import history
@@ -135,11 +136,10 @@ def index() -> Any:
 @bp.route("/new", methods=["POST"])
 @role_required(ROLE_COMMUNE)
 def new() -> Any:
-    period_text = (request.form.get("period") or "").strip()
-    if not period_text.isdigit() or not 2000 <= int(period_text) <= 2100:
+    period = parse_id((request.form.get("period") or "").strip())
+    if period is None or not 2000 <= period <= 2100:
         flash("Năm đánh giá không hợp lệ.", "error")
         return redirect(url_for("assessment.index"))
-    period = int(period_text)
     try:
         cs = in_force(period)
     except Exception:
@@ -297,8 +297,7 @@ def show_history(assessment_id: int) -> Any:
 
 
 def _int(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
+    return parse_id((text or "").strip())
 
 
 def _state_label(state: str) -> str:

@@ -14,8 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .db import get_session
-from .limiter import AttemptLimiter
+from . import limiter
+from .db import commit, get_session, write_lock
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -28,6 +28,9 @@ login_manager.session_protection = "basic"
 
 MSG_BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 MSG_RATE_LIMITED = "Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+MSG_LOCKED = "Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống để được mở khóa."
+MSG_PASSWORD_CHANGED = "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc."
+MIN_PASSWORD = 8
 
 
 def hash_password(password: str) -> str:
@@ -40,18 +43,46 @@ class LoginForm(FlaskForm):
     password = PasswordField("Mật khẩu", validators=[DataRequired("Nhập mật khẩu."), Length(max=200)])
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Mật khẩu hiện tại", validators=[DataRequired("Nhập mật khẩu hiện tại."),
+                                                             Length(max=200)])
+    new = PasswordField("Mật khẩu mới", validators=[
+        DataRequired("Nhập mật khẩu mới."),
+        Length(min=MIN_PASSWORD, max=200, message=f"Mật khẩu mới từ {MIN_PASSWORD} đến 200 ký tự.")])
+    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[DataRequired("Nhập lại mật khẩu mới.")])
+
+
 def init_app(app: Any) -> None:
     login_manager.init_app(app)
-    app.extensions["cfc_login_limiter"] = AttemptLimiter(
-        app.config["LOGIN_MAX_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]
-    )
+    app.extensions["cfc_login_limits"] = limiter.Limits(
+        pair_max=app.config["LOGIN_MAX_ATTEMPTS"], window=app.config["LOGIN_WINDOW_SECONDS"],
+        account_soft=app.config["LOGIN_ACCOUNT_SOFT_LIMIT"], address_max=app.config["LOGIN_ADDRESS_MAX"])
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The one session-validity check, on every request: the cookie names the user and the session epoch it
+    was opened in; a logout, password change or reset, or lock since then bumped the epoch in the database."""
+    from engine.cells import parse_id
+
+    uid_text, _, epoch_text = user_id.partition(".")
+    uid, epoch = parse_id(uid_text), parse_id(epoch_text)
+    if uid is None or epoch is None:
+        return None  # a cookie from before session epochs, or forged: signed in again
+    user = get_session().get(User, uid)
+    if user is None or not user.active or (user.session_epoch or 0) != epoch:
         return None
-    return get_session().get(User, int(user_id))
+    return user
+
+
+def _dummy_hash() -> str:
+    # Verified against when the account does not exist, so an unknown name costs the same work as a known one
+    # and the answer's timing does not tell which accounts exist.
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    cache = current_app.extensions.setdefault("cfc_dummy_hash", {})
+    if method not in cache:
+        cache[method] = generate_password_hash("not-a-password", method=method)
+    return cache[method]
 
 
 def home_for(user: User) -> str:
@@ -69,21 +100,30 @@ def login() -> Any:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        limiter: AttemptLimiter = current_app.extensions["cfc_login_limiter"]
+        limits: limiter.Limits = current_app.extensions["cfc_login_limits"]
+        session = get_session()
         username = form.username.data.strip().lower()
-        # Per address and per account, so one office cannot lock out another by guessing.
-        keys = [f"ip:{request.remote_addr}", f"user:{username}"]
-        if any(limiter.blocked(k) for k in keys):
+        address = request.remote_addr
+        if limiter.blocked(session, limits, username, address):
             form.form_errors.append(MSG_RATE_LIMITED)
             return render_template("auth/login.html", form=form), 429
-        user = get_session().scalar(select(User).where(User.username == username))
-        if user is None or not user.active or not check_password_hash(user.password_hash, form.password.data):
-            for k in keys:
-                limiter.hit(k)
+        user = session.scalar(select(User).where(User.username == username))
+        password_ok = check_password_hash(user.password_hash if user is not None else _dummy_hash(),
+                                          form.password.data)
+        if user is None or not password_ok:
+            with write_lock():  # the prune and insert are one write, queued like every other
+                limiter.record_failure(session, limits, username, address)
+                session.commit()
             form.form_errors.append(MSG_BAD_LOGIN)
             status = 401
+        elif not user.active:
+            # Said only to someone who knows the password: a guesser learns nothing from it.
+            form.form_errors.append(MSG_LOCKED)
+            status = 403
         else:
-            limiter.reset(f"user:{username}")
+            with write_lock():
+                limiter.clear_pair(session, username, address)
+                session.commit()
             login_user(user)
             return redirect(home_for(user))
     elif request.method == "POST":
@@ -94,10 +134,43 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    # Ends every session of this user (a copied cookie too), not only this browser's.
+    session = get_session()
+    user = session.get(User, current_user.id)
+    if user is not None:
+        user.end_sessions()
+        commit(session)
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
 
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    """The user's own password: the other sessions end, this one goes on."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        user = session.get(User, current_user.id)
+        if not check_password_hash(user.password_hash, form.current.data):
+            form.current.errors.append("Mật khẩu hiện tại không đúng.")
+        elif form.new.data != form.confirm.data:
+            form.confirm.errors.append("Hai lần nhập mật khẩu mới không giống nhau.")
+        elif form.new.data == form.current.data:
+            form.new.errors.append("Mật khẩu mới phải khác mật khẩu hiện tại.")
+        else:
+            user.password_hash = hash_password(form.new.data)
+            user.end_sessions()
+            commit(session)
+            login_user(user)  # this browser continues under the new epoch
+            flash(MSG_PASSWORD_CHANGED, "success")
+            return redirect(home_for(user))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/password.html", form=form), status
 
 def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:

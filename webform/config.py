@@ -46,6 +46,8 @@ def from_env(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # a form filled slowly on a bad connection must still save
         "LOGIN_MAX_ATTEMPTS": int(os.environ.get("CFC_LOGIN_MAX_ATTEMPTS", "5")),
-        "LOGIN_WINDOW_SECONDS": int(os.environ.get("CFC_LOGIN_WINDOW_SECONDS", "300")),
+        "LOGIN_WINDOW_SECONDS": int(os.environ.get("CFC_LOGIN_WINDOW_SECONDS", "900")),
+        "LOGIN_ACCOUNT_SOFT_LIMIT": int(os.environ.get("CFC_LOGIN_ACCOUNT_SOFT_LIMIT", "20")),
+        "LOGIN_ADDRESS_MAX": int(os.environ.get("CFC_LOGIN_ADDRESS_MAX", "100")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }

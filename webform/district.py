@@ -7,9 +7,8 @@ engine, exactly as on the form and the review page.
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
+
+from engine.cells import parse_id
 
 from . import history
 from .auth import communes_for_reviewer, role_required
@@ -34,7 +35,14 @@ bp = Blueprint("district", __name__, url_prefix="/district")
 # States in which the team's verified figures exist.
 VERIFIED_STATES = {"verified", "proposed", "recognised", "not_recognised"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MSG_NO_FILE = "Chưa chọn tệp Excel (.xlsx) để tải lên."
+MSG_NO_FILE = "Chưa chọn tệp bảng tính (.xlsx, .xls hoặc .ods) để tải lên."
+MSG_REVIEWER_DRAFTS_ONLY = (
+    "hồ sơ đang ở trạng thái “{state}”: tổ thẩm định chỉ nhập bảng tính cho hồ sơ nháp. Số liệu của xã đã "
+    "gửi chỉ được điều chỉnh trên trang thẩm định, từng ô, có ghi lý do; số liệu của dòng này không được "
+    "lưu.")
+MSG_CONFLICTS_WITH_DRAFT = (
+    "«{label}»: số liệu trong tệp mâu thuẫn với số liệu xã đang nhập ở hồ sơ nháp (số liệu chưa gửi không "
+    "được hiển thị cho cấp huyện).")
 MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
 MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 
@@ -42,7 +50,8 @@ MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 # ---------------------------------------------------------------- who sees what
 
 def scope() -> list[Commune]:
-    """The communes this account works on: the own commune, the own district, or (administrator) all."""
+    """The communes this account works on: the own commune, the own district, or (administrator, for the
+    registry of merges only: the administrator keeps accounts and communes and sees no figures) all."""
     session = get_session()
     if current_user.role == ROLE_REVIEWER:
         return communes_for_reviewer(current_user)
@@ -90,9 +99,10 @@ def _periods(communes: list[Commune]) -> list[int]:
 def _period_arg(periods: list[int], name: str = "period") -> int | None:
     text = (request.args.get(name) or "").strip()
     if text:
-        if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        year = parse_id(text)
+        if year is None or not 2000 <= year <= 2100:
             abort(404)
-        return int(text)
+        return year
     return periods[0] if periods else None
 
 
@@ -108,8 +118,10 @@ class Scored:
 
     @property
     def visible(self) -> bool:
-        # A draft is the commune's work in progress: the district sees its state, not its figures.
-        return self.a is not None and (self.a.state != "draft" or current_user.role == ROLE_COMMUNE)
+        # A draft is the commune's work in progress: the district sees its state, not its figures, and an
+        # officer sees the own commune's draft only (not a merged predecessor's).
+        return self.a is not None and (self.a.state != "draft" or (
+            current_user.role == ROLE_COMMUNE and self.a.commune_id == current_user.commune_id))
 
     @property
     def final(self) -> Any:
@@ -142,7 +154,7 @@ def _scored_period(communes: list[Commune], period: int) -> list[Scored]:
 # ---------------------------------------------------------------- overview
 
 @bp.route("/")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def overview() -> Any:
     from engine.ntm import district_view
     from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
@@ -197,8 +209,9 @@ def _xlsx(wb: Any, filename: str) -> Response:
 
 def _upload_period() -> int:
     text = (request.values.get("period") or "").strip()
-    if text.isdigit() and 2000 <= int(text) <= 2100:
-        return int(text)
+    year = parse_id(text)
+    if year is not None and 2000 <= year <= 2100:
+        return year
     periods = _periods(scope())
     return periods[0] if periods else date.today().year
 
@@ -245,6 +258,7 @@ def upload() -> Any:
         flash(MSG_NO_FILE, "error")
         return render_template("district/upload.html", period=period, report=None), 400
     report = import_workbook(file.read(), file.filename, period)
+    report.errors = [_readable(e) for e in capped(report.errors)]
     status = 400 if report.errors else 200
     return render_template("district/upload.html", period=period, report=report), status
 
@@ -259,7 +273,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
         report.errors.append(CellError("", 0, "", "", f"Chưa có bộ tiêu chí áp dụng cho năm {period}."))
         return report
     eng = scoring().engine_for(cs)
-    rows, errors = read_workbook(io.BytesIO(data), cs, validate=eng.validate)
+    rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename)
     report.errors.extend(errors)
     letters = _column_letters(cs)
     session = get_session()
@@ -297,6 +311,15 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
             for row, commune in plan:
                 a = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
                                                             Assessment.period == period))
+                own = current_user.role == ROLE_COMMUNE
+                if a is not None and not own and a.state != "draft":
+                    # A returned or submitted record holds figures the commune sent: a district file must
+                    # not change them behind its back (corrections are made, with a reason, on the review
+                    # page).
+                    state = STATE_LABELS.get(a.state, a.state)
+                    report.refused.append(f"Dòng {row.row}: {commune.name} — "
+                                          + MSG_REVIEWER_DRAFTS_ONLY.format(state=state))
+                    continue
                 if a is not None and a.state not in EDITABLE_STATES:
                     report.refused.append(f"Dòng {row.row}: {commune.name} — hồ sơ đang ở trạng thái "
                                           f"“{STATE_LABELS.get(a.state, a.state)}”, không sửa được từ "
@@ -308,8 +331,12 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 doc = make_assessment(commune.profile(), period, new)
                 problems = eng.validate(doc)
                 for fe in problems:
+                    # The commune's own stored figures may be quoted to the commune; to the district a draft's
+                    # figures are not shown, so the message names the field only.
+                    message = fe.message if own or a is None else MSG_CONFLICTS_WITH_DRAFT.format(
+                        label=_input_label(cs, str(fe.field)))
                     report.errors.append(CellError(row.sheet, row.row, letters.get(str(fe.field), ""),
-                                                   str(fe.field), fe.message))
+                                                   _input_label(cs, str(fe.field)), message))
                 if problems:
                     continue
                 if a is None:
@@ -320,7 +347,8 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                     history.record(session, a, current_user.id, "state", None, "draft", reason)
                     report.created.append(commune.name)
                 elif new == old:
-                    report.unchanged.append(commune.name)
+                    # To the district, "unchanged" would tell that the file matches the draft's figures.
+                    (report.unchanged if own else report.updated).append(commune.name)
                     continue
                 else:
                     report.updated.append(commune.name)
@@ -344,14 +372,32 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     return report
 
 
+def _input_label(cs: Any, field: str) -> str:
+    name = field.split(".", 1)[1] if field.startswith("values.") else field
+    return cs.input(name).label if cs.has_input(name) else name
+
+
+def capped(errors: list[Any]) -> list[Any]:
+    from engine.sheets import capped as cap
+
+    return cap(errors)
+
+
+def _readable(error: Any) -> Any:
+    """Long texts typed in a file are cut before they reach the page."""
+    return error if len(error.header) <= 120 else replace(error, header=error.header[:117] + "…")
+
+
 def _export_rows(period: int) -> tuple[list[Any], dict[str, str]]:
+    if not 2000 <= period <= 2100:
+        abort(404)
     rows = [r for r in _scored_period(scope(), period) if r.final is not None]
     states = {r.commune.code: STATE_LABELS.get(r.a.state, r.a.state) for r in rows if r.a is not None}
     return [r.final for r in rows], states
 
 
 @bp.route("/results-<int:period>.xlsx")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def export_xlsx(period: int) -> Any:
     from engine.sheets import results_workbook
 
@@ -360,13 +406,12 @@ def export_xlsx(period: int) -> Any:
 
 
 @bp.route("/results-<int:period>.csv")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def export_csv(period: int) -> Any:
-    from engine.sheets import results_csv
+    from engine.sheets import results_csv_bytes
 
     results, states = _export_rows(period)
-    # A byte-order mark so Excel on Windows reads the Vietnamese letters as UTF-8.
-    return Response("\ufeff" + results_csv(results, states=states), mimetype="text/csv",
+    return Response(results_csv_bytes(results, states=states), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="ket-qua-{period}.csv"'})
 
 
@@ -395,7 +440,7 @@ def merge_note(c: Commune) -> str:
 
 
 @bp.route("/years")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def years() -> Any:
     communes = scope()
     periods = sorted({a.period for a in _assessments(communes)})
@@ -406,7 +451,7 @@ def years() -> Any:
 
 
 @bp.route("/years/<code>")
-@role_required(ROLE_COMMUNE, ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_COMMUNE, ROLE_REVIEWER)
 def commune_years(code: str) -> Any:
     c = _commune_in_scope(code)
     own = [_cell(c, a) for a in _assessments([c])]
@@ -462,13 +507,14 @@ def progress_entries(year: int) -> tuple[list[Any], int | None]:
 def _report_args() -> tuple[str, int]:
     kind = request.args.get("kind", "year")
     year_text = request.args.get("year", "")
-    if kind not in ("half", "year") or not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+    year = parse_id(year_text)
+    if kind not in ("half", "year") or year is None or not 2000 <= year <= 2100:
         abort(404)
-    return kind, int(year_text)
+    return kind, year
 
 
 @bp.route("/report.pdf")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def report_pdf() -> Any:
     from reports import ConfigError, FontMissingError, render_progress_report
 
@@ -485,7 +531,7 @@ def report_pdf() -> Any:
 
 
 @bp.route("/report.xlsx")
-@role_required(ROLE_REVIEWER, ROLE_ADMIN)
+@role_required(ROLE_REVIEWER)
 def report_xlsx() -> Any:
     from reports import progress_workbook
 
@@ -497,7 +543,8 @@ def report_xlsx() -> Any:
 
 # ---------------------------------------------------------------- merges (administrator)
 
-DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
+# ASCII digits only (\d would also take other scripts' digits).
+DATE_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})|([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def _parse_date(text: str) -> date | None:

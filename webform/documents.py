@@ -21,6 +21,8 @@ bp = Blueprint("documents", __name__)
 
 # The proposal file exists once the team has verified the figures.
 PROPOSAL_STATES = {"verified", "proposed", "recognised", "not_recognised"}
+MSG_DRAFT_REPORT = ("Báo cáo tự đánh giá được in sau khi xã đã gửi hồ sơ thẩm định. Hồ sơ này còn là bản "
+                    "nháp: hãy kiểm tra điểm trên trang tự đánh giá.")
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -74,6 +76,9 @@ def self_assessment(assessment_id: int) -> Any:
     from reports import ConfigError, FontMissingError, pdf_filename, render_self_assessment
 
     a = assessment_for(current_user, assessment_id)
+    if a.state == "draft":
+        # The report is the record of what the commune sent; a draft is not one yet.
+        return render_template("error.html", code=409, message=MSG_DRAFT_REPORT), 409
     doc = make_assessment(a.commune.profile(), a.period, a.values or {})
     result = score_or_none(engine_of(a), doc)
     if result is None:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -80,6 +81,9 @@ class User(UserMixin, Base):
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), nullable=True)
     district: Mapped[str | None] = mapped_column(String(120), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the id in every session cookie; bumped by logout, a password change or reset and a lock, so
+    # every session opened before it ends (webform/auth.py checks it on each request, in any process).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     commune: Mapped[Commune | None] = relationship(lazy="joined")
 
@@ -87,9 +91,31 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # flask-login: a deactivated account cannot log in
         return bool(self.active)
 
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session cookie of this user (the caller commits)."""
+        self.session_epoch = (self.session_epoch or 0) + 1
+
     @property
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
+
+
+class LoginAttempt(Base):
+    """A failed login: name as typed, address, time (seconds since the epoch); pruned to the window."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+        Index("ix_login_attempts_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)
 
 
 class Assessment(Base):

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.cells import parse_id
+
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
@@ -29,6 +31,8 @@ MSG_NOT_REVIEWING = "Chỉ điều chỉnh hoặc chấp nhận số liệu khi 
 MSG_REASON_REQUIRED = "Phải ghi lý do điều chỉnh."
 MSG_COMMENT_REQUIRED = "Phải ghi ý kiến của tổ thẩm định khi trả lại hồ sơ."
 MSG_VALUE_REQUIRED = "Phải nhập giá trị sau điều chỉnh."
+COMMENT_MAX = 2000
+MSG_COMMENT_TOO_LONG = f"Ý kiến quá dài (tối đa {COMMENT_MAX} ký tự). Chưa lưu gì."
 
 
 def verified_values(a: Assessment) -> dict[str, Any]:
@@ -55,7 +59,12 @@ def queue() -> Any:
         reverse=True,
     )
     period_text = request.args.get("period", "")
-    period = int(period_text) if period_text.isdigit() else (periods[0] if periods else None)
+    if period_text:
+        period = parse_id(period_text)
+        if period is None or not 2000 <= period <= 2100:
+            abort(404)
+    else:
+        period = periods[0] if periods else None
     state = request.args.get("state", "")
     if state and state not in STATE_LABELS:
         state = ""
@@ -105,6 +114,10 @@ def render_review(
     a: Assessment, status: int = 200, messages: list[str] | None = None,
     correction_errors: dict[str, str] | None = None, typed: dict[str, dict[str, str]] | None = None,
 ) -> Any:
+    if a.state == "draft":
+        # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
+        # figure to the team, whatever route or message asked for it.
+        return not_submitted(a, 200 if status == 200 else 409)
     cs = criteria_of(a)
     self_result = _score(a, a.values or {})
     v_values = verified_values(a)
@@ -144,19 +157,17 @@ def render_review(
 @role_required(ROLE_REVIEWER)
 def show(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    if a.state == "draft":
-        return not_submitted(a)
     return render_review(a)
 
 
-def not_submitted(a: Assessment) -> Any:
+def not_submitted(a: Assessment, status: int = 200) -> Any:
     """A draft is the commune's work in progress: the team sees it once it is submitted."""
-    return render_template("review/not_submitted.html", a=a)
+    return render_template("review/not_submitted.html", a=a), status
 
 
 def _stale(a: Assessment) -> bool:
     text = (request.form.get("version") or "").strip()
-    return not text.isdigit() or int(text) != a.version
+    return parse_id(text) != a.version
 
 
 def _commit_or_conflict(a: Assessment) -> Any | None:
@@ -260,6 +271,8 @@ def transition(assessment_id: int) -> Any:
         return render_review(a, 409, [MSG_STALE])
     session = get_session()
     reason: str | None = comment or None
+    if len(comment) > COMMENT_MAX:
+        return render_review(a, 400, [MSG_COMMENT_TOO_LONG])
     if name == "return":
         if not comment:
             return render_review(a, 400, [MSG_COMMENT_REQUIRED])
@@ -287,8 +300,12 @@ def transition(assessment_id: int) -> Any:
         errors = []
         if not number:
             errors.append("Phải ghi số quyết định.")
+        elif len(number) > 60:
+            errors.append("Số quyết định quá dài (tối đa 60 ký tự).")
         if not signer:
             errors.append("Phải ghi người ký quyết định.")
+        elif len(signer) > 120:
+            errors.append("Tên người ký quá dài (tối đa 120 ký tự).")
         try:
             decided = date.fromisoformat(date_text)
         except ValueError:

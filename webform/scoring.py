@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,12 +17,11 @@ from typing import Any
 
 from flask import Flask, current_app
 
-MSG_NOT_INT = "Phải là số nguyên không âm (ví dụ: 0, 12, 1850)."
+MSG_NOT_INT = "Phải là số nguyên không âm (ví dụ: 0, 12, 1850)."  # = engine.cells.MSG_NOT_WHOLE
 MSG_NOT_BOOL = "Chọn Có hoặc Không."
 MSG_MISSING = "Chưa nhập số liệu này."
 MSG_TOO_LONG = "Ghi chú quá dài (tối đa 500 ký tự)."
 SOURCE_MAX = 500
-_THOUSANDS = re.compile(r"\d{1,3}(?:[.,\s]\d{3})+")
 
 
 class Scoring:
@@ -169,12 +167,14 @@ def parse_value(input_def: Any, text: str | None) -> tuple[Any, str | None]:
         if text in {"khong", "false", "0"}:
             return False, None
         return None, MSG_NOT_BOOL
-    # Counts: digits only; "1.850" (Vietnamese thousands separator) is tolerated, "12.5" is not.
-    if _THOUSANDS.fullmatch(text):
-        text = re.sub(r"[.,\s]", "", text)
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
-        return None, MSG_NOT_INT
-    return int(text), None
+    # Counts: the one strict reading shared with the spreadsheet upload (engine/cells.py): "1.850" is 1850,
+    # "12.5", "1 8 5 0" and other scripts' digits are refused.
+    from engine.cells import Refused, parse_count
+
+    try:
+        return parse_count(text), None
+    except Refused as exc:
+        return None, exc.message
 
 
 def parse_form(cs: Any, form: Any) -> ParsedForm:

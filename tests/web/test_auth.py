@@ -50,7 +50,11 @@ def test_deactivated_user_cannot_log_in(app: Flask, admin):
     with app.app_context():
         uid = get_session().scalar(select(User.id).where(User.username == "xa-iadom"))
     assert admin.post(f"/admin/users/{uid}/toggle").status_code == 302
-    assert login(app.test_client(), "xa-iadom").status_code == 401
+    # The right password is told the account is locked; a wrong one learns nothing.
+    r = login(app.test_client(), "xa-iadom")
+    assert r.status_code == 403 and "Tài khoản này đã bị khóa" in r.text
+    r = login(app.test_client(), "xa-iadom", "sai-mat-khau")
+    assert r.status_code == 401 and "bị khóa" not in r.text
 
 
 def test_login_attempts_are_rate_limited(app: Flask):

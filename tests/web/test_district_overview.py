@@ -96,7 +96,7 @@ def _profile(code: str, name: str) -> dict:
             "type": "mien_nui_dbkk", "region": "tay_nguyen", "ntm_tdmnpb_override": False}
 
 
-def test_admin_records_a_merge_and_bad_merges_are_refused(app: Flask, admin):
+def test_admin_records_a_merge_and_bad_merges_are_refused(app: Flask, admin, reviewer):
     r = admin.get("/district/communes")
     assert r.status_code == 200 and "vào Xã Ia Tơi (23538) từ 01/07/2025" in r.text
     for data, message in [
@@ -112,7 +112,8 @@ def test_admin_records_a_merge_and_bad_merges_are_refused(app: Flask, admin):
                                                 "merged_on": "2026-01-01"}, follow_redirects=True)
     assert r.status_code == 200
     assert "Đã ghi: Xã Ia Đal sáp nhập vào Xã Ia Tơi từ 01/01/2026." in r.text
-    r = admin.get("/district/years/23538")
+    assert admin.get("/district/years/23538").status_code == 403  # the administrator sees no figures
+    r = reviewer.get("/district/years/23538")
     assert "gồm cả số liệu của Xã Ia Dom trước 01/07/2025, Xã Ia Đal trước 01/01/2026" in r.text
 
 
@@ -180,7 +181,11 @@ def test_role_access(app: Flask, client, officer, reviewer, admin):
     assert reviewer.post("/district/communes", data={}).status_code == 403
     assert admin.get("/district/upload").status_code == 403
     assert admin.get("/district/template.xlsx").status_code == 403
-    assert admin.get("/district/?period=2022").status_code == 200
+    # The administrator keeps accounts and communes, and sees no figures (README, "Who does what").
+    for url in ("/district/?period=2022", "/district/years", "/district/results-2022.xlsx",
+                "/district/results-2022.csv", "/district/report.pdf?kind=year&year=2022",
+                "/district/report.xlsx?kind=year&year=2022", "/district/years/23538"):
+        assert admin.get(url).status_code == 403, url
     assert reviewer.get("/district/report.pdf?kind=month&year=2022").status_code == 404
     assert reviewer.get("/district/years/99999").status_code == 404
 

@@ -135,7 +135,7 @@ def test_duplicate_rows_and_files_that_are_not_templates(app: Flask, officer):
     r = upload(officer, wb)
     assert r.status_code == 400 and "đã có ở dòng 6" in r.text
     r = upload_bytes(officer, b"not a spreadsheet at all")
-    assert r.status_code == 400 and "Không đọc được tệp Excel" in r.text
+    assert r.status_code == 400 and "Không đọc được tệp: tệp không phải bảng tính" in r.text
     other = Workbook()
     r = upload(officer, other)
     assert r.status_code == 400 and "Tệp không có trang «Tự đánh giá»" in r.text
@@ -183,7 +183,8 @@ def test_submitted_assessment_is_never_touched_and_its_row_is_reported(app: Flas
     fill(wb, row_of(wb, "23535"), {"c3_abused": 0})
     r = upload(reviewer, wb)
     assert r.status_code == 200, r.text[:2000]
-    assert "Xã Ia Tơi — hồ sơ đang ở trạng thái “Đã gửi”, không sửa được" in r.text
+    assert ("Xã Ia Tơi — hồ sơ đang ở trạng thái “Đã gửi”: tổ thẩm định chỉ nhập bảng tính cho hồ sơ nháp"
+            in r.text)
     after = assessment_of(app)
     assert after.values == before.values and after.version == before.version
     assert assessment_of(app, "23535").values == {"c3_abused": 0}

@@ -130,8 +130,9 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
             page.fill(f"#v_{key}", str(value))
     page.fill("input[name=s_c2_births]", "Sổ đăng ký khai sinh UBND xã")
     # The score follows the typing (server-side engine, no page load).
+    # Arrow functions: a string expression would be eval'd in the page, which its CSP forbids.
     page.wait_for_function(
-        f"document.getElementById('total') && "
+        f"() => document.getElementById('total') && "
         f"document.getElementById('total').textContent == '{expected_self.total}'"
     )
     page.screenshot(path=str(SHOTS / "01-officer-form-filled.png"), full_page=False)
@@ -142,7 +143,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     page.locator("#f-c5_deaths").evaluate("e => e.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(SHOTS / "02-officer-typo.png"))
     page.fill("#v_c5_deaths", str(values["c5_deaths"]))
-    page.wait_for_function("document.getElementById('e-c5_deaths').textContent == ''")
+    page.wait_for_function("() => document.getElementById('e-c5_deaths').textContent == ''")
     page.click("button[value=save]")
     page.wait_for_selector("text=Đã lưu nháp.")
     page.set_viewport_size({"width": 375, "height": 800})
@@ -151,7 +152,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     page.set_viewport_size({"width": 1280, "height": 900})
     page.click("button[value=submit]")
     page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")
-    page.wait_for_function("localStorage.length === 0")  # no stale copy left behind after submitting
+    page.wait_for_function("() => localStorage.length === 0")  # no stale copy left behind after submitting
     assert page.locator("#total").text_content() == str(expected_self.total)
     page.screenshot(path=str(SHOTS / "04-officer-submitted.png"))
     ctx.close()
@@ -254,7 +255,7 @@ def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
     page.click("button[value=save]")
     page.wait_for_selector("text=Đã lưu nháp.")
     # Saved: the copy is dropped, nothing is offered any more.
-    page.wait_for_function("localStorage.length === 0")  # once the (deferred) script has run
+    page.wait_for_function("() => localStorage.length === 0")  # once the (deferred) script has run
     page.reload()
     assert page.locator("#restore").is_hidden()
     ctx.close()
