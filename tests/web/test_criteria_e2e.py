@@ -82,31 +82,37 @@ def test_administrator_enters_an_item_of_the_official_table(demo_server: str, br
     # The legal table of the version in force, then the entry form of item 2.1.
     page.click("#versions a")
     page.wait_for_selector("#table")
-    page.locator("#item-2\\.1").scroll_into_view_if_needed()
+    page.locator("#item-10\\.3").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "criteria-02-legal-table.png"))
-    page.click("#item-2\\.1 a:has-text('Nhập mức điểm')")
+    page.click("#item-10\\.3 a:has-text('Nhập mức điểm')")
     page.wait_for_selector("#item-form")
-    page.fill("input[name=t1]", "97,5")
-    page.fill("input[name=t3]", "")
-    page.fill("input[name=p3]", "")
+    assert page.locator("input[name=t1]").input_value() == "90"
+    page.fill("input[name=t1]", "92,5")
+    page.fill("input[name=p1]", "25")
+    page.fill("input[name=t2]", "80")
     page.check("input[name=status][value=confirmed]")
     page.click("#save-item")
     page.wait_for_selector("text=Mục đã xác nhận phải ghi nguồn")  # the source is required
-    assert page.locator("input[name=t1]").input_value() == "97,5"
+    assert page.locator("input[name=t1]").input_value() == "92,5"
     page.fill("input[name=document]", "Quyết định số 06/QĐ-TTg ngày 03/01/2019")
-    page.fill("input[name=article]", "Phụ lục, bảng điểm tiêu chí 2")
+    page.fill("input[name=article]", "Phụ lục, bảng điểm tiêu chí 10")
     page.fill("input[name=page]", "12")
     page.screenshot(path=str(SHOTS / "criteria-03-item-form.png"), full_page=True)
     page.click("#save-item")
     page.wait_for_selector("#compare")
 
     changes = page.locator("#changes").inner_text()
-    assert page.locator("#changes tr").count() == 4  # header + status, source, bands of 2.1
-    assert "Mục 2.1\ttrạng thái\ttạm tính\tđã xác nhận" in changes
-    assert "≥ 100 % → 50 điểm; ≥ 97,5 % → 40 điểm; ≥ 95 % → 25 điểm" in changes
+    assert page.locator("#changes tr").count() == 4  # header + status, source, bands of 10.3
+    assert "Mục 10.3\ttrạng thái\ttạm tính\tđã xác nhận" in changes
+    assert "≥ 95 % → 30 điểm; ≥ 92,5 % → 25 điểm; ≥ 80 % → 10 điểm" in changes
     assert "Kết quả tạm tính: 21 mục" in page.locator("#provisional").inner_text()
     impact = page.locator("#impact-table").inner_text()
-    assert "Xã Ia Tơi" in impact and "Xã Ia Đal" in impact and "Xã Ia Dom" in impact
+    # All three totals change (item 10.3), no result against the threshold and no verdict; no figure shown.
+    assert [r.split("\t")[:7] for r in impact.splitlines()[1:]] == [
+        ["Xã Ia Tơi", "2022", "Đã gửi", "Thay đổi", "Không đổi", "Không đổi", "10.3"],
+        ["Xã Ia Đal", "2022", "Nháp", "Thay đổi", "Không đổi", "Không đổi", "10.3"],
+        ["Xã Ia Dom", "2022", "Nháp", "Thay đổi", "Không đổi", "Không đổi", "10.3"],
+    ]
     page.screenshot(path=str(SHOTS / "criteria-04-compare.png"))
     page.locator("#impact").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "criteria-05-impact.png"))
