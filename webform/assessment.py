@@ -16,18 +16,20 @@ from engine.states import STATE_LABELS
 from . import history
 from .auth import assessment_for, role_required
 from .db import commit, get_session, write_lock
-from .models import ROLE_COMMUNE, Assessment, HistoryEntry
+from .drafts import create_draft
+from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
 from .scoring import (
     MSG_MISSING,
     ParsedForm,
     make_assessment,
     parse_form,
     raw_from_values,
+    scorable,
     score_or_none,
     validate,
 )
 from .versions import criteria_of, engine_of, in_force, version_note
-from .workflow import EDITABLE_STATES, IllegalTransition, check
+from .workflow import EDITABLE_STATES, VERIFIED_STATES, IllegalTransition, check
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -97,8 +99,8 @@ def render_form(
     if parsed is None:
         parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
                             sources=dict(a.sources or {}))
-    if result is None and not parsed.errors:
-        result = _score(a, parsed.values)
+    if result is None:
+        result = _score(a, {k: v for k, v in parsed.values.items() if k not in parsed.errors})
     crit_points = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return (
         render_template(
@@ -115,6 +117,8 @@ def render_form(
             crit_points=crit_points,
             clean=clean,
             vnote=version_note(get_session(), a),
+            # Once verified, the commune sees each of the team's corrections beside its own figure.
+            corrections={c.input_id: c for c in a.corrections} if a.state in VERIFIED_STATES else {},
         ),
         status,
     )
@@ -130,7 +134,9 @@ def index() -> Any:
             .order_by(Assessment.period.desc())
         )
     )
-    return render_template("assessment/index.html", assessments=rows)
+    latest = rows[0] if rows else None
+    return render_template("assessment/index.html", assessments=rows, latest=latest,
+                           commune=current_user.commune)
 
 
 @bp.route("/new", methods=["POST"])
@@ -148,18 +154,21 @@ def new() -> Any:
         flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")
         return redirect(url_for("assessment.index"))
     session = get_session()
-    a = Assessment(commune_id=current_user.commune_id, period=period, criteria_set_id=cs.id,
-                   criteria_hash=cs.content_hash, state="draft", values={}, sources={})
-    session.add(a)
+    commune = session.get(Commune, current_user.commune_id)
     try:
         with write_lock():  # the flush starts the write transaction: hold the writers' queue from there
-            session.flush()
-            history.record(session, a, current_user.id, "state", None, "draft", "Tạo hồ sơ tự đánh giá")
+            a, source = create_draft(session, commune, period, cs, current_user.id,
+                                     copy_previous=request.form.get("copy") == "1")
             session.commit()
     except IntegrityError:
         session.rollback()
         flash(f"Xã đã có hồ sơ tự đánh giá năm {period}.", "error")
         return redirect(url_for("assessment.index"))
+    if source is not None:
+        flash(f"Đã tạo hồ sơ năm {period} với số liệu năm {source.period} làm bản nháp. Hãy cập nhật từng số "
+              "liệu cho năm mới trước khi gửi thẩm định.", "success")
+    elif request.form.get("copy") == "1":
+        flash(f"Đã tạo hồ sơ năm {period}; không có hồ sơ năm trước đó để sao chép số liệu.", "warn")
     return redirect(url_for("assessment.edit", assessment_id=a.id))
 
 
@@ -202,6 +211,11 @@ def save(assessment_id: int) -> Any:
             for input_id in missing:
                 parsed.errors[input_id] = MSG_MISSING
             return render_form(a, parsed, 400, [MSG_INCOMPLETE.format(n=len(missing))], version=form_version)
+        if request.form.get("confirmed") != "1":
+            # Sending cannot be undone by the commune: say what goes, plainly when it is "Không đạt", and
+            # ask once more. A page of its own carrying what was typed, so it works without JavaScript.
+            return render_template("assessment/confirm_submit.html", a=a, result=result,
+                                   carried=_carried(request.form), version=form_version)
 
     session = get_session()
     history.store_figures(session, a, current_user.id, parsed.values,
@@ -237,6 +251,11 @@ def save(assessment_id: int) -> Any:
     return redirect(url_for("assessment.edit", assessment_id=a.id))
 
 
+def _carried(form: Any) -> list[tuple[str, str]]:
+    """The typed figures and sources, to post again from the confirmation page (nothing is stored yet)."""
+    return [(k, form.get(k, "")) for k in form if k.startswith(("v_", "s_"))]
+
+
 def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
     last = _last_change(a)
     who = (last.user.full_name or last.user.username) if last and last.user else "người khác"
@@ -255,8 +274,9 @@ def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
     eng = engine_of(a)
     parsed = parse_form(cs, request.form)
     doc = make_assessment(a.commune.profile(), a.period, parsed.values)
-    if not parsed.errors:
-        validate(eng, doc, parsed)
+    # Every error in one round: the engine's checks (part > whole, ranges) run on the figures that did parse,
+    # alongside the typing errors, rather than only once those are fixed.
+    validate(eng, doc, parsed)
     return cs, eng, parsed, doc
 
 
@@ -266,7 +286,7 @@ def live_score(assessment_id: int) -> Any:
     """Score what is typed so far, store nothing: the form calls this as the officer types."""
     a = assessment_for(current_user, assessment_id)
     cs, eng, parsed, doc = _typed(a)
-    result = None if parsed.errors else score_or_none(eng, doc)
+    result = score_or_none(eng, scorable(doc, parsed))
     panel = render_template("_score_panel.html", result=result, cs=cs, a=a, parsed=parsed)
     crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return jsonify({"panel": panel, "errors": parsed.errors, "criteria": crit,
@@ -292,7 +312,7 @@ def show_history(assessment_id: int) -> Any:
     labels.update({f"correction.{d.id}": f"Điều chỉnh: {d.label}" for d in cs.inputs})
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
     labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định",
-                   "criteria_version": "Phiên bản bộ tiêu chí"})
+                   "proposal": "Số, ngày tờ trình", "criteria_version": "Phiên bản bộ tiêu chí"})
     return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
 
 

@@ -28,7 +28,7 @@ from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune
 from .review import verified_values
 from .scoring import make_assessment, nfc, score_or_none, scoring
 from .versions import criteria_of, engine_of, in_force
-from .workflow import EDITABLE_STATES, STATE_LABELS
+from .workflow import EDITABLE_STATES, STATE_LABELS, period_with_work
 
 bp = Blueprint("district", __name__, url_prefix="/district")
 
@@ -96,13 +96,15 @@ def _periods(communes: list[Commune]) -> list[int]:
     return sorted({a.period for a in _assessments(communes)}, reverse=True)
 
 
-def _period_arg(periods: list[int], name: str = "period") -> int | None:
+def _period_arg(periods: list[int], name: str = "period", default: int | None = None) -> int | None:
     text = (request.args.get(name) or "").strip()
     if text:
         year = parse_id(text)
         if year is None or not 2000 <= year <= 2100:
             abort(404)
         return year
+    if default is not None:
+        return default
     return periods[0] if periods else None
 
 
@@ -161,7 +163,9 @@ def overview() -> Any:
 
     communes = scope()
     periods = _periods(communes)
-    period = _period_arg(periods)
+    # The year with work waiting, not the newest year any commune has started a draft in.
+    waiting = period_with_work((a.period, a.state) for a in _assessments(communes))
+    period = _period_arg(periods, default=waiting)
     rows = _scored_period(communes, period) if period is not None else []
     cs = set_for(period)
     scored = [r for r in rows if r.final is not None]

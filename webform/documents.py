@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
 from .auth import assessment_for, role_required
 from .db import get_session
-from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, HistoryEntry
+from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
 from .review import verified_values
+from .reviewing import verified_on
 from .scoring import make_assessment, score_or_none
 from .versions import criteria_of, engine_of
 
@@ -31,14 +31,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 
 
 def _verified_on(a: Assessment) -> date:
-    at = get_session().scalar(
-        select(HistoryEntry.at)
-        .where(HistoryEntry.assessment_id == a.id, HistoryEntry.field == "state",
-               HistoryEntry.new_value == "verified")
-        .order_by(HistoryEntry.id.desc())
-        .limit(1)
-    )
-    return at.date() if at else date.today()
+    return verified_on(get_session(), a)
 
 
 def _failed(message: str) -> Any:
@@ -64,7 +57,8 @@ def proposal(assessment_id: int) -> Any:
     try:
         pdf = render_proposal(result_self, result_verified, corrections, None,
                               criteria_set=criteria_of(a), assessment=doc,
-                              review_date=_verified_on(a))
+                              review_date=_verified_on(a), document_date=a.proposal_date,
+                              numbers={"to_trinh": a.proposal_number} if a.proposal_number else None)
     except (FontMissingError, ConfigError) as exc:
         return _failed(f"Chưa in được hồ sơ: {exc}")
     return _pdf(pdf, pdf_filename("proposal", result_verified))

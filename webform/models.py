@@ -142,6 +142,10 @@ class Assessment(Base):
     decision_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
     decision_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     decision_signer: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The tờ trình's own number and date, as the district office registers it (blank lines in the PDF until
+    # the team enters them).
+    proposal_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    proposal_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

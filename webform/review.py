@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as web_session
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -16,10 +16,33 @@ from engine.cells import parse_id
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
-from .models import ROLE_REVIEWER, Assessment, Correction, ItemReview, utcnow
+from .models import ROLE_REVIEWER, Assessment, Correction, utcnow
+from .reviewing import (
+    Refused,
+    accept_items,
+    accept_remaining,
+    apply_transition,
+    parse_proposal_ref,
+    plan_transition,
+    progress,
+    set_proposal_ref,
+    verified_on,
+    verified_values,
+)
 from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
-from .versions import criteria_of, engine_of, follow_in_force, version_note
-from .workflow import REVIEWABLE_STATES, STATE_LABELS, TRANSITIONS, IllegalTransition, check
+from .versions import criteria_of, engine_of, version_note
+from .workflow import (
+    CONFIRMED_TRANSITIONS,
+    REVIEWABLE_STATES,
+    STATE_LABELS,
+    TRANSITIONS,
+    WAITING_STATES,
+    IllegalTransition,
+    check,
+    period_with_work,
+)
+
+__all__ = ["bp", "verified_values"]  # verified_values: district and documents read it from here
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -29,18 +52,7 @@ MSG_STALE = (
 )
 MSG_NOT_REVIEWING = "Chỉ điều chỉnh hoặc chấp nhận số liệu khi hồ sơ đang ở trạng thái “Đang thẩm định”."
 MSG_REASON_REQUIRED = "Phải ghi lý do điều chỉnh."
-MSG_COMMENT_REQUIRED = "Phải ghi ý kiến của tổ thẩm định khi trả lại hồ sơ."
 MSG_VALUE_REQUIRED = "Phải nhập giá trị sau điều chỉnh."
-COMMENT_MAX = 2000
-MSG_COMMENT_TOO_LONG = f"Ý kiến quá dài (tối đa {COMMENT_MAX} ký tự). Chưa lưu gì."
-
-
-def verified_values(a: Assessment) -> dict[str, Any]:
-    """The commune's figures with the team's corrections laid over them (the commune's stay stored)."""
-    values = dict(a.values or {})
-    for c in a.corrections:
-        values[c.input_id] = c.team_value
-    return values
 
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
@@ -54,17 +66,17 @@ def queue() -> Any:
     communes = communes_for_reviewer(current_user)
     session = get_session()
     ids = [c.id for c in communes]
-    periods = sorted(
-        set(session.scalars(select(Assessment.period).where(Assessment.commune_id.in_(ids)))),
-        reverse=True,
-    )
+    seen = [(p, s) for p, s in session.execute(select(Assessment.period, Assessment.state)
+                                               .where(Assessment.commune_id.in_(ids)))]
+    periods = sorted({p for p, _s in seen}, reverse=True)
     period_text = request.args.get("period", "")
     if period_text:
         period = parse_id(period_text)
         if period is None or not 2000 <= period <= 2100:
             abort(404)
     else:
-        period = periods[0] if periods else None
+        period = period_with_work(seen)
+    waiting = _waiting_by_period(seen)
     state = request.args.get("state", "")
     if state and state not in STATE_LABELS:
         state = ""
@@ -84,7 +96,16 @@ def queue() -> Any:
                 continue
             rows.append({"commune": c, "a": a})
     return render_template("review/queue.html", rows=rows, periods=periods, period=period, state=state,
-                           states=STATE_LABELS, chart=_totals_chart(rows))
+                           states=STATE_LABELS, chart=_totals_chart(rows), waiting=waiting)
+
+
+def _waiting_by_period(seen: list[tuple[int, str]]) -> dict[int, int]:
+    """How many records wait for the team in each year, so another year's waiting work is never hidden."""
+    out: dict[int, int] = {}
+    for p, s in seen:
+        if s in WAITING_STATES:
+            out[p] = out.get(p, 0) + 1
+    return dict(sorted(out.items(), reverse=True))
 
 
 def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
@@ -113,6 +134,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
 def render_review(
     a: Assessment, status: int = 200, messages: list[str] | None = None,
     correction_errors: dict[str, str] | None = None, typed: dict[str, dict[str, str]] | None = None,
+    notice: dict[str, str] | None = None, proposal_errors: list[str] | None = None,
 ) -> Any:
     if a.state == "draft":
         # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
@@ -149,7 +171,9 @@ def render_review(
         "review/review.html", a=a, cs=cs, groups=groups, self_result=self_result, v_result=v_result,
         corrections=corrections, v_values=v_values, reviewing=a.state in REVIEWABLE_STATES,
         actions=actions, messages=messages or [], correction_errors=correction_errors or {},
-        typed=typed or {}, sources=a.sources or {}, vnote=version_note(get_session(), a),
+        typed=typed or {}, sources=a.sources or {}, progress=progress(a), notice=notice or {},
+        vnote=version_note(get_session(), a),
+        proposal_errors=proposal_errors or [],
     ), status
 
 
@@ -157,7 +181,20 @@ def render_review(
 @role_required(ROLE_REVIEWER)
 def show(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    return render_review(a)
+    # A message about one item is shown at that item, where the user is looking (see _notice_at).
+    notice = web_session.pop(NOTICE_KEY, None)
+    if not (isinstance(notice, dict) and notice.get("assessment") == a.id):
+        notice = None
+    return render_review(a, notice=notice)
+
+
+NOTICE_KEY = "cfc_review_notice"
+
+
+def _notice_at(a: Assessment, anchor: str, text: str) -> Any:
+    """Redirect back to the item (anchor) with its confirmation shown there rather than at the page top."""
+    web_session[NOTICE_KEY] = {"assessment": a.id, "anchor": anchor, "text": text}
+    return redirect(url_for("review.show", assessment_id=a.id) + f"#{anchor}")
 
 
 def not_submitted(a: Assessment, status: int = 200) -> Any:
@@ -179,6 +216,15 @@ def _commit_or_conflict(a: Assessment) -> Any | None:
     return None
 
 
+def _wants_json() -> bool:
+    # review.js sends this header; a plain form post (no JavaScript) gets a page.
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _json_refusal(message: str, status: int) -> Any:
+    return jsonify({"ok": False, "message": message}), status
+
+
 @bp.route("/<int:assessment_id>/accept", methods=["POST"])
 @role_required(ROLE_REVIEWER)
 def accept(assessment_id: int) -> Any:
@@ -187,19 +233,53 @@ def accept(assessment_id: int) -> Any:
     item_id = request.form.get("item_id", "")
     if item_id not in {i.id for i in cs.items}:
         abort(400)
+    as_json = _wants_json()
+    refusal = MSG_NOT_REVIEWING if a.state not in REVIEWABLE_STATES else MSG_STALE if _stale(a) else None
+    if refusal is not None:
+        return _json_refusal(refusal, 409) if as_json else render_review(a, 409, [refusal])
+    accept_items(get_session(), a, current_user.id, [item_id])
+    try:
+        commit(get_session())
+    except StaleDataError:
+        get_session().rollback()
+        if as_json:
+            return _json_refusal(MSG_STALE, 409)
+        return render_review(get_session().get(Assessment, a.id), 409, [MSG_STALE])
+    message = f"Đã chấp nhận mục {item_id}."
+    if as_json:
+        p = progress(a)
+        return jsonify({"ok": True, "item": item_id, "version": a.version, "message": message,
+                        "progress": p.text, "decided": p.decided, "total": p.total,
+                        "next": p.undecided[0].id if p.undecided else None})
+    return _notice_at(a, f"item-{item_id}", message)
+
+
+@bp.route("/<int:assessment_id>/accept-rest", methods=["POST"])
+@role_required(ROLE_REVIEWER)
+def accept_rest(assessment_id: int) -> Any:
+    """"Chấp nhận các mục còn lại": a confirmation page listing the items first, then one entry per item."""
+    a = assessment_for(current_user, assessment_id)
     if a.state not in REVIEWABLE_STATES:
         return render_review(a, 409, [MSG_NOT_REVIEWING])
     if _stale(a):
         return render_review(a, 409, [MSG_STALE])
-    session = get_session()
-    if item_id not in {r.item_id for r in a.item_reviews}:
-        a.item_reviews.append(ItemReview(item_id=item_id, user_id=current_user.id, created_at=utcnow()))
-        history.record(session, a, current_user.id, f"item.{item_id}", None, "Chấp nhận", None)
-        a.updated_at = utcnow()
+    p = progress(a)
+    if not p.undecided:
+        flash("Không còn mục nào chưa xem.", "success")
+        return redirect(url_for("review.show", assessment_id=a.id))
+    if request.form.get("confirmed") != "1":
+        return render_template(
+            "review/confirm.html", a=a, title="Chấp nhận các mục còn lại",
+            summary=[f"{p.text}. Tổ thẩm định sẽ chấp nhận {len(p.undecided)} mục còn lại đúng như xã tự "
+                     "chấm điểm; mỗi mục được ghi vào lịch sử thay đổi."],
+            items=p.undecided, action=url_for("review.accept_rest", assessment_id=a.id), fields={},
+            button=f"Chấp nhận {len(p.undecided)} mục"), 200
+    done = accept_remaining(get_session(), a, current_user.id)
     conflict = _commit_or_conflict(a)
     if conflict is not None:
         return conflict
-    return redirect(url_for("review.show", assessment_id=a.id) + f"#item-{item_id}")
+    flash(f"Đã chấp nhận {len(done)} mục còn lại.", "success")
+    return redirect(url_for("review.show", assessment_id=a.id) + "#actions-top")
 
 
 @bp.route("/<int:assessment_id>/correct", methods=["POST"])
@@ -253,8 +333,7 @@ def correct(assessment_id: int) -> Any:
     conflict = _commit_or_conflict(a)
     if conflict is not None:
         return conflict
-    flash("Đã lưu điều chỉnh.", "success")
-    return redirect(url_for("review.show", assessment_id=a.id) + f"#in-{input_id}")
+    return _notice_at(a, f"in-{input_id}", f"Đã lưu điều chỉnh: {inputs[input_id].label}.")
 
 
 @bp.route("/<int:assessment_id>/transition", methods=["POST"])
@@ -262,70 +341,48 @@ def correct(assessment_id: int) -> Any:
 def transition(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
     name = request.form.get("name", "")
-    comment = nfc(request.form.get("comment"))
     try:
-        t = check(name, a.state, current_user.role)
+        check(name, a.state, current_user.role)
     except IllegalTransition as exc:
         return render_review(a, 409, [str(exc)])
-    if _stale(a):
+    if _stale(a):  # the page is older than the record: its rules are checked on the newest figures
         return render_review(a, 409, [MSG_STALE])
-    session = get_session()
-    reason: str | None = comment or None
-    if len(comment) > COMMENT_MAX:
-        return render_review(a, 400, [MSG_COMMENT_TOO_LONG])
-    if name == "return":
-        if not comment:
-            return render_review(a, 400, [MSG_COMMENT_REQUIRED])
-        a.return_comment = comment
-    elif name == "verify":
-        values = verified_values(a)
-        cs = criteria_of(a)
-        missing = [d.label for d in cs.inputs if d.id not in values]
-        result = _score(a, values)
-        if missing or result is None:
-            msg = "Chưa xác nhận được: số liệu chưa đủ hoặc chưa hợp lệ"
-            msg += f" (thiếu {len(missing)} ô: {', '.join(missing[:5])}…)." if missing else "."
-            return render_review(a, 400, [msg])
-        a.verified_total = result.total
-        a.verified_recognised = bool(result.recognised)
-        history.record(session, a, current_user.id, "verified_total", None, result.total,
-                       f"Kết quả thẩm định: {result.verdict}")
-    elif name == "propose":
-        if not a.verified_recognised:
-            return render_review(a, 409, ["Chỉ lập tờ trình khi kết quả thẩm định là “Đạt”."])
-    elif name in {"recognise", "not_recognise"}:
-        number = nfc(request.form.get("decision_number"))
-        signer = nfc(request.form.get("decision_signer"))
-        date_text = (request.form.get("decision_date") or "").strip()
-        errors = []
-        if not number:
-            errors.append("Phải ghi số quyết định.")
-        elif len(number) > 60:
-            errors.append("Số quyết định quá dài (tối đa 60 ký tự).")
-        if not signer:
-            errors.append("Phải ghi người ký quyết định.")
-        elif len(signer) > 120:
-            errors.append("Tên người ký quá dài (tối đa 120 ký tự).")
-        try:
-            decided = date.fromisoformat(date_text)
-        except ValueError:
-            decided = None
-            errors.append("Ngày quyết định không hợp lệ (định dạng năm-tháng-ngày).")
-        if name == "not_recognise" and a.state == "verified" and a.verified_recognised:
-            errors.append("Kết quả thẩm định là “Đạt”: hãy lập tờ trình đề nghị công nhận.")
-        if errors:
-            return render_review(a, 400, errors)
-        a.decision_number, a.decision_date, a.decision_signer = number[:60], decided, signer[:120]
-        decision = f"Số {a.decision_number}, ngày {decided:%d/%m/%Y}, người ký: {a.decision_signer}"
-        history.record(session, a, current_user.id, "decision", None, decision, reason)
-    history.record(session, a, current_user.id, "state", a.state, t.target, reason)
-    a.state = t.target
-    a.updated_at = utcnow()
-    if name == "return":
-        # Back in the commune's hands: it follows the version in force, as drafts do.
-        follow_in_force(session, a, current_user.id)
+    try:
+        planned = plan_transition(a, name, current_user.role, request.form)
+    except Refused as exc:
+        return render_review(a, exc.status, exc.messages)
+    t = planned.transition
+    if t.name in CONFIRMED_TRANSITIONS and request.form.get("confirmed") != "1":
+        # Irreversible: say what will happen and ask once more (a page, so it works without JavaScript).
+        return render_template(
+            "review/confirm.html", a=a, title=t.label, summary=planned.summary, items=[],
+            action=url_for("review.transition", assessment_id=a.id),
+            fields={"name": t.name, **planned.fields}, button=t.label), 200
+    apply_transition(get_session(), a, current_user.id, planned)
     conflict = _commit_or_conflict(a)
     if conflict is not None:
         return conflict
     flash(f"Đã thực hiện: {t.label}.", "success")
     return redirect(url_for("review.show", assessment_id=a.id))
+
+
+@bp.route("/<int:assessment_id>/proposal-ref", methods=["POST"])
+@role_required(ROLE_REVIEWER)
+def proposal_ref(assessment_id: int) -> Any:
+    """The tờ trình's number and date, entered (or corrected) once the office has registered it."""
+    a = assessment_for(current_user, assessment_id)
+    if a.state != "proposed":
+        return render_review(a, 409, ["Số và ngày tờ trình chỉ ghi khi hồ sơ đã lập tờ trình."])
+    form = request.form
+    number, when, errors = parse_proposal_ref(form.get("proposal_number"), form.get("proposal_date"),
+                                              verified_on(get_session(), a))
+    if errors:
+        return render_review(a, 400, proposal_errors=errors)
+    if _stale(a):
+        return render_review(a, 409, [MSG_STALE])
+    changed = set_proposal_ref(get_session(), a, current_user.id, number, when)
+    conflict = _commit_or_conflict(a)
+    if conflict is not None:
+        return conflict
+    text = "Đã lưu số và ngày tờ trình." if changed else "Không có gì thay đổi."
+    return _notice_at(a, "proposal-ref", text)

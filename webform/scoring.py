@@ -224,6 +224,13 @@ def validate(eng: Any, assessment: dict[str, Any], parsed: ParsedForm) -> None:
             parsed.general_errors.append(err.message)
 
 
+def scorable(assessment: dict[str, Any], parsed: ParsedForm) -> dict[str, Any]:
+    """The assessment without the figures that have an error: one typo must not blank the whole score, the
+    other criteria still score (the criteria that read the typo stay "chưa đánh giá")."""
+    values = {k: v for k, v in assessment["values"].items() if k not in parsed.errors}
+    return {**assessment, "values": values}
+
+
 def score_or_none(eng: Any, assessment: dict[str, Any]) -> Any:
     """The engine's result, or None when the figures are not valid enough to score."""
     from engine import InvalidAssessment

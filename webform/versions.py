@@ -233,7 +233,7 @@ def _with_candidate(session: Session, v: CriteriaVersion, effective_from: date) 
 
 def scoring_values(a: Assessment) -> dict[str, Any]:
     """The figures a record's result stands on: the commune's, with the team's corrections once reviewing."""
-    from .review import verified_values
+    from .reviewing import verified_values
 
     return verified_values(a) if a.corrections else dict(a.values or {})
 

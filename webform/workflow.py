@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from engine.states import STATE_LABELS
 
@@ -56,3 +58,46 @@ def check(name: str, state: str, role: str) -> Transition:
             f"Không thể “{t.label}” khi hồ sơ đang ở trạng thái “{STATE_LABELS.get(state, state)}”."
         )
     return t
+
+
+# The steps that cannot be undone by the same user: each is confirmed on a page of its own first, so that it
+# also works without JavaScript.
+CONFIRMED_TRANSITIONS = {"verify", "propose", "recognise", "not_recognise"}
+# The team's verified figures exist in these states (and the commune sees the team's corrections).
+VERIFIED_STATES = {"verified", "proposed", "recognised", "not_recognised"}
+# Work waits for the district team in these states.
+WAITING_STATES = {"submitted", "under_review"}
+
+
+def corrected_items(cs: Any, corrected_inputs: Iterable[str]) -> set[str]:
+    """Items whose figures the team corrected: a correction of an input decides every item that reads it."""
+    inputs = set(corrected_inputs)
+    return {i.id for i in cs.items if inputs.intersection(i.inputs)}
+
+
+def undecided_items(cs: Any, accepted: Iterable[str], corrected_inputs: Iterable[str]) -> list[Any]:
+    """The items (criteria YAML order) the team has neither accepted nor corrected."""
+    decided = set(accepted) | corrected_items(cs, corrected_inputs)
+    return [i for i in cs.items if i.id not in decided]
+
+
+def require_all_decided(cs: Any, accepted: Iterable[str], corrected_inputs: Iterable[str]) -> None:
+    """Verify is refused until every item is accepted or corrected: the biên bản says the team checked all."""
+    left = undecided_items(cs, accepted, corrected_inputs)
+    if left:
+        raise IllegalTransition(
+            f"Chưa xác nhận được kết quả: còn {len(left)}/{len(cs.items)} mục chưa chấp nhận hoặc điều chỉnh "
+            f"(mục {', '.join(i.id for i in left)}). Hãy xem từng mục, hoặc bấm “Chấp nhận các mục còn lại”."
+        )
+
+
+def period_with_work(rows: Iterable[tuple[int, str]]) -> int | None:
+    """The year a district page opens on, from (period, state) of the assessments it can see: the newest year
+    with a record waiting for the team; else the newest year with a submitted record; else the newest year.
+    A commune starting next year's draft must not hide this year's submitted records."""
+    rows = list(rows)
+    for states in (WAITING_STATES, set(STATE_LABELS) - {"draft"}):
+        years = [p for p, s in rows if s in states]
+        if years:
+            return max(years)
+    return max((p for p, _s in rows), default=None)

@@ -123,8 +123,11 @@ def example_values(name: str = "ia-toi-2022.yaml") -> dict[str, Any]:
 
 
 def form_data(values: dict[str, Any], version: int, action: str = "save", **extra: str) -> dict[str, str]:
-    """What the browser posts for these values (bools as the Có/Không radios)."""
+    """What the browser posts for these values (bools as the Có/Không radios). A submit is posted as from its
+    confirmation page (confirmed=1); pass confirmed="" for the first step."""
     data = {"action": action, "version": str(version)}
+    if action == "submit":
+        data["confirmed"] = "1"
     for key, value in values.items():
         if isinstance(value, bool):
             data[f"v_{key}"] = "co" if value else "khong"

@@ -64,7 +64,12 @@ def submit(app: Flask, officer: FlaskClient, values: dict[str, Any], code: str =
 
 
 def verify(app: Flask, reviewer: FlaskClient, code: str = "23538") -> None:
-    for name in ("start_review", "verify"):
+    """Start the review, accept every item as scored, verify (confirmed)."""
+    for step in ("start_review", "accept-rest", "verify"):
         a = assessment_of(app, code)
-        r = reviewer.post(f"/review/{a.id}/transition", data={"name": name, "version": a.version})
+        data = {"version": a.version, "confirmed": "1"}
+        if step == "accept-rest":
+            r = reviewer.post(f"/review/{a.id}/accept-rest", data=data)
+        else:
+            r = reviewer.post(f"/review/{a.id}/transition", data={"name": step, **data})
         assert r.status_code == 302, r.text[:500]

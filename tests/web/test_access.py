@@ -22,6 +22,8 @@ MATRIX = [
     ("POST", "/review/1/accept", {"anon": 302, "xa-iatoi": 403, "thamdinh": 409, "quantri": 403}),
     ("POST", "/review/1/correct", {"anon": 302, "xa-iatoi": 403, "thamdinh": 409, "quantri": 403}),
     ("POST", "/review/1/transition", {"anon": 302, "xa-iatoi": 403, "thamdinh": 409, "quantri": 403}),
+    ("POST", "/review/1/accept-rest", {"anon": 302, "xa-iatoi": 403, "thamdinh": 409, "quantri": 403}),
+    ("POST", "/review/1/proposal-ref", {"anon": 302, "xa-iatoi": 403, "thamdinh": 409, "quantri": 403}),
     ("GET", "/admin/", {"anon": 302, "xa-iatoi": 403, "thamdinh": 403, "quantri": 200}),
     ("POST", "/admin/users", {"anon": 302, "xa-iatoi": 403, "thamdinh": 403, "quantri": 400}),
     ("POST", "/admin/communes", {"anon": 302, "xa-iatoi": 403, "thamdinh": 403, "quantri": 400}),
@@ -35,6 +37,8 @@ FORM = {
     "/review/1/accept": {"item_id": "1.1", "version": "1"},
     "/review/1/correct": {"input_id": "c1_officer", "value": "co", "reason": "x", "version": "1"},
     "/review/1/transition": {"name": "verify", "version": "1"},
+    "/review/1/accept-rest": {"version": "1", "confirmed": "1"},
+    "/review/1/proposal-ref": {"proposal_number": "15", "version": "1"},
     "/assessment/1": {"action": "save", "version": "1"},
     "/assessment/new": {"period": "2024"},
 }

@@ -171,8 +171,10 @@ def test_live_score_reports_errors_per_field(app: Flask, officer):
     a = assessment_of(app)
     r = officer.post(f"/assessment/{a.id}/score", data={"v_c2_births": "abc", "v_c1_officer": "co"})
     assert r.status_code == 200
-    assert r.json["total"] is None
+    # The typo does not blank the score: the other figures still score, the typo is listed in the panel.
+    assert r.json["total"] == engine_total(app, {"c1_officer": True}).total
     assert "Phải là số nguyên không âm" in r.json["errors"]["c2_births"]
+    assert 'href="#f-c2_births"' in r.json["panel"] and "Chưa tính 1 ô có lỗi" in r.json["panel"]
 
 
 def test_empty_and_all_zero_drafts_score_without_crashing(app: Flask, officer):

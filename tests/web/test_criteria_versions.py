@@ -23,7 +23,7 @@ from webform.db import get_session
 from webform.models import CriteriaVersion
 
 from .conftest import IA_TOI, assessment_of, engine_total, example_values, form_data, history_of, logged_in
-from .test_review import act, submit
+from .test_review import accept_rest, act, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = (ROOT / "criteria" / "qd06-2019.yaml").read_bytes()
@@ -203,6 +203,7 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     demo_figures(app, officer)
     aid = assessment_of(app).id
     assert act(app, reviewer, aid, "start_review").status_code == 302
+    assert accept_rest(app, reviewer, aid).status_code == 302
     assert act(app, reviewer, aid, "verify").status_code == 302
     verified = assessment_of(app)
     assert (verified.state, verified.verified_total, verified.verified_recognised) == ("verified", 845, True)

@@ -40,6 +40,7 @@ def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any)
     page.goto(server + "/assessment/")
     page.click("text=Mở")
     page.click("button[value=submit]")
+    page.click("#confirm button[value=submit]")  # the confirmation page before sending
     page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")
     ctx.close()
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from .conftest import EXAMPLES as _EXAMPLES
 from .conftest import assessment_of, example_values, form_data, login
-from .test_review import act, correct, submit
+from .test_review import accept_rest, act, correct, submit
 
 ROOT = _EXAMPLES.parent
 
@@ -27,6 +27,7 @@ def test_proposal_pdf_after_verification_with_the_correction(app: Flask, officer
     act(app, reviewer, aid, "start_review")
     new = values["c6_special_supported"] + 2
     correct(app, reviewer, aid, "c6_special_supported", str(new), "Hồ sơ trợ giúp ghi nhiều hơn", "Danh sách")
+    assert accept_rest(app, reviewer, aid).status_code == 302
     assert act(app, reviewer, aid, "verify").status_code == 302
     assert "In tờ trình (PDF)" in reviewer.get(f"/review/{aid}").text
     r = reviewer.get(f"/review/{aid}/proposal.pdf")

@@ -151,6 +151,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     assert page.evaluate("document.documentElement.scrollWidth") <= 380
     page.set_viewport_size({"width": 1280, "height": 900})
     page.click("button[value=submit]")
+    page.click("#confirm button[value=submit]")  # the confirmation page states the result first
     page.wait_for_selector("text=Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.")
     page.wait_for_function("() => localStorage.length === 0")  # no stale copy left behind after submitting
     assert page.locator("#total").text_content() == str(expected_self.total)
@@ -179,13 +180,16 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     row.locator("input[name=reason]").fill("Hồ sơ trợ giúp ghi nhiều hơn")
     row.locator("input[name=evidence]").fill("Danh sách trợ giúp 2022")
     row.locator("button:has-text('Lưu điều chỉnh')").click()
-    page.wait_for_selector("text=Đã lưu điều chỉnh.")
+    page.wait_for_selector("#in-c6_special_supported .notice-at:has-text('Đã lưu điều chỉnh')")
     assert page.locator("#self-total").text_content() == str(expected_self.total)
     assert page.locator("#verified-total").text_content() == str(expected_verified.total)
     page.screenshot(path=str(SHOTS / "06-review-corrected-item.png"))
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "06-review-corrected-totals.png"))
-    page.click("button:has-text('Xác nhận kết quả')")
+    page.click("#actions-top button:has-text('Chấp nhận các mục còn lại')")
+    page.click("#confirm button.primary")
+    page.click("#actions-top button:has-text('Xác nhận kết quả')")
+    page.click("#confirm button.primary")  # confirmed on its own page
     page.wait_for_selector("#state:has-text('Đã thẩm định')")
     assert page.locator("#verified-verdict").text_content() == expected_verified.verdict
     page.screenshot(path=str(SHOTS / "07-review-verified.png"))

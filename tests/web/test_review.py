@@ -19,9 +19,20 @@ def submit(app: Flask, officer: FlaskClient, values: dict | None = None, code: s
     return a.id
 
 
-def act(app: Flask, reviewer: FlaskClient, aid: int, name: str, **fields: str):
+def act(app: Flask, reviewer: FlaskClient, aid: int, name: str, confirmed: bool = True, **fields: str):
+    """A state change as the page posts it; confirmed: as posted from its confirmation page."""
     a = assessment_of(app)
-    return reviewer.post(f"/review/{aid}/transition", data={"name": name, "version": a.version, **fields})
+    data = {"name": name, "version": a.version, **fields}
+    if confirmed:
+        data["confirmed"] = "1"
+    return reviewer.post(f"/review/{aid}/transition", data=data)
+
+
+def accept_rest(app: Flask, reviewer: FlaskClient, aid: int, confirmed: bool = True):
+    data = {"version": assessment_of(app).version}
+    if confirmed:
+        data["confirmed"] = "1"
+    return reviewer.post(f"/review/{aid}/accept-rest", data=data)
 
 
 def correct(
@@ -92,6 +103,7 @@ def test_full_review_correct_verify_propose_recognise(app: Flask, officer, revie
     assert f'id="verified-total">{expected_verified.total}<' in page
     assert "Hồ sơ trợ giúp ghi nhiều hơn" in page and "Danh sách trợ giúp 2022, trang 12" in page
 
+    assert accept_rest(app, reviewer, aid).status_code == 302
     assert act(app, reviewer, aid, "verify").status_code == 302
     a = assessment_of(app)
     assert a.state == "verified" and a.verified_total == expected_verified.total
@@ -197,6 +209,7 @@ def test_verify_needs_complete_figures_and_not_recognised_needs_a_decision(app: 
     aid = submit(app, officer, values)
     expected = engine_total(app, values)
     act(app, reviewer, aid, "start_review")
+    accept_rest(app, reviewer, aid)
     assert act(app, reviewer, aid, "verify").status_code == 302
     a = assessment_of(app)
     assert a.verified_recognised is expected.recognised is False

@@ -2,7 +2,7 @@
 records the content hash of the version it is scored under.
 
 Revision ID: 0007_criteria_versions
-Revises: 0003_security
+Revises: 0004_review
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_criteria_versions"
-down_revision = "0003_security"
+down_revision = "0004_review"
 branch_labels = None
 depends_on = None
 
