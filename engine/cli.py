@@ -299,3 +299,14 @@ def _ntm_check(file: str) -> None:
         f"{file}: hợp lệ — {table.id}, liên hệ với bộ tiêu chí {table.criteria_set}, "
         f"{len(table.indicators)} chỉ tiêu, {table.unverified_count} chỉ tiêu chưa xác minh."
     )
+
+
+def _attach_commands() -> None:
+    # `criteria diff` lives in its own module (engine/diff_cli.py), beside the pure comparison.
+    from engine.diff_cli import criteria_diff
+
+    criteria.add_command(criteria_diff)
+
+
+_attach_commands()
+

@@ -6,6 +6,7 @@ path inside the document and a Vietnamese sentence, one message per problem.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -14,10 +15,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from engine import messages as msg
-from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_file
+from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_bytes, read_bytes
 
 RuleKind = Literal["yes_no", "rate_higher", "rate_lower", "count_higher", "count_lower"]
 Status = Literal["confirmed", "provisional"]
@@ -84,11 +85,32 @@ class Band(_Model):
         return self.at_least if self.at_least is not None else self.at_most
 
 
+class Source(_Model):
+    """Where a confirmed item's points were read: the document, its article or table, and the page."""
+
+    document: str = Field(min_length=1)
+    article: str = Field(min_length=1)
+    page: str | None = None
+
+    @field_validator("page", mode="before")
+    @classmethod
+    def _page_text(cls, value: Any) -> Any:
+        # "page: 12" is the natural way to type it; keep it as text ("12", "12–13").
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    def text(self) -> str:
+        parts = [self.document, self.article]
+        if self.page:
+            parts.append(f"trang {self.page}")
+        return ", ".join(parts)
+
+
 class Item(_Model):
     id: str = Field(pattern=r"^\d+\.\d+$")
     text: str
     legal_ref: str
     status: Status
+    source: Source | None = None
     note: str | None = None
     rule: RuleKind
     input: Ident | None = None
@@ -148,6 +170,18 @@ class CriteriaSet(_Model):
     recognition: Recognition
     inputs: list[InputDef] = Field(min_length=1)
     criteria: list[Criterion] = Field(min_length=1)
+    # sha256 (hex) of the verbatim YAML bytes the set was loaded from: names this exact version of the table
+    # (assessments record it; caches key on it). Not part of the YAML itself.
+    _content_hash: str = PrivateAttr(default="")
+
+    @property
+    def content_hash(self) -> str:
+        return self._content_hash
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits, as pages and PDFs print a version."""
+        return self._content_hash[:12]
 
     # Derived views; the model is frozen, so caching them is safe.
     @cached_property
@@ -360,6 +394,8 @@ def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc,
                 out.append((("bands", bi, bound), msg.CK_RATE_PRECISION))
         elif threshold % 1:
             out.append((("bands", bi, bound), msg.CK_COUNT_WHOLE))
+    if item.status == "confirmed" and item.source is None:
+        out.append((("status",), msg.CK_CONFIRMED_SOURCE))
     if item.rule == "yes_no" and len(item.bands) != 1:
         out.append((("bands",), msg.CK_YES_NO_ONE_BAND))
 
@@ -390,12 +426,28 @@ def parse_criteria_set(data: Any, source: SourceMap) -> CriteriaSet:
     return cs
 
 
-def load_criteria_set(path: str | Path) -> CriteriaSet:
-    """Load and check one criteria file; raise CriteriaError listing every problem."""
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_criteria_bytes(raw: bytes, file: str) -> CriteriaSet:
+    """Check one criteria document given as its verbatim bytes (a file, an upload, a stored version); raise
+    CriteriaError listing every problem. The CLI, the web upload and the database versions all come here."""
     try:
-        data, source = load_yaml_file(path)
+        data, source = load_yaml_bytes(raw, file)
     except YamlSyntaxError as exc:
         raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
     if not isinstance(data, dict):
-        raise CriteriaError([Problem(str(path), 1, "", msg.CK_NOT_MAPPING)])
-    return parse_criteria_set(data, source)
+        raise CriteriaError([Problem(file, 1, "", msg.CK_NOT_MAPPING)])
+    cs = parse_criteria_set(data, source)
+    cs._content_hash = content_hash(raw)
+    return cs
+
+
+def load_criteria_set(path: str | Path) -> CriteriaSet:
+    """Load and check one criteria file; raise CriteriaError listing every problem."""
+    try:
+        raw = read_bytes(path)
+    except YamlSyntaxError as exc:
+        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
+    return load_criteria_bytes(raw, str(path))

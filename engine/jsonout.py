@@ -24,10 +24,10 @@ _check(ItemResult, ("id", "criterion", "text", "points", "max", "status", "asses
 _check(CriterionResult, ("id", "name", "points", "max", "assessed"))
 _check(ConditionResult, ("id", "text", "holds"))
 _check(NtmStatus, ("indicator", "text", "status", "status_text", "explanation", "items"))
-_check(Result, ("commune", "commune_name", "period", "criteria_set", "total", "max_total", "tier",
-                "tier_label", "threshold", "recognised", "verdict", "provisional_items", "provisional_notice",
-                "criteria", "items", "conditions", "failed_conditions", "missing_inputs", "values", "ntm",
-                "file"))
+_check(Result, ("commune", "commune_name", "period", "criteria_set", "criteria_hash", "total", "max_total",
+                "tier", "tier_label", "threshold", "recognised", "verdict", "provisional_items",
+                "provisional_notice", "criteria", "items", "conditions", "failed_conditions", "missing_inputs",
+                "values", "ntm", "file"))
 
 
 # Most strings of a result come from the criteria set (item texts, names, band texts) and recur in every
@@ -133,7 +133,8 @@ def result_json(r: Result) -> str:
     """The result's JSON line; the same text as json.dumps(r.as_dict(), ensure_ascii=False)."""
     return (
         f'{{"file": {_opt(r.file)}, "commune": {_s(r.commune)}, "commune_name": {_s(r.commune_name)}, '
-        f'"period": {_int(r.period)}, "criteria_set": {_s(r.criteria_set)}, "total": {_int(r.total)}, '
+        f'"period": {_int(r.period)}, "criteria_set": {_s(r.criteria_set)}, '
+        f'"criteria_hash": {_s(r.criteria_hash)}, "total": {_int(r.total)}, '
         f'"max_total": {_int(r.max_total)}, "tier": {_s(r.tier)}, "tier_label": {_s(r.tier_label)}, '
         f'"threshold": {_int(r.threshold)}, "recognised": {_int(r.recognised)}, "verdict": {_s(r.verdict)}, '
         f'"provisional_items": {_int(r.provisional_items)}, '

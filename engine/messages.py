@@ -49,6 +49,10 @@ CK_RATE_RANGE = "tỷ lệ phải nằm trong khoảng 0–100 %"
 CK_RATE_PRECISION = "ngưỡng tỷ lệ chỉ được có tối đa 3 chữ số thập phân"
 CK_COUNT_WHOLE = "ngưỡng số lượng phải là số nguyên"
 CK_CONFIRMED_BAND = "mục đã xác nhận (confirmed) không thể có mức điểm tạm tính (provisional)"
+CK_CONFIRMED_SOURCE = (
+    "mục đã xác nhận (confirmed) phải ghi nguồn: source với document (văn bản), article (điều, khoản hoặc "
+    "bảng) và page (trang, nếu có)"
+)
 CK_BAND_POINTS_ORDER = "các mức điểm phải xếp từ cao xuống thấp, điểm giảm dần"
 CK_BAND_ORDER_HIGHER = "với quy tắc «càng cao càng tốt», ngưỡng các mức phải giảm dần"
 CK_BAND_ORDER_LOWER = "với quy tắc «càng thấp càng tốt», ngưỡng các mức phải tăng dần"
@@ -74,6 +78,7 @@ def pydantic_error_vi(error: dict[str, Any]) -> str:
         "date_parsing": "phải là ngày dạng YYYY-MM-DD",
         "date_type": "phải là ngày dạng YYYY-MM-DD",
         "too_short": "không được để trống",
+        "string_too_short": "không được để trống",
         "greater_than": "phải lớn hơn {gt}",
         "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
         "list_type": "phải là một danh sách",
@@ -84,7 +89,8 @@ def pydantic_error_vi(error: dict[str, Any]) -> str:
         return error["msg"]
     ctx = error.get("ctx") or {}
     if kind == "literal_error":
-        text += f" (cần một trong: {ctx.get('expected', '')})"
+        # pydantic lists the choices in English ("'a', 'b' or 'c'").
+        text += f" (cần một trong: {str(ctx.get('expected', '')).replace(' or ', ' hoặc ')})"
     elif "{" in text:
         text = text.format(**{k: v for k, v in ctx.items()})
     return text

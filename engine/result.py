@@ -85,6 +85,7 @@ class Result(_Out):
     commune_name: str
     period: int
     criteria_set: str
+    criteria_hash: str  # sha256 of the criteria YAML scored under (CriteriaSet.content_hash)
     total: int
     max_total: int
     tier: str

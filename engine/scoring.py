@@ -154,6 +154,7 @@ class Engine:
             commune_name=assessment.commune.name,
             period=assessment.period,
             criteria_set=cs.id,
+            criteria_hash=cs.content_hash,
             total=total,
             max_total=cs.total,
             tier=tier.id,

@@ -170,6 +170,7 @@ class ItemRow:
     points_verified: Any
     assessed_self: bool
     assessed_verified: bool
+    source: str = ""  # where a confirmed item's points were read (document, article or table, page)
 
     @property
     def differs(self) -> bool:
@@ -191,6 +192,15 @@ class CriterionRow:
     @property
     def differs(self) -> bool:
         return self.points_self != self.points_verified or any(i.differs for i in self.items)
+
+
+def _source_text(source: Any) -> str:
+    """ "Quyết định số 06/QĐ-TTg, Tiêu chí 1, trang 4" from an item's source (model or mapping)."""
+    if not source:
+        return ""
+    parts = [attr(source, "document"), attr(source, "article")]
+    page = attr(source, "page")
+    return nfc(", ".join([*(p for p in parts if p), *([f"trang {page}"] if page else [])]))
 
 
 def _by_id(seq: Iterable[Any] | None) -> dict[str, Any]:
@@ -271,6 +281,7 @@ def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
                 points_verified=attr(rv, "points"),
                 assessed_self=bool(attr(rs, "assessed", rs is not None)),
                 assessed_verified=bool(attr(rv, "assessed", rv is not None)),
+                source=_source_text(attr(item, "source")),
             ))
         cs_, cv_ = crit_s.get(cid), crit_v.get(cid)
         rows.append(CriterionRow(

@@ -59,7 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The engine is compiled here, once per process, and shared by every request.
     scoring.init_app(app)
 
-    from . import admin, assessment, auth, cli, district, documents, review, templating, web
+    from . import admin, assessment, auth, cli, criteria_admin, district, documents, review, templating, web
 
     auth.init_app(app)
     templating.init_app(app)
@@ -69,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assessment.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(criteria_admin.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(district.bp)
 

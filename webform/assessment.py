@@ -26,9 +26,9 @@ from .scoring import (
     raw_from_values,
     scorable,
     score_or_none,
-    scoring,
     validate,
 )
+from .versions import criteria_of, engine_of, in_force, version_note
 from .workflow import EDITABLE_STATES, VERIFIED_STATES, IllegalTransition, check
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -72,7 +72,7 @@ def sections(cs: Any) -> list[dict[str, Any]]:
 
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
@@ -94,7 +94,7 @@ def render_form(
     version: int | None = None,
     changed: set[str] | None = None,
 ) -> Any:
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     clean = parsed is None  # the page shows what is stored, not what someone typed
     if parsed is None:
         parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
@@ -116,6 +116,7 @@ def render_form(
             changed=changed or set(),
             crit_points=crit_points,
             clean=clean,
+            vnote=version_note(get_session(), a),
             # Once verified, the commune sees each of the team's corrections beside its own figure.
             corrections={c.input_id: c for c in a.corrections} if a.state in VERIFIED_STATES else {},
         ),
@@ -146,7 +147,7 @@ def new() -> Any:
         flash("Năm đánh giá không hợp lệ.", "error")
         return redirect(url_for("assessment.index"))
     try:
-        cs = scoring().for_period(period)
+        cs = in_force(period)
     except Exception:
         cs = None
     if cs is None:
@@ -269,8 +270,8 @@ def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
 
 def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The figures as typed in the form, parsed and checked by the engine (nothing stored)."""
-    cs = scoring().criteria_set(a.criteria_set_id)
-    eng = scoring().engine(a.criteria_set_id)
+    cs = criteria_of(a)
+    eng = engine_of(a)
     parsed = parse_form(cs, request.form)
     doc = make_assessment(a.commune.profile(a.period), a.period, parsed.values)
     # Every error in one round: the engine's checks (part > whole, ranges) run on the figures that did parse,
@@ -305,13 +306,13 @@ def show_history(assessment_id: int) -> Any:
             select(HistoryEntry).where(HistoryEntry.assessment_id == a.id).order_by(HistoryEntry.id)
         )
     )
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     labels = {f"values.{d.id}": d.label for d in cs.inputs}
     labels.update({f"sources.{d.id}": f"Nguồn số liệu: {d.label}" for d in cs.inputs})
     labels.update({f"correction.{d.id}": f"Điều chỉnh: {d.label}" for d in cs.inputs})
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
     labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định",
-                   "proposal": "Số, ngày tờ trình"})
+                   "proposal": "Số, ngày tờ trình", "criteria_version": "Phiên bản bộ tiêu chí"})
     return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
 
 

@@ -42,6 +42,7 @@ from .units import (
     visible_periods,
     visible_states,
 )
+from .versions import criteria_of, engine_of, in_force
 from .workflow import EDITABLE_STATES, STATE_LABELS, period_with_work
 
 bp = Blueprint("district", __name__, url_prefix="/district")
@@ -106,7 +107,7 @@ def set_for(period: int | None) -> Any:
     if period is None:
         return None
     try:
-        return scoring().for_period(period)
+        return in_force(period)
     except Exception:  # the catalog raises when no set covers the year
         return None
 
@@ -153,9 +154,9 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
     out = Scored(c, a)
     if a is None:
         return out
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     try:
-        out.threshold = scoring().criteria_set(a.criteria_set_id).tier(c.type).threshold
+        out.threshold = criteria_of(a).tier(c.type).threshold
     except Exception:  # a commune type the set does not know: the page still shows the rest
         out.threshold = None
     if not out.visible:
@@ -313,7 +314,7 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     if cs is None:
         report.errors.append(CellError("", 0, "", "", f"Chưa có bộ tiêu chí áp dụng cho năm {period}."))
         return report
-    eng = scoring().engine(cs.id)
+    eng = scoring().engine_for(cs)
     rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename)
     report.errors.extend(errors)
     letters = _column_letters(cs)
@@ -381,8 +382,8 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
                 if problems:
                     continue
                 if a is None:
-                    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id, state="draft",
-                                   values={}, sources={})
+                    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id,
+                                   criteria_hash=cs.content_hash, state="draft", values={}, sources={})
                     session.add(a)
                     session.flush()
                     history.record(session, a, current_user.id, "state", None, "draft", reason)

@@ -17,8 +17,9 @@ from .db import get_session
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
 from .review import verified_values
 from .reviewing import verified_on
-from .scoring import make_assessment, score_or_none, scoring
+from .scoring import make_assessment, score_or_none
 from .units import report_config
+from .versions import criteria_of, engine_of
 
 bp = Blueprint("documents", __name__)
 
@@ -52,14 +53,14 @@ def proposal_pdf(a: Assessment) -> tuple[bytes, str, bool]:
     NotReady, or the reports package's FontMissingError / ConfigError."""
     from reports import Correction, pdf_filename, render_proposal
 
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
     result_self = score_or_none(eng, doc)
     result_verified = score_or_none(
         eng, make_assessment(a.commune.profile(a.period), a.period, verified_values(a)))
     if result_self is None or result_verified is None:
         raise NotReady
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     review_date = _verified_on(a)
     filename = pdf_filename("proposal", result_verified)
     numbers = {"to_trinh": a.proposal_number} if a.proposal_number else None
@@ -138,10 +139,10 @@ def self_assessment(assessment_id: int) -> Any:
         # The report is the record of what the commune sent; a draft is not one yet.
         return render_template("error.html", code=409, message=MSG_DRAFT_REPORT), 409
     doc = make_assessment(a.commune.profile(a.period), a.period, a.values or {})
-    result = score_or_none(scoring().engine(a.criteria_set_id), doc)
+    result = score_or_none(engine_of(a), doc)
     if result is None:
         abort(409)
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     filename = pdf_filename("self_assessment", result)
     try:
         cfg = report_config(a.commune, a.period)

@@ -31,8 +31,8 @@ def copied_figures(
     base = verified_values(source) if source.state in VERIFIED_STATES else dict(source.values or {})
     values = {k: v for k, v in base.items() if k in wanted}
     sources = {k: v for k, v in (source.sources or {}).items() if k in wanted}
-    doc = make_assessment(commune.profile(), period, values)
-    bad = {str(e.field).removeprefix("values.") for e in scoring().engine(cs.id).validate(doc)}
+    doc = make_assessment(commune.profile(period), period, values)
+    bad = {str(e.field).removeprefix("values.") for e in scoring().engine_for(cs).validate(doc)}
     values = {k: v for k, v in values.items() if k not in bad}
     return values, {k: v for k, v in sources.items() if k in values}
 
@@ -41,8 +41,8 @@ def create_draft(session: Session, commune: Commune, period: int, cs: Any, user_
                  copy_previous: bool = False) -> tuple[Assessment, Assessment | None]:
     """A new draft (flushed, not committed) and the assessment it was copied from, if any. A copy records
     one history entry per figure, saying where it came from, like any other change of figures."""
-    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id, state="draft",
-                   values={}, sources={})
+    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id,
+                   criteria_hash=cs.content_hash, state="draft", values={}, sources={})
     session.add(a)
     session.flush()
     history.record(session, a, user_id, "state", None, "draft", "Tạo hồ sơ tự đánh giá")
@@ -50,7 +50,8 @@ def create_draft(session: Session, commune: Commune, period: int, cs: Any, user_
     if source is not None:
         values, sources = copied_figures(source, cs, commune, period)
         which = "số liệu sau thẩm định" if source.state in VERIFIED_STATES else "số liệu của xã"
-        result = score_or_none(scoring().engine(cs.id), make_assessment(commune.profile(), period, values))
+        result = score_or_none(scoring().engine_for(cs),
+                               make_assessment(commune.profile(period), period, values))
         history.store_figures(session, a, user_id, values, result.total if result is not None else None,
                               [d.id for d in cs.inputs], sources=sources,
                               reason=f"Sao chép từ hồ sơ năm {source.period} ({which}) làm bản nháp")

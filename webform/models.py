@@ -230,6 +230,8 @@ class Assessment(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     period: Mapped[int] = mapped_column(Integer)
     criteria_set_id: Mapped[str] = mapped_column(String(60))
+    # The exact version of the table (CriteriaVersion.content_hash) the assessment is scored under.
+    criteria_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[str] = mapped_column(String(20), default="draft")
     # Optimistic lock: every save names the version it was based on; a stale save is refused.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -256,6 +258,40 @@ class Assessment(Base):
     item_reviews: Mapped[list[ItemReview]] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CriteriaVersion(Base):
+    """One criteria table exactly as uploaded (or shipped in criteria/): the YAML bytes, never rewritten."""
+
+    __tablename__ = "criteria_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[str] = mapped_column(String(60), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    origin: Mapped[str] = mapped_column(String(20), default="upload")  # file | upload | form
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    effective_from: Mapped[date | None] = mapped_column(Date, nullable=True)  # set on activation
+    activated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    uploader: Mapped[User | None] = relationship(foreign_keys=[uploaded_by], lazy="joined")
+    activator: Mapped[User | None] = relationship(foreign_keys=[activated_by], lazy="joined")
+
+    @property
+    def active(self) -> bool:
+        return self.activated_at is not None
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
+
+    @property
+    def label(self) -> str:
+        """How pages and PDFs name a version: "qd06-2019 · ab2a7b32f561"."""
+        return f"{self.set_id} · {self.short_hash}"
 
 
 class Correction(Base):

@@ -73,7 +73,7 @@ def pdf_key(kind: str, a: Assessment, cs: Any, extra: Mapping[str, Any] | None =
         "state": a.state,
         "period": a.period,
         "values": a.values or {},
-        "commune": a.commune.profile(),
+        "commune": a.commune.profile(a.period),
         "corrections": [(c.input_id, c.commune_value, c.team_value, c.reason, c.evidence)
                         for c in a.corrections],
         "criteria": criteria_hash(cs),

@@ -29,8 +29,9 @@ from .reviewing import (
     verified_on,
     verified_values,
 )
-from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, scoring, validate
+from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
 from .units import search, visible_states
+from .versions import criteria_of, engine_of, version_note
 from .workflow import (
     CONFIRMED_TRANSITIONS,
     REVIEWABLE_STATES,
@@ -56,7 +57,7 @@ MSG_VALUE_REQUIRED = "Phải nhập giá trị sau điều chỉnh."
 
 
 def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = scoring().engine(a.criteria_set_id)
+    eng = engine_of(a)
     return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
@@ -119,7 +120,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
         a = row["a"]
         if a is None:
             continue
-        cs = scoring().criteria_set(a.criteria_set_id)
+        cs = criteria_of(a)
         try:
             threshold = cs.tier(row["commune"].type).threshold
         except Exception:  # a commune type the set does not know: no bar rather than a broken page
@@ -142,7 +143,7 @@ def render_review(
         # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
         # figure to the team, whatever route or message asked for it.
         return not_submitted(a, 200 if status == 200 else 409)
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     self_result = _score(a, a.values or {})
     v_values = verified_values(a)
     v_result = _score(a, v_values)
@@ -174,6 +175,7 @@ def render_review(
         corrections=corrections, v_values=v_values, reviewing=a.state in REVIEWABLE_STATES,
         actions=actions, messages=messages or [], correction_errors=correction_errors or {},
         typed=typed or {}, sources=a.sources or {}, progress=progress(a), notice=notice or {},
+        vnote=version_note(get_session(), a),
         proposal_errors=proposal_errors or [],
     ), status
 
@@ -230,7 +232,7 @@ def _json_refusal(message: str, status: int) -> Any:
 @role_required(ROLE_REVIEWER)
 def accept(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     item_id = request.form.get("item_id", "")
     if item_id not in {i.id for i in cs.items}:
         abort(400)
@@ -287,7 +289,7 @@ def accept_rest(assessment_id: int) -> Any:
 @role_required(ROLE_REVIEWER)
 def correct(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     input_id = request.form.get("input_id", "")
     inputs = {d.id: d for d in cs.inputs}
     if input_id not in inputs:
@@ -309,7 +311,7 @@ def correct(assessment_id: int) -> Any:
         values = verified_values(a)
         values[input_id] = value
         parsed = ParsedForm(raw={k: "" for k in inputs}, values=values)
-        validate(scoring().engine(a.criteria_set_id),
+        validate(engine_of(a),
                  make_assessment(a.commune.profile(a.period), a.period, values), parsed)
         if parsed.errors or parsed.general_errors:
             error = parsed.errors.get(input_id) or next(iter(parsed.errors.values()), None) or \

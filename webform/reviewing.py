@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, object_session
 from . import history
 from .dates import parse_day
 from .models import Assessment, HistoryEntry, ItemReview, utcnow
-from .scoring import make_assessment, nfc, score_or_none, scoring
+from .scoring import make_assessment, nfc, score_or_none
 from .templating import VN_OFFSET
+from .versions import criteria_of, engine_of, follow_in_force
 from .workflow import IllegalTransition, Transition, check, require_all_decided, undecided_items
 
 MSG_COMMENT_REQUIRED = "Phải ghi ý kiến của tổ thẩm định khi trả lại hồ sơ."
@@ -48,8 +49,8 @@ def verified_values(a: Assessment) -> dict[str, Any]:
 
 
 def verified_result(a: Assessment) -> Any:
-    eng = scoring().engine(a.criteria_set_id)
-    return score_or_none(eng, make_assessment(a.commune.profile(), a.period, verified_values(a)))
+    eng = engine_of(a)
+    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, verified_values(a)))
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Progress:
 
 
 def progress(a: Assessment) -> Progress:
-    cs = scoring().criteria_set(a.criteria_set_id)
+    cs = criteria_of(a)
     left = undecided_items(cs, (r.item_id for r in a.item_reviews), (c.input_id for c in a.corrections))
     return Progress(len(cs.items) - len(left), len(cs.items), left)
 
@@ -177,7 +178,7 @@ def plan_transition(a: Assessment, name: str, role: str, form: Mapping[str, Any]
         if not comment:
             raise Refused([MSG_COMMENT_REQUIRED])
     elif name == "verify":
-        cs = scoring().criteria_set(a.criteria_set_id)
+        cs = criteria_of(a)
         try:
             require_all_decided(cs, (r.item_id for r in a.item_reviews), (c.input_id for c in a.corrections))
         except IllegalTransition as exc:
@@ -267,3 +268,6 @@ def apply_transition(session: Session, a: Assessment, user_id: int, p: Planned) 
     history.record(session, a, user_id, "state", a.state, t.target, reason)
     a.state = t.target
     a.updated_at = utcnow()
+    if t.name == "return":
+        # Back in the commune's hands: it follows the version in force, as drafts do.
+        follow_in_force(session, a, user_id)

@@ -7,10 +7,12 @@ through the engine API. This module only turns HTML form strings into typed valu
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -32,12 +34,51 @@ class Scoring:
         self._engines: dict[str, Any] = {}
         # The new-rural-development link tables fill result.ntm for the periods they are in force.
         self.ntm_tables = tuple(getattr(self.catalog, "ntm_tables", ()))
+        self._by_hash: dict[str, Any] = {}
         for cs in _all_sets(self.catalog):
-            self._engines[cs.id] = Engine(cs, self.ntm_tables)
+            self._engines[cs.id] = self._engines[cs.content_hash] = Engine(cs, self.ntm_tables)
+            self._by_hash[cs.content_hash] = cs
         self._lock = threading.Lock()
+        # The files of criteria/ are the defaults a fresh install starts from: (file name, bytes, set).
+        self.defaults = []
+        for path in sorted(Path(criteria_dir).glob("*.yaml")):
+            raw = path.read_bytes()
+            cs = self._by_hash.get(hashlib.sha256(raw).hexdigest())
+            if cs is not None:
+                self.defaults.append((path.name, raw, cs))
 
     def criteria_set(self, set_id: str) -> Any:
         return self.catalog.get(set_id)
+
+    def by_hash(self, key: str) -> Any:
+        """The set of that content hash if this process has loaded it, else None."""
+        return self._by_hash.get(key)
+
+    def from_bytes(self, content: bytes, file: str = "phiên bản") -> Any:
+        """A stored version's set, parsed and checked once per process (by content hash)."""
+        from engine.criteria import content_hash, load_criteria_bytes
+
+        key = content_hash(content)
+        cs = self._by_hash.get(key)
+        if cs is None:
+            cs = load_criteria_bytes(content, file)
+            with self._lock:
+                cs = self._by_hash.setdefault(key, cs)
+        return cs
+
+    def engine_for(self, cs: Any) -> Any:
+        """The compiled engine of exactly this version (keyed by its content hash), compiled once."""
+        key = cs.content_hash
+        eng = self._engines.get(key)
+        if eng is None:
+            with self._lock:
+                eng = self._engines.get(key)
+                if eng is None:
+                    from engine import Engine
+
+                    eng = Engine(cs, self.ntm_tables)
+                    self._engines[key] = eng
+        return eng
 
     def for_period(self, period: int) -> Any:
         return self.catalog.for_period(period)

@@ -23,6 +23,7 @@ from .db import get_session
 from .models import LEVEL_COMMUNE, ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
 from .scoring import make_assessment, score_or_none, scoring
 from .units import find_reviewing_unit, reference_date
+from .versions import ensure_defaults, in_force
 
 DEMO_PASSWORD = "demo2022"
 DEMO_PERIOD = 2022
@@ -92,6 +93,7 @@ def seed_demo(app: Flask, with_figures: bool = False) -> list[tuple[str, str, st
         )
     ensure_registry()
     session = get_session()
+    ensure_defaults()  # the files of criteria/ as the versions in force of a fresh install
     accounts: list[tuple[str, str, str]] = []
 
     def user(username: str, full_name: str, role: str, commune: Commune | None = None,
@@ -141,17 +143,20 @@ def _merged_into(commune: Commune) -> list[str]:
 def _assessment(session, commune: Commune, period: int, values: dict | None) -> None:
     exists = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
                                                      Assessment.period == period))
-    cs = scoring().for_period(period)
-    if exists is not None or cs is None:
+    if exists is not None:
         return
-    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id, state="draft",
-                   values={}, sources={})
+    try:
+        cs = in_force(period)
+    except LookupError:  # no criteria set covers that year: no demo record for it
+        return
+    a = Assessment(commune_id=commune.id, period=period, criteria_set_id=cs.id,
+                   criteria_hash=cs.content_hash, state="draft", values={}, sources={})
     session.add(a)
     session.flush()
     history.record(session, a, None, "state", None, "draft", "Tạo hồ sơ mẫu")
     if not values:
         return
-    eng = scoring().engine(cs.id)
+    eng = scoring().engine_for(cs)
     result = score_or_none(eng, make_assessment(commune.profile(period), period, values))
     if result is None:
         return

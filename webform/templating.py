@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = vn_datetime
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["yesno_vi"] = yesno_vi
+    app.jinja_env.filters["capitalize_first"] = lambda s: s[:1].upper() + s[1:]
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

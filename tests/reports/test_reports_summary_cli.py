@@ -102,6 +102,7 @@ def test_no_notice_once_every_item_is_confirmed(tmp_path, toi_results):
     for criterion in doc["criteria"]:
         for item in criterion["items"]:
             item["status"] = "confirmed"
+            item.setdefault("source", {"document": "Văn bản thử", "article": f"Bảng điểm, mục {item['id']}"})
             for band in item["bands"]:
                 band.pop("status", None)
     path = tmp_path / "confirmed.yaml"

@@ -122,6 +122,7 @@ def test_migrations_upgrade_downgrade_and_keep_data(tmp_path: Path):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM communes")).scalar() == "Xã A"
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _single_head()
+        assert "criteria_versions" in inspect(engine).get_table_names()
     engine.dispose()
     downgrade(url, "base")
     engine = create_engine(url)

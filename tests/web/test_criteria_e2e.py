@@ -1,0 +1,151 @@
+"""In Chromium: the administrator enters an item of the official table. A broken upload is refused with every
+problem listed; the band entry form makes a new version; the comparison and the impact on the demo's
+assessments are read; the version is activated. Screenshots in test-output/ (criteria-*.png)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_e2e import ROOT, SHOTS, _free_port, _login, browser  # noqa: F401 - the shared browser fixture
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="run once, on SQLite")
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`make run`'s demo: Ia Tơi submitted with the example figures, Ia Đal and Ia Dom drafts with theirs."""
+    port = _free_port()
+    tmp = tmp_path_factory.mktemp("criteria-e2e")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}", SECRET_KEY="e2e-secret",
+               CFC_ENV="development")
+    with open(tmp / "server.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(base + "/auth/login", timeout=1)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError((tmp / "server.log").read_text()) from None
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("server did not start")
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _no_sideways_scroll(page: Any, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 5
+
+
+def test_administrator_enters_an_item_of_the_official_table(demo_server: str, browser: Any,  # noqa: F811
+                                                             tmp_path: Path) -> None:
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    page = ctx.new_page()
+    _login(page, demo_server, "quantri")
+    page.goto(demo_server + "/admin/")
+    page.click("#criteria-link")
+    page.wait_for_selector("h1:has-text('Bộ tiêu chí')")
+    assert page.locator("#versions tr").count() == 2  # header + the default of the install
+    assert "Đang áp dụng" in page.locator("#versions").inner_text()
+
+    # A broken file: every problem on its own line, nothing stored.
+    broken = tmp_path / "bang-diem-loi.yaml"
+    text = (ROOT / "criteria" / "qd06-2019.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("- {at_least: 100, points: 50}", "- {at_least: 100, points: 55}", 1)
+                      .replace("    threshold: 800", "    threshold: 8OO"), encoding="utf-8")
+    page.set_input_files("#file", str(broken))
+    page.fill("input[name=note]", "Bảng điểm chính thức, bản chụp ngày 01/12")
+    page.click("button:has-text('Kiểm tra và lưu')")
+    page.wait_for_selector("#problems")
+    problems = page.locator("#problems li").all_inner_texts()
+    assert len(problems) == 1 and "tiers[2].threshold: phải là số nguyên" in problems[0]
+    assert problems[0].startswith("bang-diem-loi.yaml:")
+    assert page.locator("input[name=note]").input_value() == "Bảng điểm chính thức, bản chụp ngày 01/12"
+    assert page.locator("#versions tr").count() == 2
+    page.screenshot(path=str(SHOTS / "criteria-01-upload-refused.png"), full_page=False)
+
+    # The legal table of the version in force, then the entry form of item 2.1.
+    page.click("#versions a")
+    page.wait_for_selector("#table")
+    page.locator("#item-10\\.3").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "criteria-02-legal-table.png"))
+    page.click("#item-10\\.3 a:has-text('Nhập mức điểm')")
+    page.wait_for_selector("#item-form")
+    assert page.locator("input[name=t1]").input_value() == "90"
+    page.fill("input[name=t1]", "92,5")
+    page.fill("input[name=p1]", "25")
+    page.fill("input[name=t2]", "80")
+    page.check("input[name=status][value=confirmed]")
+    page.click("#save-item")
+    page.wait_for_selector("text=Mục đã xác nhận phải ghi nguồn")  # the source is required
+    assert page.locator("input[name=t1]").input_value() == "92,5"
+    page.fill("input[name=document]", "Quyết định số 06/QĐ-TTg ngày 03/01/2019")
+    page.fill("input[name=article]", "Phụ lục, bảng điểm tiêu chí 10")
+    page.fill("input[name=page]", "12")
+    page.screenshot(path=str(SHOTS / "criteria-03-item-form.png"), full_page=True)
+    page.click("#save-item")
+    page.wait_for_selector("#compare")
+
+    changes = page.locator("#changes").inner_text()
+    assert page.locator("#changes tr").count() == 4  # header + status, source, bands of 10.3
+    assert "Mục 10.3\ttrạng thái\ttạm tính\tđã xác nhận" in changes
+    assert "≥ 95 % → 30 điểm; ≥ 92,5 % → 25 điểm; ≥ 80 % → 10 điểm" in changes
+    assert "Kết quả tạm tính: 21 mục" in page.locator("#provisional").inner_text()
+    impact = page.locator("#impact-table").inner_text()
+    # All three totals change (item 10.3), no result against the threshold and no verdict; no figure shown.
+    assert [r.split("\t")[:7] for r in impact.splitlines()[1:]] == [
+        ["Xã Ia Tơi", "2022", "Đã gửi", "Thay đổi", "Không đổi", "Không đổi", "10.3"],
+        ["Xã Ia Đal", "2022", "Nháp", "Thay đổi", "Không đổi", "Không đổi", "10.3"],
+        ["Xã Ia Dom", "2022", "Nháp", "Thay đổi", "Không đổi", "Không đổi", "10.3"],
+    ]
+    page.screenshot(path=str(SHOTS / "criteria-04-compare.png"))
+    page.locator("#impact").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "criteria-05-impact.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#impact").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "criteria-06-impact-phone.png"))
+    _no_sideways_scroll(page, 390)
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # Activation needs the confirmation box; then the drafts move.
+    page.click("#activate-btn")
+    page.wait_for_selector("text=Đánh dấu ô xác nhận đã xem các thay đổi")
+    page.check("input[name=confirm]")
+    page.click("#activate-btn")
+    page.wait_for_selector("text=Đã kích hoạt phiên bản")
+    assert "2 hồ sơ nháp hoặc bị trả lại đã chuyển" in page.locator(".flash.success").first.inner_text()
+    page.screenshot(path=str(SHOTS / "criteria-07-activated.png"))
+    page.click("text=Bộ tiêu chí >> nth=0")
+    page.wait_for_selector("#versions")
+    listing = page.locator("#versions").inner_text()
+    assert "Đã thay thế" in listing and "Đang áp dụng" in listing and "21/26" in listing
+    page.screenshot(path=str(SHOTS / "criteria-08-versions.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SHOTS / "criteria-09-versions-phone.png"), full_page=True)
+    _no_sideways_scroll(page, 390)
+    ctx.close()
+
+    # The commune's draft now says which version it is scored under.
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    page = ctx.new_page()
+    _login(page, demo_server, "xa-iadal")
+    page.click("text=Mở")
+    page.wait_for_selector("#version-note")
+    assert "Chấm theo phiên bản bộ tiêu chí qd06-2019 ·" in page.locator("#version-note").inner_text()
+    page.screenshot(path=str(SHOTS / "criteria-10-commune-draft.png"))
+    ctx.close()
