@@ -26,8 +26,8 @@ _check(ConditionResult, ("id", "text", "holds"))
 _check(NtmStatus, ("indicator", "text", "status", "status_text", "explanation", "items"))
 _check(Result, ("commune", "commune_name", "period", "criteria_set", "criteria_hash", "total", "max_total",
                 "tier", "tier_label", "threshold", "recognised", "verdict", "provisional_items",
-                "provisional_notice", "criteria", "items", "conditions", "failed_conditions", "missing_inputs",
-                "values", "ntm", "file"))
+                "provisional_notice", "criteria", "items", "conditions", "failed_conditions",
+                "missing_inputs", "values", "ntm", "file"))
 
 
 # Most strings of a result come from the criteria set (item texts, names, band texts) and recur in every
