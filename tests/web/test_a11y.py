@@ -284,7 +284,7 @@ def _tab_until_hidden_by_bar(page: Any, stops: int) -> list[str]:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE, {"width": 1280, "height": 720}],
                          ids=["1366x768", "390x844", "1280x720"])
 def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, viewport: dict[str, int]):
-    ctx, page = _as(browser, demo, "xa-iadom", viewport)
+    ctx, page = _as(browser, demo, "xa-iadal", viewport)
     _open_form(page, demo)
     page.focus("#v_children_under16")
     assert _tab_until_hidden_by_bar(page, 60) == []
@@ -292,7 +292,7 @@ def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, v
 
 
 def test_a_field_with_an_error_keeps_its_focus_ring_and_is_marked_invalid(browser: Any, demo: str):
-    ctx, page = _as(browser, demo, "xa-iadom", DESKTOP)
+    ctx, page = _as(browser, demo, "xa-iadal", DESKTOP)
     _open_form(page, demo)
     page.fill("#v_c5_deaths", "mot")
     page.wait_for_selector("#e-c5_deaths:has-text('Phải là số nguyên không âm')")
