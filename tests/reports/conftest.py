@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).parent / "data"
 OUT = ROOT / "test-output" / "reports"
+OUT.mkdir(parents=True, exist_ok=True)  # a fresh clone has no test-output/: every test here may write first
 
 
 def norm(text: str) -> str:
