@@ -598,7 +598,6 @@ def report_xlsx() -> Any:
 
 # ---------------------------------------------------------------- merges (administrator)
 
-_parse_date = parse_day
 
 
 @bp.route("/communes", methods=["GET", "POST"])
@@ -609,7 +608,7 @@ def communes() -> Any:
     if request.method == "POST":
         pred = find_commune(request.form.get("predecessor") or "")
         succ = find_commune(request.form.get("successor") or "")
-        on = _parse_date(request.form.get("merged_on") or "")
+        on = parse_day(request.form.get("merged_on") or "")
         if pred is None or succ is None:
             errors.append("Chọn xã sáp nhập và xã sau sáp nhập trong danh mục.")
         elif pred.id == succ.id:
