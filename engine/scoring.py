@@ -11,8 +11,8 @@ from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment
 from engine.compile import NONE_BAND, build_fact, compile_rules, plan_items, rule_index
 from engine.criteria import CriteriaSet
 from engine.explain import ItemExplainer
-from engine.ntm import NtmTable
-from engine.ntm_rules import NtmLinker, linker_for_period
+from engine.ntm.linker import NtmLinker, linker_for_period
+from engine.ntm.models import NtmTable
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
 from engine.rules import RuleSet
 

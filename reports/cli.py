@@ -1,4 +1,4 @@
-"""`cfc report ...`: print the PDF records from assessment files (attached to `cfc` by engine/cli.py).
+"""`cfc report ...`: print the PDF records from assessment files (attached to `cfc` by engine/cli/main.py).
 
 An assessment file is the engine's format (examples/*.yaml). A proposal file may carry the district
 team's review in an optional top-level `review:` section, which the engine never sees:
@@ -72,7 +72,7 @@ class _Scorer:
 
 def _read(path: str) -> tuple[dict, dict]:
     """(the assessment as the engine takes it, the review section or {})."""
-    from engine.files import read_assessment
+    from engine.io.files import read_assessment
 
     doc, errors = read_assessment(path)
     if errors:

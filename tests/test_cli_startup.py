@@ -34,7 +34,7 @@ def test_help_lists_report_without_importing_it():
 
 
 def test_lazy_help_line_is_the_commands_own():
-    from engine.cli import _LAZY
+    from engine.cli.main import _LAZY
     from reports.cli import report
 
     assert report.help == _LAZY["report"][2]

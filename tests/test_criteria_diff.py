@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import CriteriaError, load_criteria_set
-from engine.cli import main
+from engine.cli.main import main
 from engine.diff import diff_tables
 from tests.conftest import CRITERIA, EXAMPLES
 from tests.strategies import assessments

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import InvalidAssessment
-from engine.files import read_assessment
+from engine.io.files import read_assessment
 from engine.yamlsource import parse_yaml
 from tests.conftest import EXAMPLES, commune
 

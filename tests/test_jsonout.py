@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from engine import Catalog, Engine
-from engine.jsonout import result_json
+from engine.io.jsonout import result_json
 from tests.strategies import assessments
 
 CATALOG = Catalog.load()

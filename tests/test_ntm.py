@@ -15,11 +15,11 @@ import yaml
 from click.testing import CliRunner
 
 from engine import Catalog, CriteriaError, Engine
-from engine import ntm_messages as nmsg
-from engine.cli import main
+from engine.cli.main import main
 from engine.criteria import CriteriaSet
-from engine.files import read_assessment
-from engine.ntm import district_view, load_ntm_table, table_for_period
+from engine.io.files import read_assessment
+from engine.ntm import messages as nmsg
+from engine.ntm.models import district_view, load_ntm_table, table_for_period
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria"
@@ -261,7 +261,7 @@ def test_catalog_reports_a_broken_link_file(tmp_path: Path) -> None:
 
 
 def test_link_table_must_name_the_criteria_set(catalog: Catalog, cs: CriteriaSet) -> None:
-    from engine.ntm_rules import NtmLinker
+    from engine.ntm.linker import NtmLinker
     other = cs.model_copy(update={"id": "other-set"})
     with pytest.raises(ValueError, match="khác bộ tiêu chí"):
         NtmLinker(catalog.ntm_tables[0], other)

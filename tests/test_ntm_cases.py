@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import Catalog, Engine
-from engine.ntm_messages import STATUS_TEXT
+from engine.ntm.messages import STATUS_TEXT
 from engine.result import NtmStatus
 
 ROOT = Path(__file__).resolve().parent.parent

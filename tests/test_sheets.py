@@ -11,8 +11,8 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from engine.files import read_assessment
-from engine.sheets import (
+from engine.io.files import read_assessment
+from engine.io.sheets import (
     FIRST_ROW,
     ID_ROW,
     SHEET,

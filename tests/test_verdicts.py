@@ -61,7 +61,7 @@ def test_empty_assessment_is_not_assessed_not_a_crash(engine):
 
 
 def test_examples(engine):
-    from engine.files import read_assessment
+    from engine.io.files import read_assessment
 
     totals = {}
     for name in ("ia-toi", "ia-dal", "ia-dom"):

@@ -208,11 +208,11 @@ def units() -> Any:
         file = request.files.get("file")
         report = UnitSheetReport()
         if file is None or not file.filename:
-            from engine.sheets import CellError
+            from engine.io.sheets import CellError
 
             report.errors.append(CellError("", 0, "", "", "Chưa chọn tệp Excel (.xlsx) để tải lên."))
         elif cs is None:
-            from engine.sheets import CellError
+            from engine.io.sheets import CellError
 
             report.errors.append(CellError("", 0, "", "", "Chưa có bộ tiêu chí: chưa kiểm tra được loại xã."))
         else:
@@ -237,7 +237,7 @@ def units() -> Any:
 def units_xlsx() -> Any:
     from flask import Response
 
-    from engine.sheets import workbook_bytes
+    from engine.io.sheets import workbook_bytes
 
     from .unit_sheet import export_workbook
 

@@ -179,7 +179,7 @@ def _scored_period(communes: list[Commune], period: int) -> list[Scored]:
 @bp.route("/")
 @role_required(ROLE_REVIEWER)
 def overview() -> Any:
-    from engine.ntm import district_view
+    from engine.ntm.models import district_view
     from reports.charts import ProfileBar, TotalBar, profile_chart, share_colour, totals_chart
 
     periods = _visible_periods()
@@ -243,7 +243,7 @@ def overview() -> Any:
 # ---------------------------------------------------------------- spreadsheets in and out
 
 def _xlsx(wb: Any, filename: str) -> Response:
-    from engine.sheets import workbook_bytes
+    from engine.io.sheets import workbook_bytes
 
     return Response(workbook_bytes(wb), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -261,7 +261,7 @@ def _upload_period() -> int:
 @bp.route("/template.xlsx")
 @role_required(ROLE_COMMUNE, ROLE_REVIEWER)
 def template() -> Any:
-    from engine.sheets import template_workbook
+    from engine.io.sheets import template_workbook
 
     period = _upload_period()
     cs = set_for(period)
@@ -284,7 +284,7 @@ class UploadReport:
 def _column_letters(cs: Any) -> dict[str, str]:
     from openpyxl.utils import get_column_letter
 
-    from engine.sheets import columns
+    from engine.io.sheets import columns
 
     return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs), start=1)}
 
@@ -307,7 +307,7 @@ def upload() -> Any:
 
 def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
     """Create or update the drafts of a filled template in one transaction: all rows or none."""
-    from engine.sheets import CellError, read_workbook
+    from engine.io.sheets import CellError, read_workbook
 
     report = UploadReport([], [], [], [], [])
     cs = set_for(period)
@@ -420,7 +420,7 @@ def _input_label(cs: Any, field: str) -> str:
 
 
 def capped(errors: list[Any]) -> list[Any]:
-    from engine.sheets import capped as cap
+    from engine.io.sheets import capped as cap
 
     return cap(errors)
 
@@ -446,7 +446,7 @@ def _sets_by_id() -> dict[str, Any]:
 @bp.route("/results-<int:period>.xlsx")
 @role_required(ROLE_REVIEWER)
 def export_xlsx(period: int) -> Any:
-    from engine.sheets import results_workbook
+    from engine.io.sheets import results_workbook
 
     results, states = _export_rows(period)
     return _xlsx(results_workbook(results, states=states, sets=_sets_by_id()), f"ket-qua-{period}.xlsx")
@@ -455,7 +455,7 @@ def export_xlsx(period: int) -> Any:
 @bp.route("/results-<int:period>.csv")
 @role_required(ROLE_REVIEWER)
 def export_csv(period: int) -> Any:
-    from engine.sheets import results_csv_bytes
+    from engine.io.sheets import results_csv_bytes
 
     results, states = _export_rows(period)
     return Response(results_csv_bytes(results, states=states, sets=_sets_by_id()), mimetype="text/csv",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from engine.files import read_assessment
+from engine.io.files import read_assessment
 
 from . import history
 from .auth import hash_password

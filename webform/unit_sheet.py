@@ -16,7 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.cells import neutralise
-from engine.sheets import NO, YES, CellError
+from engine.io.sheets import NO, YES, CellError
 
 from .models import Commune
 
@@ -105,9 +105,9 @@ def _text_cell(value: Any) -> str | None:
 def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: str | None = None
                   ) -> tuple[list[UnitChange], list[CellError]]:
     """The changes a filled sheet asks for, and every bad cell. `registry`: the communes the administrator
-    may set (today's), by code. The file is read like every upload (engine/sheetfile.py: .xlsx, .xls or .ods,
-    parsed in a bounded child process); a formula cell counts as the value it shows."""
-    from engine.sheetfile import SheetFileError, read_sheet
+    may set (today's), by code. The file is read like every upload (engine/io/sheetfile.py:
+    .xlsx, .xls or .ods, parsed in a bounded child process); a formula cell counts as the value it shows."""
+    from engine.io.sheetfile import SheetFileError, read_sheet
 
     try:
         sheet = read_sheet(data, SHEET, FIRST_ROW - 1 + MAX_ROWS, filename=filename)
@@ -167,7 +167,7 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
             changes.append(UnitChange(commune, values))
     if not changes and not errors:
         errors.append(CellError(SHEET, FIRST_ROW, "", "", "Tệp chưa có dòng nào."))
-    from engine.sheets import capped
+    from engine.io.sheets import capped
 
     return changes, capped(errors)
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from engine.cells import Refused, parse_count
-from engine.sheetfile import MSG_BROKEN, MSG_FORMATS, MSG_TOO_BIG
-from engine.sheets import FIRST_ROW, ID_ROW, MAX_ERRORS, MAX_ROWS, SHEET, read_workbook, template_workbook
+from engine.io.sheetfile import MSG_BROKEN, MSG_FORMATS, MSG_TOO_BIG
+from engine.io.sheets import FIRST_ROW, ID_ROW, MAX_ERRORS, MAX_ROWS, SHEET, read_workbook, template_workbook
 from tests.sheet_files import inline_row, minimal_xlsx, ods_bytes, replace_sheet_xml, workbook_rows
 from tests.test_sheets import _examples, _template_with
 
@@ -222,7 +222,7 @@ def test_cfc_batch_neutralises_formulas_and_writes_a_bom(criteria_set, tmp_path)
 
 
 def test_a_results_workbook_has_no_formula(engine):
-    from engine.sheets import results_csv, results_workbook, workbook_bytes
+    from engine.io.sheets import results_csv, results_workbook, workbook_bytes
 
     docs = _examples()
     docs[0]["commune"]["name"] = "=1+1"

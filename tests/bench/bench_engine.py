@@ -25,7 +25,7 @@ import yaml  # noqa: E402
 
 from engine import Catalog, Engine, load_criteria_set  # noqa: E402
 from engine.compile import build_fact, compile_rules, plan_items  # noqa: E402
-from engine.jsonout import result_json  # noqa: E402
+from engine.io.jsonout import result_json  # noqa: E402
 from tests.oracle import evaluate  # noqa: E402
 from tests.strategies import random_assessment  # noqa: E402
 

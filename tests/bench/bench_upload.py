@@ -64,7 +64,7 @@ class _Sampler:
 def _files(client) -> dict[str, bytes]:
     from openpyxl import load_workbook
 
-    from engine.sheets import FIRST_ROW, ID_ROW, SHEET
+    from engine.io.sheets import FIRST_ROW, ID_ROW, SHEET
     from tests.sheet_files import inline_row, minimal_xlsx, replace_sheet_xml
     from tests.web.conftest import example_values
     from tests.web.district_util import fill, row_of
@@ -106,7 +106,7 @@ def run_case(case: str) -> dict:
     client.post("/auth/login", data={"username": "thamdinh", "password": "demo2022"})
     data = _files(client)[case]
     copies = 3 if case.startswith("3 ×") else 1
-    import engine.sheetfile as sheetfile
+    import engine.io.sheetfile as sheetfile
 
     base = _rss_kib()
     results: list = [None] * copies

@@ -123,7 +123,7 @@ def test_python_m_reports_runs(tmp_path):
 
 
 def test_cfc_has_the_report_group():
-    from engine.cli import main
+    from engine.cli.main import main
 
     res = CliRunner().invoke(main, ["report", "--help"])
     assert res.exit_code == 0 and "proposal" in res.output and "summary" in res.output

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from engine.sheets import FIRST_ROW, ID_ROW, SHEET
+from engine.io.sheets import FIRST_ROW, ID_ROW, SHEET
 
 from .conftest import assessment_of, form_data
 

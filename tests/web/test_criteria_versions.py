@@ -156,7 +156,7 @@ def test_broken_upload_lists_every_problem_and_stores_nothing(app: Flask, admin:
 def test_the_same_checks_as_cfc_criteria_check(app: Flask, admin: FlaskClient, tmp_path):
     from click.testing import CliRunner
 
-    from engine.cli import main
+    from engine.cli.main import main
 
     raw = DEFAULT.replace(b"total: 1000", b"total: 990").replace(b"c1_officer\n", b"c1_offcer\n", 1)
     path = tmp_path / "bang-diem.yaml"

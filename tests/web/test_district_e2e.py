@@ -11,7 +11,7 @@ from .test_e2e import SHOTS, _login, browser, server  # noqa: F401 - fixtures sh
 
 def _filled_template(path: Any) -> None:
     from engine import Catalog
-    from engine.sheets import template_workbook
+    from engine.io.sheets import template_workbook
 
     from .test_e2e import ROOT
 

@@ -54,7 +54,7 @@ def test_overview_shows_states_totals_charts_and_the_criteria_table(app: Flask, 
         assert f'style="background: {share_colour(c.points, c.max)}" title="{c.points}/{c.max} điểm">' \
                f"{c.points}</td>" in matrix
     # The NTM district view, from results scored by the engine built with the link tables.
-    from engine.ntm import district_view
+    from engine.ntm.models import district_view
 
     ntm_html = html.split('id="ntm"')[1].split("</table>")[0]
     for view in district_view([total]):

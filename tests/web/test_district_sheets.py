@@ -111,7 +111,7 @@ def test_part_larger_than_whole_names_its_column(app: Flask, officer):
     assert r.status_code == 400
     from openpyxl.utils import get_column_letter
 
-    from engine.sheets import columns
+    from engine.io.sheets import columns
 
     cs = app.extensions["cfc_scoring"].for_period(2022)
     letter = get_column_letter([c.key for c in columns(cs)].index("values.c2_registered_on_time") + 1)

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from engine.sheetfile import MSG_BROKEN, MSG_FORMATS, MSG_TOO_BIG
-from engine.sheets import FIRST_ROW, ID_ROW, SHEET
+from engine.io.sheetfile import MSG_BROKEN, MSG_FORMATS, MSG_TOO_BIG
+from engine.io.sheets import FIRST_ROW, ID_ROW, SHEET
 from tests.sheet_files import inline_row, minimal_xlsx, ods_bytes, workbook_rows
 
 from .conftest import assessment_of, example_values, form_data

@@ -16,7 +16,7 @@ from engine.result import ConditionResult, CriterionResult, ItemResult, NtmStatu
 
 def _check(cls: type, fields: tuple[str, ...]) -> None:
     if tuple(cls.__slots__) != fields:  # type: ignore[attr-defined]
-        raise RuntimeError(f"engine/jsonout.py is out of date with {cls.__name__}'s fields")
+        raise RuntimeError(f"engine/io/jsonout.py is out of date with {cls.__name__}'s fields")
 
 
 _check(ItemResult, ("id", "criterion", "text", "points", "max", "status", "assessed", "band", "rate",

@@ -3,7 +3,7 @@ files in criteria/, the checks that keep such a file sound, the choice of file b
 view of the linked statuses.
 
 Which NTM indicators relate to children, their texts, thresholds and status rules all live in the YAML;
-nothing here knows a particular indicator. The statuses themselves are derived in engine/ntm_rules.py.
+nothing here knows a particular indicator. The statuses themselves are derived in engine/ntm/linker.py.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine import ntm_messages as nmsg
 from engine.assessment import Commune
 from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem
 from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
+from engine.ntm import messages as nmsg
 from engine.result import Result
 from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_file
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 
 from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_set
-from engine.ntm import NtmTable, load_ntm_table, table_for_period
+from engine.ntm.models import NtmTable, load_ntm_table, table_for_period
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "criteria"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "criteria"
 
 
 @dataclass(frozen=True)

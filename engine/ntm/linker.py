@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine import ntm_messages as nmsg
 from engine.assessment import Commune
 from engine.criteria import CriteriaError, CriteriaSet, Item, Problem
 from engine.explain import ItemExplainer
-from engine.ntm import (
+from engine.ntm import messages as nmsg
+from engine.ntm.models import (
     Indicator,
     InputTrue,
     ItemsAtMax,

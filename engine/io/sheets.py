@@ -212,11 +212,11 @@ def _file_error(message: str, row: int = 0, sheet: str = "") -> CellError:
 def read_workbook(source: str | Path | IO[bytes] | bytes, cs: CriteriaSet, validate: Any = None,
                   filename: str | None = None) -> tuple[list[SheetRow], list[CellError]]:
     """Every commune row of a filled template (.xlsx, .xls or .ods, read by python-calamine in a bounded
-    child process, see engine/sheetfile.py), and the bad cells: at most MAX_ERRORS of them, then one line
+    child process, see engine/io/sheetfile.py), and the bad cells: at most MAX_ERRORS of them, then one line
     "và N lỗi khác"; each row with an error is marked `bad`. `validate(document) -> [FieldError]` (an engine's
     validate) checks what the cells alone cannot (a part larger than its whole, ...). Figures follow the
     form's rules (engine/cells.py). `filename` (an upload's name) is checked for an accepted extension."""
-    from engine.sheetfile import SheetFileError, read_sheet
+    from engine.io.sheetfile import SheetFileError, read_sheet
 
     try:
         sheet = read_sheet(source, SHEET, FIRST_ROW - 1 + MAX_ROWS, filename=filename)
@@ -311,7 +311,7 @@ def capped(errors: Sequence[CellError]) -> list[CellError]:
 
 def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, str]) -> Any:
     from engine.cells import Refused, parse_cell_count
-    from engine.sheetfile import DateCell
+    from engine.io.sheetfile import DateCell
 
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

@@ -20,7 +20,7 @@ import click
 @click.argument("new_file", metavar="NEW", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def criteria_diff(as_json: bool, old_file: str, new_file: str, files: tuple[str, ...]) -> None:
-    from engine.cli import Engines
+    from engine.cli.main import Engines
     from engine.criteria import CriteriaError, load_criteria_set
     from engine.diff import compare_results, diff_tables, impact_lines
 

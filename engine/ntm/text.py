@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from engine.ntm import IndicatorView
-from engine.ntm_messages import STATUS_TEXT
+from engine.ntm.messages import STATUS_TEXT
+from engine.ntm.models import IndicatorView
 
 
 def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:

@@ -11,13 +11,13 @@ from pathlib import Path
 import click
 
 from engine.assessment import FieldError
-from engine.catalog import Catalog, _kind_of
 from engine.criteria import CriteriaError, CriteriaSet, load_criteria_set
-from engine.files import read_assessment
-from engine.jsonout import result_json
-from engine.ntm import NtmTable, district_view, load_ntm_table
-from engine.ntm_text import render_district_view
-from engine.report_text import render_text
+from engine.io.catalog import Catalog, _kind_of
+from engine.io.files import read_assessment
+from engine.io.jsonout import result_json
+from engine.io.report_text import render_text
+from engine.ntm.models import NtmTable, district_view, load_ntm_table
+from engine.ntm.text import render_district_view
 from engine.result import Result
 from engine.scoring import Engine
 
@@ -208,8 +208,8 @@ def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> Non
               help="Tệp kết quả .xlsx (hoặc .csv).")
 @criteria_option
 def batch(source: Path, output: Path, criteria_file: str | None) -> None:
-    from engine.batch import collect, summary_lines
-    from engine.sheets import results_csv_bytes, results_workbook
+    from engine.io.batch import collect, summary_lines
+    from engine.io.sheets import results_csv_bytes, results_workbook
 
     try:
         engines = Engines(load_criteria_set(criteria_file) if criteria_file else None)
@@ -244,7 +244,7 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
 @click.option("--period", type=int, help="Năm đánh giá (chọn bộ tiêu chí có hiệu lực và điền sẵn năm).")
 @click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False))
 def template(output: Path, period: int | None, criteria_file: str | None) -> None:
-    from engine.sheets import template_workbook
+    from engine.io.sheets import template_workbook
 
     try:
         if criteria_file:
@@ -302,8 +302,8 @@ def _ntm_check(file: str) -> None:
 
 
 def _attach_commands() -> None:
-    # `criteria diff` lives in its own module (engine/diff_cli.py), beside the pure comparison.
-    from engine.diff_cli import criteria_diff
+    # `criteria diff` lives in its own module (engine/cli/diff.py), beside the pure comparison.
+    from engine.cli.diff import criteria_diff
 
     criteria.add_command(criteria_diff)
 

@@ -3,7 +3,7 @@
 calamine reads the three formats alike (numbers as numbers, text as text), so a template saved by Excel or by
 LibreOffice gives the same rows. It holds a sheet as a dense grid, though: a 1.4 KB .xlsx naming cells A1 and
 BZ100000 takes 250 MB, and one naming XFD1048576 aborts the process. So the parse runs in a short-lived child
-process (engine/_sheet_reader.py) that caps its own address space and CPU time; a hostile file costs that
+process (engine/io/_sheet_reader.py) that caps its own address space and CPU time; a hostile file costs that
 child, never the web worker. Only the first `max_rows` rows come back, with a count of non-empty rows beyond
 them.
 """

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.criteria import CriteriaSet
-from engine.files import read_assessment
+from engine.io.files import read_assessment
+from engine.io.sheets import read_workbook
 from engine.result import Result
-from engine.sheets import read_workbook
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def _unlisted(row: Any) -> list[Any]:
     """A bad row whose errors fell past the listed ones ("và N lỗi khác") is still not scored."""
     if not row.bad:
         return []
-    from engine.sheets import CellError
+    from engine.io.sheets import CellError
 
     return [CellError(row.sheet, row.row, "", "", "dòng có ô sai (xem các lỗi đã liệt kê của tệp)")]
 

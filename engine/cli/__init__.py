@@ -1,0 +1,1 @@
+"""The `cfc` command line."""
