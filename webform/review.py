@@ -12,53 +12,30 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cells import parse_id
+from engine.states import REVIEWABLE_STATES, STATE_LABELS, VERIFIED_STATES, WAITING_STATES
 
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
+from .messages import MSG_NOT_REVIEWING, MSG_REASON_REQUIRED, MSG_STALE, MSG_VALUE_REQUIRED
 from .models import ROLE_REVIEWER, Assessment, Correction, utcnow
-from .reviewing import (
-    Refused,
+from .scoring import ParsedForm, make_assessment, nfc, parse_value, validate
+from .services import review as reviewing
+from .services.errors import Refused, Stale
+from .services.figures import score_values, verified_values
+from .services.review import (
     accept_items,
     accept_remaining,
-    apply_transition,
     parse_proposal_ref,
-    plan_transition,
     progress,
     set_proposal_ref,
     verified_on,
-    verified_values,
 )
-from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
 from .units import search, visible_states
 from .versions import criteria_of, engine_of, version_note
-from .workflow import (
-    CONFIRMED_TRANSITIONS,
-    REVIEWABLE_STATES,
-    STATE_LABELS,
-    TRANSITIONS,
-    WAITING_STATES,
-    IllegalTransition,
-    check,
-    period_with_work,
-)
-
-__all__ = ["bp", "verified_values"]  # verified_values: district and documents read it from here
+from .workflow import TRANSITIONS, period_with_work
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-MSG_STALE = (
-    "Chưa lưu: hồ sơ vừa được người khác thay đổi sau khi bạn mở trang. Trang đã được tải lại với số liệu "
-    "mới nhất; vui lòng xem lại rồi thực hiện lại thao tác."
-)
-MSG_NOT_REVIEWING = "Chỉ điều chỉnh hoặc chấp nhận số liệu khi hồ sơ đang ở trạng thái “Đang thẩm định”."
-MSG_REASON_REQUIRED = "Phải ghi lý do điều chỉnh."
-MSG_VALUE_REQUIRED = "Phải nhập giá trị sau điều chỉnh."
-
-
-def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = engine_of(a)
-    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
 @bp.route("/")
@@ -123,7 +100,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
         cs = criteria_of(a)
         try:
             threshold = cs.tier(row["commune"].type).threshold
-        except Exception:  # a commune type the set does not know: no bar rather than a broken page
+        except KeyError:  # a commune type the set does not know: no bar rather than a broken page
             continue
         # A draft's figures are still the commune's own work in progress: no bar for it.
         total = None if a.state == "draft" else (
@@ -144,9 +121,9 @@ def render_review(
         # figure to the team, whatever route or message asked for it.
         return not_submitted(a, 200 if status == 200 else 409)
     cs = criteria_of(a)
-    self_result = _score(a, a.values or {})
+    self_result = score_values(a, a.values or {})
     v_values = verified_values(a)
-    v_result = _score(a, v_values)
+    v_result = score_values(a, v_values)
     self_items = {i.id: i for i in self_result.items} if self_result else {}
     v_items = {i.id: i for i in v_result.items} if v_result else {}
     self_crit = {c.id: c for c in self_result.criteria} if self_result else {}
@@ -343,31 +320,24 @@ def correct(assessment_id: int) -> Any:
 @role_required(ROLE_REVIEWER)
 def transition(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    name = request.form.get("name", "")
     try:
-        check(name, a.state, current_user.role)
-    except IllegalTransition as exc:
-        return render_review(a, 409, [str(exc)])
-    if _stale(a):  # the page is older than the record: its rules are checked on the newest figures
-        return render_review(a, 409, [MSG_STALE])
-    try:
-        planned = plan_transition(a, name, current_user.role, request.form)
+        outcome = reviewing.transition(
+            get_session(), a, current_user, request.form.get("name", ""), request.form,
+            parse_id((request.form.get("version") or "").strip()), request.form.get("confirmed") == "1")
+    except Stale as exc:
+        return render_review(exc.current, 409, exc.messages)
     except Refused as exc:
         return render_review(a, exc.status, exc.messages)
-    t = planned.transition
-    if t.name in CONFIRMED_TRANSITIONS and request.form.get("confirmed") != "1":
+    t = outcome.planned.transition
+    if not outcome.done:
         # Irreversible: say what will happen and ask once more (a page, so it works without JavaScript).
         return render_template(
-            "review/confirm.html", a=a, title=t.label, summary=planned.summary, items=[],
+            "review/confirm.html", a=a, title=t.label, summary=outcome.planned.summary, items=[],
             action=url_for("review.transition", assessment_id=a.id),
-            fields={"name": t.name, **planned.fields}, button=t.label), 200
-    apply_transition(get_session(), a, current_user.id, planned)
-    conflict = _commit_or_conflict(a)
-    if conflict is not None:
-        return conflict
-    from .documents import PROPOSAL_STATES, render_ahead  # documents imports this module
+            fields={"name": t.name, **outcome.planned.fields}, button=t.label), 200
+    if a.state in VERIFIED_STATES:
+        from .documents import render_ahead  # the PDF side, loaded on the first proposal
 
-    if a.state in PROPOSAL_STATES:
         render_ahead(a.id)  # the proposal file exists from now on: have it ready before it is asked for
     flash(f"Đã thực hiện: {t.label}.", "success")
     return redirect(url_for("review.show", assessment_id=a.id))
