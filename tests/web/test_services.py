@@ -17,10 +17,13 @@ from engine.io.sheets import template_workbook
 from webform.db import get_session
 from webform.messages import (
     MSG_COMMENT_REQUIRED,
+    MSG_CORRECTION_NOT_STORED,
     MSG_HAS_ERRORS,
     MSG_INCOMPLETE,
     MSG_NOT_EDITABLE,
+    MSG_NOT_REVIEWING,
     MSG_OUT_OF_SCOPE,
+    MSG_REASON_REQUIRED,
     MSG_REVIEWER_DRAFTS_ONLY,
     MSG_STALE,
     MSG_UNKNOWN_CODE,
@@ -28,7 +31,7 @@ from webform.messages import (
 from webform.models import Assessment, Commune, Correction, HistoryEntry, User, utcnow
 from webform.scoring import scoring
 from webform.services import review, self_assessment
-from webform.services.errors import Refused, Stale
+from webform.services.errors import FieldRefused, Refused, Stale
 from webform.services.figures import score_values, verified_result, verified_values
 from webform.services.sheet_import import import_workbook
 
@@ -291,6 +294,34 @@ def test_a_decision_needs_number_signer_and_a_real_date(ctx: Session):
                                       "Ngày quyết định không hợp lệ (ví dụ: 20/12/2022)."]
     ctx.rollback()
     assert record(ctx).state == "proposed"
+
+
+def test_a_correction_needs_a_reason_and_is_stored_with_its_history(ctx: Session):
+    a = submitted(ctx)
+    team = user(ctx, "thamdinh")
+    sent = a.values["c3_abused"]
+    with pytest.raises(Refused) as refused:
+        review.correct(ctx, a, team, "c3_abused", "1", "Theo sổ", "", a.version)
+    assert (refused.value.status, refused.value.messages) == (409, [MSG_NOT_REVIEWING])
+    review.transition(ctx, a, team, "start_review", {}, a.version, confirmed=True)
+    entries = len(history(ctx, a))
+    with pytest.raises(FieldRefused) as no_reason:
+        review.correct(ctx, a, team, "c3_abused", str(sent + 2), "  ", "", a.version)
+    assert (no_reason.value.error, no_reason.value.messages) == (
+        MSG_REASON_REQUIRED, [MSG_CORRECTION_NOT_STORED.format(error=MSG_REASON_REQUIRED)])
+    ctx.rollback()
+    assert (record(ctx).corrections, len(history(ctx, a))) == ([], entries)
+
+    label = review.correct(ctx, a, team, "c3_abused", str(sent + 2), "Theo sổ theo dõi", "Sổ 2022", a.version)
+    assert label == scoring().for_period(2022).input("c3_abused").label
+    ctx.expire_all()
+    a = record(ctx)
+    assert [(c.input_id, c.commune_value, c.team_value) for c in a.corrections] == [
+        ("c3_abused", sent, sent + 2)]
+    assert a.values["c3_abused"] == sent  # the commune's own figure stays as sent
+    last = history(ctx, a)[-1]
+    assert (last.field, last.old_value, last.new_value, last.reason) == (
+        "correction.c3_abused", str(sent), str(sent + 2), "Theo sổ theo dõi (Minh chứng: Sổ 2022)")
 
 
 # ---------------------------------------------------------------- the verified values

@@ -22,3 +22,11 @@ class Stale(Refused):
     def __init__(self, messages: list[str], current: Any) -> None:
         super().__init__(messages, 409)
         self.current = current
+
+
+class FieldRefused(Refused):
+    """Refused because of one field: `error` is said beside it, `messages` at the top of the page."""
+
+    def __init__(self, messages: list[str], error: str, status: int = 400) -> None:
+        super().__init__(messages, status)
+        self.error = error

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.states import REVIEWABLE_STATES
+
 from .. import history
 from ..dates import parse_day
 from ..db import commit
@@ -23,23 +25,28 @@ from ..messages import (
     COMMENT_MAX,
     MSG_COMMENT_REQUIRED,
     MSG_COMMENT_TOO_LONG,
+    MSG_CORRECTION_NOT_STORED,
     MSG_DECISION_DATE,
     MSG_DECISION_NUMBER,
     MSG_DECISION_NUMBER_LONG,
     MSG_DECISION_SIGNER,
     MSG_DECISION_SIGNER_LONG,
     MSG_NOT_RECOGNISE_PASSED,
+    MSG_NOT_REVIEWING,
     MSG_PROPOSAL_BEFORE_REVIEW,
     MSG_PROPOSAL_DATE,
     MSG_PROPOSAL_NUMBER,
     MSG_PROPOSE_NOT_RECOGNISED,
+    MSG_REASON_REQUIRED,
+    MSG_REASON_TOO_LONG,
     MSG_STALE,
+    MSG_VALUE_REQUIRED,
     MSG_VERIFY_INCOMPLETE,
 )
-from ..models import Assessment, HistoryEntry, ItemReview, User, utcnow
-from ..scoring import nfc
+from ..models import Assessment, Correction, HistoryEntry, ItemReview, User, utcnow
+from ..scoring import ParsedForm, make_assessment, nfc, parse_value, validate
 from ..templating import VN_OFFSET
-from ..versions import criteria_of, follow_in_force
+from ..versions import criteria_of, engine_of, follow_in_force
 from ..workflow import (
     CONFIRMED_TRANSITIONS,
     IllegalTransition,
@@ -48,11 +55,11 @@ from ..workflow import (
     require_all_decided,
     undecided_items,
 )
-from .errors import Refused, Stale
+from .errors import FieldRefused, Refused, Stale
 from .figures import verified_result, verified_values
 
 __all__ = ["Planned", "Progress", "Refused", "accept_items", "accept_remaining", "apply_transition",
-           "parse_proposal_ref", "plan_transition", "progress", "set_proposal_ref", "transition",
+           "correct", "parse_proposal_ref", "plan_transition", "progress", "set_proposal_ref", "transition",
            "verified_on", "verified_result", "verified_values"]
 
 ACCEPTED = "Chấp nhận"
@@ -335,3 +342,61 @@ def transition(session: Session, a: Assessment, user: User, name: str, form: Map
         session.rollback()
         raise Stale([MSG_STALE], session.get(Assessment, a.id)) from None
     return TransitionOutcome(planned, done=True)
+
+
+def correct(session: Session, a: Assessment, user: User, input_id: str, raw: str, reason: str,
+            evidence: str, version: int | None) -> str:
+    """The team's figure for one input, with its reason (and evidence), checked by the engine together with
+    the other verified figures; stored with a history entry and committed. Returns the input's label.
+    Refused while not reviewing (409); FieldRefused for the value or the reason (400); Stale for a page
+    older than the record (or a write in between)."""
+    if a.state not in REVIEWABLE_STATES:
+        raise Refused([MSG_NOT_REVIEWING], 409)
+    reason, evidence = nfc(reason), nfc(evidence)  # as typed: NFC, without surrounding spaces
+    input_def = criteria_of(a).input(input_id)
+    value, error = _correction_value(a, input_def, raw, reason, evidence)
+    if error:
+        raise FieldRefused([MSG_CORRECTION_NOT_STORED.format(error=error)], error)
+    if version != a.version:
+        raise Stale([MSG_STALE], a)
+    existing = next((c for c in a.corrections if c.input_id == input_id), None)
+    old_team = existing.team_value if existing else (a.values or {}).get(input_id)
+    if existing is None:
+        a.corrections.append(Correction(
+            input_id=input_id, commune_value=(a.values or {}).get(input_id), team_value=value,
+            reason=reason, evidence=evidence, user_id=user.id, created_at=utcnow()))
+    else:
+        existing.team_value, existing.reason, existing.evidence = value, reason, evidence
+        existing.user_id, existing.created_at = user.id, utcnow()
+    note = reason + (f" (Minh chứng: {evidence})" if evidence else "")
+    history.record(session, a, user.id, f"correction.{input_id}", old_team, value, note)
+    a.updated_at = utcnow()
+    try:
+        commit(session)
+    except StaleDataError:
+        session.rollback()
+        raise Stale([MSG_STALE], session.get(Assessment, a.id)) from None
+    return str(input_def.label)
+
+
+def _correction_value(a: Assessment, input_def: Any, raw: str, reason: str,
+                      evidence: str) -> tuple[Any, str | None]:
+    """The typed value, or the first thing wrong with the correction (the value, the reason, the engine's
+    checks on the verified figures with this value in them)."""
+    value, error = parse_value(input_def, raw)
+    if error is None and value is None:
+        error = MSG_VALUE_REQUIRED
+    if error is None and not reason:
+        error = MSG_REASON_REQUIRED
+    if error is None and (len(reason) > 2000 or len(evidence) > 2000):
+        error = MSG_REASON_TOO_LONG
+    if error is not None:
+        return value, error
+    values = verified_values(a)
+    values[input_def.id] = value
+    parsed = ParsedForm(raw={d.id: "" for d in criteria_of(a).inputs}, values=values)
+    validate(engine_of(a), make_assessment(a.commune.profile(a.period), a.period, values), parsed)
+    if parsed.errors or parsed.general_errors:
+        error = parsed.errors.get(input_def.id) or next(iter(parsed.errors.values()), None) or \
+            parsed.general_errors[0]
+    return value, error

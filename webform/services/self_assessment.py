@@ -18,7 +18,7 @@ from ..messages import MSG_HAS_ERRORS, MSG_INCOMPLETE, MSG_NOT_EDITABLE, MSG_RES
 from ..models import Assessment, User
 from ..scoring import MSG_MISSING, ParsedForm, make_assessment, parse_form, score_or_none, validate
 from ..versions import criteria_of, engine_of
-from ..workflow import IllegalTransition, check
+from ..workflow import TRANSITIONS, IllegalTransition, check
 from .errors import Refused, Stale
 
 
@@ -68,28 +68,34 @@ def save(session: Session, a: Assessment, user: User, typed: Typed, version: int
         raise Stale([], a)
     result = score_or_none(typed.engine, typed.document)
     if submit:
-        missing = [d.id for d in typed.cs.inputs if d.id not in parsed.values]
-        if missing or result is None:
-            for input_id in missing:
-                parsed.errors[input_id] = MSG_MISSING
-            raise Refused([MSG_INCOMPLETE.format(n=len(missing))])
+        _check_submit(a, user, typed, result)
         if not confirmed:
             # Sending cannot be undone by the commune: the caller says what goes and asks once more.
             return Saved(result, stored=False, submitted=False)
-        try:
-            t = check("submit", a.state, user.role)
-        except IllegalTransition as exc:
-            raise Refused([str(exc)], 409) from None
     history.store_figures(session, a, user.id, parsed.values, result.total if result is not None else None,
                           [d.id for d in typed.cs.inputs], sources=parsed.sources)
     if submit:
-        _submit(session, a, user, t.target)
+        _submit(session, a, user, TRANSITIONS["submit"].target)
     try:
         commit(session)
     except StaleDataError:
         session.rollback()
         raise Stale([], session.get(Assessment, a.id)) from None
     return Saved(result, stored=True, submitted=submit)
+
+
+def _check_submit(a: Assessment, user: User, typed: Typed, result: Any) -> None:
+    """A record is sent only complete and scorable, by whom may send it; each missing field is marked."""
+    parsed = typed.parsed
+    missing = [d.id for d in typed.cs.inputs if d.id not in parsed.values]
+    if missing or result is None:
+        for input_id in missing:
+            parsed.errors[input_id] = MSG_MISSING
+        raise Refused([MSG_INCOMPLETE.format(n=len(missing))])
+    try:
+        check("submit", a.state, user.role)
+    except IllegalTransition as exc:
+        raise Refused([str(exc)], 409) from None
 
 
 def _submit(session: Session, a: Assessment, user: User, target: str) -> None:
