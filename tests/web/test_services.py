@@ -150,6 +150,25 @@ def test_import_by_the_team_never_touches_a_submitted_record(ctx: Session):
     assert record(ctx).values == sent
 
 
+def test_the_cli_imports_through_the_same_service(app: Flask, tmp_path):
+    with app.app_context():
+        data, _rows = workbook(get_session(), 2022, {IA_TOI: example_values()}, [IA_TOI])
+    good, bad = tmp_path / "ia-toi.xlsx", tmp_path / "sai.xlsx"
+    good.write_bytes(data)
+    bad.write_bytes(b"not a workbook")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["import-sheet", str(bad), "--period", "2022", "--as", "xa-iatoi"])
+    assert refused.exit_code == 1 and "Chưa lưu gì: tệp có 1 lỗi." in refused.output
+    done = runner.invoke(args=["import-sheet", str(good), "--period", "2022", "--as", "xa-iatoi"])
+    assert done.exit_code == 0, done.output
+    assert "Đã lưu: 0 hồ sơ mới, 1 hồ sơ cập nhật, 0 không đổi." in done.output
+    with app.app_context():
+        a = record(get_session())
+        assert a.values == example_values()
+        reasons = {e.reason for e in history(get_session(), a) if e.field.startswith("values.")}
+        assert reasons == {"Nhập từ bảng tính «ia-toi.xlsx»"}
+
+
 # ---------------------------------------------------------------- the commune's save and submit
 
 def test_save_stores_the_figures_with_one_history_entry_each(app: Flask, ctx: Session):
