@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from engine.common import fact_slug
 from engine.criteria import CriteriaSet, Item
 from engine.rates import rate_units, threshold_units
 from engine.rules import Comparison
@@ -16,8 +17,7 @@ NONE_BAND = "none"  # the rule a rate item fires when its denominator is 0
 
 
 def fact_field(item: Item) -> str:
-    # Dots would be read as nested fields by the rule engine.
-    return "i" + item.id.replace(".", "_")
+    return "i" + fact_slug(item.id)
 
 
 def rule_name(item: Item, band: int | str) -> str:

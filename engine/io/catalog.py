@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import yaml
@@ -56,11 +55,7 @@ class Catalog:
 
     def for_period(self, period: int) -> CriteriaSet:
         """The set in force at the end of the period (assessments are made in November of the year)."""
-        day = date(period, 12, 31)
-        in_force = [
-            cs for cs in self.sets
-            if cs.effective_from <= day and (cs.effective_to is None or day <= cs.effective_to)
-        ]
+        in_force = [cs for cs in self.sets if cs.in_force(period)]
         if not in_force:
             raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
         return in_force[-1]
