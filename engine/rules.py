@@ -72,7 +72,6 @@ class RuleSet:
     def __init__(self, name: str, rules: Mapping[str, Sequence[Comparison]]) -> None:
         if not rules:
             raise ValueError("a ruleset needs at least one rule")
-        self.rule_names = list(rules)
         definition: dict[str, dict] = {_ALWAYS: {"all": [{"m": {_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}}]}}
         for rule_name, comparisons in rules.items():
             if '"' in rule_name or "\\" in rule_name or rule_name == _ALWAYS:

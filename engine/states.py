@@ -15,7 +15,3 @@ STATE_LABELS = {
     "recognised": "Đã công nhận",
     "not_recognised": "Không công nhận",
 }
-
-
-def state_label(state: str | None) -> str:
-    return STATE_LABELS.get(state, state) if state else ""

@@ -58,8 +58,6 @@ MSG_REVIEWER_DRAFTS_ONLY = (
 MSG_CONFLICTS_WITH_DRAFT = (
     "«{label}»: số liệu trong tệp mâu thuẫn với số liệu xã đang nhập ở hồ sơ nháp (số liệu chưa gửi không "
     "được hiển thị cho cấp huyện).")
-MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
-MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 MANY = 12  # above this many communes the overview lays its tables and chart out for a province
 
 
@@ -110,10 +108,6 @@ def set_for(period: int | None) -> Any:
         return in_force(period)
     except Exception:  # the catalog raises when no set covers the year
         return None
-
-
-def _periods(communes: list[Commune]) -> list[int]:
-    return sorted({a.period for a in _assessments(communes)}, reverse=True)
 
 
 def _period_arg(periods: list[int], name: str = "period", default: int | None = None) -> int | None:
