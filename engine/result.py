@@ -2,7 +2,8 @@
 
 Plain slotted dataclasses rather than pydantic models: a result is built from already validated data for
 every assessment scored, and building ~40 pydantic objects each time cost more than the rule engine (and a
-frozen dataclass's __init__ costs three times a plain one's). Treat results as read-only values.
+frozen dataclass's __init__ costs more than a plain one's; `make bench` measures scoring). Treat results as
+read-only values.
 `as_dict()` gives the JSON form; `model_dump()` and `model_copy()` keep the pydantic spelling callers use.
 """
 

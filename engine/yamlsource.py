@@ -55,7 +55,7 @@ NO_ALIASES = "Tệp dùng bí danh YAML (&tên / *tên); hãy ghi đầy đủ t
 
 
 def _loader() -> type:
-    # libyaml (C) reads ten times faster than PyYAML's pure-Python reader and produces the same nodes;
+    # libyaml (C) reads much faster than PyYAML's pure-Python reader and produces the same nodes;
     # CFC_PURE_YAML=1 selects the old reader, only so that `make bench` can show the difference.
     if os.environ.get("CFC_PURE_YAML") or not getattr(yaml, "__with_libyaml__", False):
         return yaml.SafeLoader

@@ -210,7 +210,7 @@ def _by_id(seq: Iterable[Any] | None) -> dict[str, Any]:
 def _input_label(cs: Any, input_id: str) -> str:
     try:
         definition = cs.input(input_id)
-    except Exception:  # noqa: BLE001 - an unknown id prints as itself
+    except KeyError:  # an unknown id prints as itself
         definition = None
     return nfc(attr(definition, "label", input_id) or input_id)
 

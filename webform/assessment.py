@@ -148,7 +148,7 @@ def new() -> Any:
         return redirect(url_for("assessment.index"))
     try:
         cs = in_force(period)
-    except Exception:
+    except LookupError:  # no set covers the year
         cs = None
     if cs is None:
         flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")

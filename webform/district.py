@@ -106,7 +106,7 @@ def set_for(period: int | None) -> Any:
         return None
     try:
         return in_force(period)
-    except Exception:  # the catalog raises when no set covers the year
+    except LookupError:  # no set covers the year
         return None
 
 
@@ -151,7 +151,7 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
     eng = engine_of(a)
     try:
         out.threshold = criteria_of(a).tier(c.type).threshold
-    except Exception:  # a commune type the set does not know: the page still shows the rest
+    except KeyError:  # a set or commune type this process does not know: the page still shows the rest
         out.threshold = None
     if not out.visible:
         return out

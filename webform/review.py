@@ -123,7 +123,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
         cs = criteria_of(a)
         try:
             threshold = cs.tier(row["commune"].type).threshold
-        except Exception:  # a commune type the set does not know: no bar rather than a broken page
+        except KeyError:  # a commune type the set does not know: no bar rather than a broken page
             continue
         # A draft's figures are still the commune's own work in progress: no bar for it.
         total = None if a.state == "draft" else (
