@@ -1,4 +1,4 @@
-"""The states of an assessment and their Vietnamese labels (reference: workflow-and-documents.md).
+"""The states of an assessment and their Vietnamese labels (docs/reference/workflow-and-documents.md).
 
 Shared by the web app (which moves assessments between them) and the PDF records (which print them).
 """
