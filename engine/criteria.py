@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
@@ -21,7 +20,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from engine import messages as msg
 from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
 from engine.common import in_force as _in_force
-from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_bytes, read_bytes
+from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_bytes
 
 RuleKind = Literal["yes_no", "rate_higher", "rate_lower", "count_higher", "count_lower"]
 Status = Literal["confirmed", "provisional"]
@@ -431,11 +430,3 @@ def load_criteria_bytes(raw: bytes, file: str) -> CriteriaSet:
     cs._content_hash = content_hash(raw)
     return cs
 
-
-def load_criteria_set(path: str | Path) -> CriteriaSet:
-    """Load and check one criteria file; raise CriteriaError listing every problem."""
-    try:
-        raw = read_bytes(path)
-    except YamlSyntaxError as exc:
-        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
-    return load_criteria_bytes(raw, str(path))

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from engine.cells import neutralise_row
+from engine.criteria import CriteriaSet
 
 from . import fonts
 from .config import ReportConfig, load_config
@@ -83,7 +84,7 @@ def render_progress_report(
     kind: str,
     year: int,
     previous_period: int | None = None,
-    criteria_set: Any = None,
+    criteria_set: CriteriaSet | None = None,
     document_date: dt.date | str | None = None,
     number: str | int | None = None,
 ) -> bytes:

@@ -24,9 +24,10 @@ from . import history
 from .auth import role_required
 from .dates import parse_day
 from .db import get_session, write_lock
+from .engines import make_assessment, score_or_none, scoring
+from .form_values import nfc
 from .models import LEVEL_COMMUNE, ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, UnitSuccessor
 from .review import verified_values
-from .scoring import make_assessment, nfc, score_or_none, scoring
 from .units import (
     communes_ever_visible,
     communes_on,

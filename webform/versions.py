@@ -24,8 +24,8 @@ from engine.states import STATE_LABELS
 
 from . import history
 from .db import get_session, write_lock
+from .engines import make_assessment, score_or_none, scoring
 from .models import Assessment, CriteriaVersion, utcnow
-from .scoring import make_assessment, score_or_none, scoring
 
 # Drafts and returned records are still the commune's: they follow the version in force.
 MOVING_STATES = {"draft", "returned"}

@@ -9,10 +9,9 @@ nothing here knows a particular indicator. The statuses themselves are derived i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,7 +23,7 @@ from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem, loc
 from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
 from engine.ntm import messages as nmsg
 from engine.result import Result
-from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, load_yaml_file
+from engine.yamlsource import Loc, SourceMap
 
 IndicatorStatus = Literal["confirmed", "provisional", "unverified"]
 
@@ -272,18 +271,6 @@ def parse_ntm_table(data: Any, source: SourceMap, criteria_sets: Mapping[str, Cr
     if found:
         raise CriteriaError(located(source, found))
     return table
-
-
-def load_ntm_table(path: str | Path, criteria_sets: Mapping[str, CriteriaSet] | Sequence[CriteriaSet]
-                   ) -> NtmTable:
-    """Load and check one `kind: ntm_link` file; raise CriteriaError listing every problem."""
-    if not isinstance(criteria_sets, Mapping):
-        criteria_sets = {cs.id: cs for cs in criteria_sets}
-    try:
-        data, source = load_yaml_file(path)
-    except YamlSyntaxError as exc:
-        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
-    return parse_ntm_table(data, source, criteria_sets)
 
 
 # --- the district view ----------------------------------------------------------------------------------
