@@ -31,7 +31,8 @@ class _Out:
 
     def as_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and was slower than scoring itself.
-        return {name: _plain(getattr(self, name)) for name in self.__slots__}  # type: ignore[attr-defined]
+        names: tuple[str, ...] = self.__slots__  # the dataclass's fields (slots=True)
+        return {name: _plain(getattr(self, name)) for name in names}
 
     def model_dump(self, mode: str = "json") -> dict[str, Any]:
         return self.as_dict()

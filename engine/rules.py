@@ -86,7 +86,7 @@ class RuleSet:
     def fire(self, fact: Mapping[str, int | bool]) -> list[str]:
         """Assert one fact in a fresh session and return the names of the rules that matched it."""
         sid = str(next(_sessions))
-        payload = dict(fact)
+        payload: dict[str, int | bool | str] = dict(fact)
         payload["sid"] = sid
         payload[_DISCRIMINATOR[0]] = _DISCRIMINATOR[1]
         text = orjson.dumps(payload).decode()

@@ -19,7 +19,7 @@ team's review in an optional top-level `review:` section, which the engine never
 from __future__ import annotations
 
 import copy
-import sys
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -28,7 +28,7 @@ from engine.criteria import CriteriaSet
 from engine.io.engines import Engines
 from engine.result import Result
 
-from .config import ConfigError, load_config
+from .config import ConfigError, ReportConfig, load_config
 from .fonts import FontMissingError
 
 EXIT_INVALID = 2
@@ -38,7 +38,7 @@ EXIT_SETUP = 3
 class _Fail(click.ClickException):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click reads it per instance; its stubs say class
 
 
 class _Scorer:
@@ -102,7 +102,7 @@ def _corrections(doc: dict, review: dict) -> list[dict]:
     return out
 
 
-def _parse_date(text: str | None):
+def _parse_date(text: str | None) -> dt.date | None:
     from .fmt import parse_date
 
     try:
@@ -119,7 +119,7 @@ def _write(out: str, pdf: bytes) -> None:
     path.write_bytes(pdf)
 
 
-def _setup(config_path: str | None):
+def _setup(config_path: str | None) -> ReportConfig:
     from .fonts import check_fonts
 
     try:
@@ -241,4 +241,4 @@ def main() -> None:  # `python -m reports ...`
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

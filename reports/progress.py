@@ -126,7 +126,7 @@ def render_progress_report(
 
 def progress_workbook(entries: Sequence[ProgressEntry], *, kind: str, year: int) -> Workbook:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = "Báo cáo"
     ws.append([progress_title(kind, year)])
     ws["A1"].font = Font(bold=True, size=13)

@@ -86,7 +86,7 @@ def _env() -> jinja2.Environment:
 _local = threading.local()
 
 
-def _fonts_and_stylesheet():
+def _fonts_and_stylesheet() -> tuple[Any, Any]:  # (FontConfiguration, CSS): WeasyPrint is untyped
     """One font configuration and parsed stylesheet per thread, reused by every render on it: building them
     for each document was a tenth of a proposal's time. Per thread, because WeasyPrint's font configuration
     is not made to be shared by threads rendering at once."""
@@ -115,7 +115,7 @@ def _margin_css(notice: str, demo: bool) -> str:
     return f"@page {{ @bottom-center {{ content: {content}; }} }}"
 
 
-def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, title: str):
+def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, title: str) -> Any:
     """One document -> weasyprint.Document (laid out, not yet written)."""
     import weasyprint
 

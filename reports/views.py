@@ -161,15 +161,15 @@ def _points(value: Any) -> str:
 class ItemRow:
     id: str
     text: str
-    max: Any
+    max: int
     provisional: bool
     inputs: list[dict]           # {label, self, verified, differs}
     rate_self: str
     rate_verified: str
     band_self: str
     band_verified: str
-    points_self: Any
-    points_verified: Any
+    points_self: int | None  # None: the result has no such item
+    points_verified: int | None
     assessed_self: bool
     assessed_verified: bool
     source: str = ""  # where a confirmed item's points were read (document, article or table, page)
@@ -184,9 +184,9 @@ class ItemRow:
 class CriterionRow:
     id: str
     name: str
-    max: Any
-    points_self: Any
-    points_verified: Any
+    max: int
+    points_self: int | None
+    points_verified: int | None
     assessed_self: bool
     assessed_verified: bool
     items: list[ItemRow]

@@ -64,9 +64,9 @@ def main() -> int:
     rows = rows[:max_rows]
     # Trailing blank cells and rows carry nothing: not sent back, so 100,000 empty rows cost the web
     # process nothing.
-    for row in rows:
-        while row and row[-1] is None:
-            row.pop()
+    for cells in rows:
+        while cells and cells[-1] is None:
+            cells.pop()
     while rows and not rows[-1]:
         rows.pop()
     json.dump({"sheets": names, "rows": rows, "beyond": beyond}, sys.stdout, ensure_ascii=False)

@@ -170,8 +170,8 @@ class NtmLinker:
         fired: dict[int, list[tuple[str, str]]] = {}
         if self.rules is not None:
             for name in self.rules.fire(self.build_fact(result, commune)):
-                index, status, detail = name.split("#", 2)
-                fired.setdefault(int(index), []).append((status, detail))
+                at, outcome, detail = name.split("#", 2)
+                fired.setdefault(int(at), []).append((outcome, detail))
         items = {ir.id: ir for ir in result.items}
         out = []
         for index, ind in enumerate(self.table.indicators):

@@ -192,7 +192,7 @@ def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, st
         at: Loc = ("indicators", index)
         if ind.criterion not in ntm_criteria:
             out.append(((*at, "criterion"), nmsg.CK_UNKNOWN_NTM_CRITERION.format(id=ind.criterion)))
-        for n_index, number in enumerate([ind.number] + ind.numbered_as):
+        for n_index, number in enumerate([ind.number, *ind.numbered_as]):
             if number is not None and number.split(".")[0] != ind.criterion:
                 where = (*at, "number") if n_index == 0 else (*at, "numbered_as", n_index - 1)
                 out.append((where, nmsg.CK_NUMBER_CRITERION.format(number=number, crit=ind.criterion)))
