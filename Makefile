@@ -47,6 +47,7 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy engine reports
 
 clean:
