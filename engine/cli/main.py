@@ -32,8 +32,13 @@ COMMAND_GROUP = "cfc.commands"
 
 
 class _PluginGroup(click.Group):
+    _declared: dict[str, EntryPoint] | None = None
+
     def _plugins(self) -> dict[str, EntryPoint]:
-        return {ep.name: ep for ep in entry_points(group=COMMAND_GROUP) if ep.name not in self.commands}
+        # Read from the installed packages' metadata once per run, and only when a name is not built in.
+        if self._declared is None:
+            self._declared = {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
+        return {name: ep for name, ep in self._declared.items() if name not in self.commands}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._plugins()])
