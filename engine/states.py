@@ -1,5 +1,5 @@
-"""The states of an assessment, their Vietnamese labels and their groupings (reference:
-workflow-and-documents.md). The one place they are written down.
+"""The states of an assessment, their Vietnamese labels and their groupings
+(docs/reference/workflow-and-documents.md). The one place they are written down.
 
 Shared by the web app (which moves assessments between them) and the PDF records (which print them).
 Who may move an assessment from one state to another is the web app's (webform/workflow.py).
@@ -29,7 +29,3 @@ WAITING_STATES = frozenset({"submitted", "under_review"})
 # The team's verified figures exist: the commune sees the team's corrections, the district scores them, a
 # copy for next year starts from them, and the proposal file (tờ trình, biên bản, phụ lục) can be printed.
 VERIFIED_STATES = frozenset({"verified", "proposed", "recognised", "not_recognised"})
-
-
-def state_label(state: str | None) -> str:
-    return STATE_LABELS.get(state, state) if state else ""

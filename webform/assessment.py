@@ -15,9 +15,10 @@ from engine.states import EDITABLE_STATES, VERIFIED_STATES
 from .auth import assessment_for, role_required
 from .db import get_session, write_lock
 from .drafts import create_draft
+from .engines import score_or_none
+from .form_values import ParsedForm, raw_from_values, scorable
 from .messages import MSG_CONFLICT, MSG_HAS_ERRORS, MSG_NO_CRITERIA
 from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
-from .scoring import ParsedForm, raw_from_values, scorable, score_or_none
 from .services import self_assessment
 from .services.errors import Refused, Stale
 from .services.figures import score_values

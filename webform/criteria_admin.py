@@ -18,6 +18,7 @@ from . import criteria_form, versions
 from .auth import role_required
 from .dates import parse_day
 from .db import commit, get_session
+from .form_values import nfc
 from .messages import (
     MSG_ALREADY_ACTIVE,
     MSG_CONFIRM,
@@ -28,7 +29,6 @@ from .messages import (
     MSG_STORED,
 )
 from .models import ROLE_ADMIN, CriteriaVersion
-from .scoring import nfc
 
 bp = Blueprint("criteria_admin", __name__, url_prefix="/admin/criteria")
 

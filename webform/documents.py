@@ -16,8 +16,8 @@ from engine.states import VERIFIED_STATES
 from . import pdfcache
 from .auth import assessment_for, role_required
 from .db import get_session
+from .engines import make_assessment, score_or_none
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
-from .scoring import make_assessment, score_or_none
 from .services.figures import verified_values
 from .services.review import verified_on
 from .units import report_config

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from engine.states import VERIFIED_STATES
 
 from . import history
+from .engines import make_assessment, score_or_none, scoring
 from .models import Assessment, Commune
-from .scoring import make_assessment, score_or_none, scoring
 from .services.figures import verified_values
 
 

@@ -16,9 +16,9 @@ from engine.states import REVIEWABLE_STATES, STATE_LABELS, VERIFIED_STATES, WAIT
 
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
+from .form_values import nfc
 from .messages import MSG_NOT_REVIEWING, MSG_STALE
 from .models import ROLE_REVIEWER, Assessment
-from .scoring import nfc
 from .services import review as reviewing
 from .services.errors import FieldRefused, Refused, Stale
 from .services.figures import score_values, verified_values

@@ -1,4 +1,4 @@
-"""Who may move an assessment from which state to which (reference: workflow-and-documents.md)."""
+"""Who may move an assessment from which state to which (docs/reference/workflow-and-documents.md)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.io.sheets import template_workbook
 from webform.db import get_session
+from webform.engines import scoring
 from webform.messages import (
     MSG_COMMENT_REQUIRED,
     MSG_CORRECTION_NOT_STORED,
@@ -29,7 +30,6 @@ from webform.messages import (
     MSG_UNKNOWN_CODE,
 )
 from webform.models import Assessment, Commune, Correction, HistoryEntry, User, utcnow
-from webform.scoring import scoring
 from webform.services import review, self_assessment
 from webform.services.errors import FieldRefused, Refused, Stale
 from webform.services.figures import score_values, verified_result, verified_values

@@ -105,7 +105,7 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
         return out
     try:
         out.threshold = criteria_of(a).tier(c.type).threshold
-    except KeyError:  # a commune type the set does not know: the page still shows the rest
+    except KeyError:  # a set or commune type this process does not know: the page still shows the rest
         out.threshold = None
     if not out.visible:
         return out

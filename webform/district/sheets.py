@@ -15,9 +15,9 @@ from engine.states import STATE_LABELS
 
 from ..auth import role_required
 from ..db import get_session
+from ..engines import scoring
 from ..messages import MSG_NO_CRITERIA, MSG_NO_SHEET
 from ..models import ROLE_COMMUNE, ROLE_REVIEWER
-from ..scoring import scoring
 from ..services.sheet_import import import_workbook
 from . import bp
 from .scope import periods_visible, scope, scored_period, set_for

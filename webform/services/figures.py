@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engines import make_assessment, score_or_none
 from ..models import Assessment
-from ..scoring import make_assessment, score_or_none
 from ..versions import engine_of
 
 

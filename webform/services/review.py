@@ -21,6 +21,8 @@ from engine.states import REVIEWABLE_STATES
 from .. import history
 from ..dates import parse_day
 from ..db import commit
+from ..engines import make_assessment
+from ..form_values import ParsedForm, nfc, parse_value, validate
 from ..messages import (
     COMMENT_MAX,
     MSG_COMMENT_REQUIRED,
@@ -44,7 +46,6 @@ from ..messages import (
     MSG_VERIFY_INCOMPLETE,
 )
 from ..models import Assessment, Correction, HistoryEntry, ItemReview, User, utcnow
-from ..scoring import ParsedForm, make_assessment, nfc, parse_value, validate
 from ..templating import VN_OFFSET
 from ..versions import criteria_of, engine_of, follow_in_force
 from ..workflow import (

@@ -14,9 +14,10 @@ from engine.states import EDITABLE_STATES, STATE_LABELS
 
 from .. import history
 from ..db import commit
+from ..engines import make_assessment, score_or_none
+from ..form_values import MSG_MISSING, ParsedForm, parse_form, validate
 from ..messages import MSG_HAS_ERRORS, MSG_INCOMPLETE, MSG_NOT_EDITABLE, MSG_RESUBMITTED
 from ..models import Assessment, User
-from ..scoring import MSG_MISSING, ParsedForm, make_assessment, parse_form, score_or_none, validate
 from ..versions import criteria_of, engine_of
 from ..workflow import TRANSITIONS, IllegalTransition, check
 from .errors import Refused, Stale

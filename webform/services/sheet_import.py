@@ -18,6 +18,8 @@ from engine.states import EDITABLE_STATES, STATE_LABELS
 
 from .. import history
 from ..db import write_lock
+from ..engines import make_assessment, score_or_none, scoring
+from ..form_values import nfc
 from ..messages import (
     MSG_CODE_TWICE,
     MSG_CONFLICTS_WITH_DRAFT,
@@ -31,7 +33,6 @@ from ..messages import (
     MSG_WRONG_PERIOD,
 )
 from ..models import ROLE_COMMUNE, Assessment, Commune, User
-from ..scoring import make_assessment, nfc, score_or_none, scoring
 from ..units import communes_on, communes_visible, reference_date
 from ..versions import in_force
 
