@@ -8,20 +8,15 @@ are written to test-output/axe-report.json.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import PG_URL
-from .test_e2e import ARGS, CHROMIUM, SHOTS, _free_port, _login
+from .conftest import PG_URL, SHOTS
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(__file__).parent / "axe"
@@ -44,45 +39,6 @@ def axe_script() -> Path:
             pytest.fail("npm is missing: run `make system-deps` (installs nodejs and npm)")
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, check=True)
     return AXE
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The `make run` demo: Ia Tơi has submitted, Ia Đal and Ia Dom are drafts with figures."""
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("a11y")
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'a11y.sqlite3'}", SECRET_KEY="a11y-secret",
-               CFC_ENV="development")
-    with open(tmp / "server.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(base + "/auth/login", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError((tmp / "server.log").read_text()) from None
-                    time.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: run `make system-deps`")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 class Audit:
@@ -140,7 +96,7 @@ def _as(browser: Any, demo: str, username: str | None, viewport: dict[str, int],
     ctx = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True, java_script_enabled=js)
     page = ctx.new_page()
     if username:
-        _login(page, demo, username)
+        demo.login(page, username)
     return ctx, page
 
 
