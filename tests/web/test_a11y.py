@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PG_URL, SHOTS
+from .conftest import PG_URL, SHOTS, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(__file__).parent / "axe"
@@ -91,7 +91,7 @@ def audit(axe_script: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     (SHOTS / "axe-report.json").write_text(json.dumps(a.report, ensure_ascii=False, indent=1))
 
 
-def _as(browser: Any, demo: str, username: str | None, viewport: dict[str, int],
+def _as(browser: Any, demo: LiveServer, username: str | None, viewport: dict[str, int],
         js: bool = True) -> tuple[Any, Any]:
     ctx = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True, java_script_enabled=js)
     page = ctx.new_page()
@@ -100,13 +100,13 @@ def _as(browser: Any, demo: str, username: str | None, viewport: dict[str, int],
     return ctx, page
 
 
-def _open_form(page: Any, demo: str) -> None:
+def _open_form(page: Any, demo: LiveServer) -> None:
     page.goto(demo + "/assessment/")
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
 
 
-def _commune_states(page: Any, demo: str, audit: Callable[[Any, str], None], tag: str) -> None:
+def _commune_states(page: Any, demo: LiveServer, audit: Callable[[Any, str], None], tag: str) -> None:
     page.goto(demo + "/assessment/")
     audit(page, f"commune-home{tag}")
     _open_form(page, demo)
@@ -123,7 +123,7 @@ def _commune_states(page: Any, demo: str, audit: Callable[[Any, str], None], tag
     audit(page, f"commune-upload{tag}")
 
 
-def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: str, audit: Audit):
+def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: LiveServer, audit: Audit):
     for tag, viewport in (("", DESKTOP), ("@390", PHONE)):
         ctx, page = _as(browser, demo, None, viewport)
         page.goto(demo + "/auth/login")
@@ -239,7 +239,8 @@ def _tab_until_hidden_by_bar(page: Any, stops: int) -> list[str]:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE, {"width": 1280, "height": 720}],
                          ids=["1366x768", "390x844", "1280x720"])
-def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, viewport: dict[str, int]):
+def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: LiveServer,
+                                                       viewport: dict[str, int]):
     ctx, page = _as(browser, demo, "xa-iadal", viewport)
     _open_form(page, demo)
     page.focus("#v_children_under16")
@@ -247,7 +248,7 @@ def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, v
     ctx.close()
 
 
-def test_a_field_with_an_error_keeps_its_focus_ring_and_is_marked_invalid(browser: Any, demo: str):
+def test_a_field_with_an_error_keeps_its_focus_ring_and_is_marked_invalid(browser: Any, demo: LiveServer):
     ctx, page = _as(browser, demo, "xa-iadal", DESKTOP)
     _open_form(page, demo)
     page.fill("#v_c5_deaths", "mot")
@@ -286,7 +287,7 @@ def _action_column_in_view(page: Any, table: str) -> bool:
                          table)
 
 
-def test_tables_stay_usable_on_a_phone(browser: Any, demo: str):
+def test_tables_stay_usable_on_a_phone(browser: Any, demo: LiveServer):
     for viewport, tag in ((PHONE, "390"), (DESKTOP, "1366")):
         ctx, page = _as(browser, demo, "thamdinh", viewport)
         _shoot(page, f"narrow-queue-{tag}")
@@ -328,7 +329,7 @@ def test_tables_stay_usable_on_a_phone(browser: Any, demo: str):
         ctx.close()
 
 
-def test_the_live_score_stays_in_reach_while_typing_on_a_phone(browser: Any, demo: str):
+def test_the_live_score_stays_in_reach_while_typing_on_a_phone(browser: Any, demo: LiveServer):
     ctx, page = _as(browser, demo, "xa-iadal", PHONE)
     _open_form(page, demo)
     before = page.locator("#bar-total").text_content()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import SHOTS, example_values
+from .conftest import SHOTS, LiveServer, example_values
 
 
 def _filled_template(path: Any) -> None:
@@ -25,7 +25,7 @@ def _filled_template(path: Any) -> None:
     wb.save(path)
 
 
-def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any) -> None:
+def test_upload_then_district_overview(server: LiveServer, browser: Any, tmp_path: Any) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
     server.login(page, "xa-iatoi")

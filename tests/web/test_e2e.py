@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import IA_TOI, PG_URL, ROOT, SHOTS, example_values
+from .conftest import IA_TOI, PG_URL, ROOT, SHOTS, LiveServer, example_values
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done once, on SQLite")
 
@@ -23,7 +23,7 @@ def _expected(values: dict[str, Any]) -> Any:
     return Engine(cs).score({"commune": profile, "period": 2022, "values": values})
 
 
-def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: str, browser: Any):
+def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: LiveServer, browser: Any):
     values = example_values()
     expected_self = _expected(values)
     new_supported = values["c6_special_supported"] + 2
@@ -125,7 +125,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     ctx.close()
 
 
-def test_form_works_with_javascript_off(server: str, browser: Any):
+def test_form_works_with_javascript_off(server: LiveServer, browser: Any):
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1024, "height": 800})
     page = ctx.new_page()
     server.login(page, "xa-iadal")
@@ -150,7 +150,7 @@ def test_form_works_with_javascript_off(server: str, browser: Any):
     ctx.close()
 
 
-def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
+def test_typed_figures_survive_a_lost_page(server: LiveServer, browser: Any):
     """Typed but not saved (connection dropped, tab closed): the browser offers them back."""
     ctx = browser.new_context(viewport={"width": 1024, "height": 800})
     page = ctx.new_page()
@@ -178,7 +178,7 @@ def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
     ctx.close()
 
 
-def test_province_team_2026_journey(server: str, browser: Any):
+def test_province_team_2026_journey(server: LiveServer, browser: Any):
     """2026: the provincial team (no district any more) finds a commune among 96 by typing without
     diacritics, sees the overview of the province, and reads Ia Dom's 2022 history under Ia Tơi."""
     for width, height, tag in ((1366, 768, "desktop"), (390, 844, "phone")):

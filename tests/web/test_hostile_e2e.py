@@ -10,7 +10,7 @@ import pytest
 
 from tests.sheet_files import minimal_xlsx
 
-from .conftest import PG_URL, SHOTS
+from .conftest import PG_URL, SHOTS, LiveServer
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done once, on SQLite")
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -24,7 +24,7 @@ def _watch(page: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_pages_run_under_the_csp_and_the_refusals_read_well(server: str, browser: Any, size: str):
+def test_pages_run_under_the_csp_and_the_refusals_read_well(server: LiveServer, browser: Any, size: str):
     ctx = browser.new_context(viewport=SIZES[size], locale="vi-VN")
     page = ctx.new_page()
     violations = _watch(page)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from .conftest import IA_TOI, SHOTS, example_values
+from .conftest import IA_TOI, SHOTS, LiveServer, example_values
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -46,7 +46,7 @@ def _in_view(page: Any, selector: str) -> bool:
         " return r.top >= 0 && r.bottom <= window.innerHeight; }", selector)
 
 
-def test_review_journey_with_javascript(server: str, browser: Any):
+def test_review_journey_with_javascript(server: LiveServer, browser: Any):
     items = _items()
     n = len(items)
     values = example_values()  # Xã Ia Tơi: "Đạt", so the journey goes on to the tờ trình
@@ -198,7 +198,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):
     ctx.close()
 
 
-def test_review_without_javascript(server: str, browser: Any):
+def test_review_without_javascript(server: LiveServer, browser: Any):
     values = example_values("ia-dom-2022.yaml")
     # Figures that do not pass: the confirmation says so plainly.
     values.update(c1_officer=False, c12_play_area=False, c13_children_satisfied=0, c13_adults_satisfied=0)
