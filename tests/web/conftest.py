@@ -249,7 +249,11 @@ def live_server(tmp: Path, *options: str) -> Iterator[LiveServer]:
             yield base
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            try:  # gunicorn lets its workers finish (graceful_timeout 10 s), slower on a busy machine
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _seeded(path: Path, with_figures: bool) -> Path:
