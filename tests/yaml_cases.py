@@ -46,16 +46,16 @@ def _engines() -> Any:
     # import (and only this) when the engine cache moves.
     global _ENGINES
     if _ENGINES is None:
-        from engine.cli.main import Engines
+        from engine.io.engines import Engines
 
-        _ENGINES = Engines(None)
+        _ENGINES = Engines()
     return _ENGINES
 
 
 def ntm_table(doc: dict) -> NtmTable | None:
     """The NTM link table in force for the document's period, as the engine picks it."""
     period = doc.get("period")
-    return table_for_period(_engines().ntm_tables(), period) if type(period) is int else None
+    return table_for_period(_engines().ntm_tables, period) if type(period) is int else None
 
 
 def score(doc: dict, name: str) -> tuple[Result | None, list[FieldError], set[str]]:

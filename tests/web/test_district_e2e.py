@@ -9,7 +9,7 @@ from .conftest import SHOTS, LiveServer, example_values
 
 
 def _filled_template(path: Any) -> None:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
     from engine.io.sheets import template_workbook
 
     from .conftest import ROOT

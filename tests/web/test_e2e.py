@@ -16,7 +16,8 @@ pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done on
 
 
 def _expected(values: dict[str, Any]) -> Any:
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
     profile = IA_TOI

@@ -16,7 +16,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _items() -> list[str]:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
 
     from .conftest import ROOT
 
@@ -50,7 +50,8 @@ def test_review_journey_with_javascript(server: LiveServer, browser: Any):
     items = _items()
     n = len(items)
     values = example_values()  # Xã Ia Tơi: "Đạt", so the journey goes on to the tờ trình
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
 
     from .conftest import ROOT
 
