@@ -339,4 +339,4 @@ def test_cli_criteria_check_link_files(tmp_path: Path) -> None:
 
 def test_cases_file_is_valid_yaml_beside_the_link_file() -> None:
     spec = yaml.safe_load((CRITERIA / "tests" / "ntm-2021-2025.cases.yaml").read_text(encoding="utf-8"))
-    assert spec["link_file"] == LINK_2021.stem
+    assert spec["criteria"] == LINK_2021.stem
