@@ -11,6 +11,7 @@ from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment
 from engine.compile import NONE_BAND, build_fact, compile_rules, plan_items, rule_index
 from engine.criteria import CriteriaSet
 from engine.explain import ItemExplainer
+from engine.flags import declared_flags
 from engine.ntm.linker import NtmLinker, linker_for_period
 from engine.ntm.models import NtmTable
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
@@ -23,13 +24,17 @@ class Engine:
     """Scores assessments against one criteria set. Build one per process; it is thread-safe.
 
     `ntm`: the new-rural-development link tables (Catalog.ntm_tables); those linking to this criteria set
-    fill `Result.ntm` for the periods they are in force.
+    fill `Result.ntm` for the periods they are in force. The commune flags all of them declare
+    (`commune_flags`, engine/flags.py) are the flags an assessment's commune block may carry: they describe
+    the commune, whichever criteria set scores it. Without tables, no flag is known.
     """
 
     def __init__(self, cs: CriteriaSet, ntm: Iterable[NtmTable] = ()) -> None:
         self.cs = cs
-        self.ntm = [NtmLinker(table, cs) for table in ntm if table.criteria_set == cs.id]
-        self.validator = AssessmentValidator(cs)
+        tables = tuple(ntm)
+        self.ntm = [NtmLinker(table, cs) for table in tables if table.criteria_set == cs.id]
+        self.commune_flags = declared_flags(tables)
+        self.validator = AssessmentValidator(cs, [f.id for f in self.commune_flags])
         self.rules = RuleSet(f"cfc-{cs.id}", compile_rules(cs))
         # A missing input that no item reads (only the whole of a part) blocks nothing.
         self._read_inputs = {name for item in cs.items for name in item.inputs}

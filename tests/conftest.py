@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import Engine, load_criteria_set
+from engine import Catalog, Engine, load_criteria_set
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"
@@ -20,7 +20,9 @@ def criteria_set():
 
 @pytest.fixture(scope="session")
 def engine(criteria_set):
-    return Engine(criteria_set)
+    # With the link tables of criteria/: they declare the commune flags (ntm_tdmnpb_override) the examples
+    # carry; an engine without them knows no flag.
+    return Engine(criteria_set, Catalog.load(ROOT / "criteria").ntm_tables)
 
 
 @pytest.fixture(scope="session")

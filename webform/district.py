@@ -269,7 +269,8 @@ def template() -> Any:
         return render_template("error.html", code=404,
                                message=f"Chưa có bộ tiêu chí áp dụng cho năm {period}."), 404
     communes = [c.profile(period) for c in scope(period)]
-    return _xlsx(template_workbook(cs, period, communes), f"mau-tu-danh-gia-{period}.xlsx")
+    flags = scoring().engine_for(cs).commune_flags
+    return _xlsx(template_workbook(cs, period, communes, flags), f"mau-tu-danh-gia-{period}.xlsx")
 
 
 @dataclass
@@ -281,12 +282,12 @@ class UploadReport:
     refused: list[str]
 
 
-def _column_letters(cs: Any) -> dict[str, str]:
+def _column_letters(cs: Any, flags: Any = ()) -> dict[str, str]:
     from openpyxl.utils import get_column_letter
 
     from engine.io.sheets import columns
 
-    return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs), start=1)}
+    return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs, flags), start=1)}
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -315,9 +316,9 @@ def import_workbook(data: bytes, filename: str, period: int) -> UploadReport:
         report.errors.append(CellError("", 0, "", "", f"Chưa có bộ tiêu chí áp dụng cho năm {period}."))
         return report
     eng = scoring().engine_for(cs)
-    rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename)
+    rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename, flags=eng.commune_flags)
     report.errors.extend(errors)
-    letters = _column_letters(cs)
+    letters = _column_letters(cs, eng.commune_flags)
     session = get_session()
     registry = {c.code: c for c in communes_on(reference_date(period))}
     allowed = {c.code for c in scope(period)}

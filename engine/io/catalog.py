@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_set
+from engine.flags import DeclaredFlag, declared_flags
 from engine.ntm.models import NtmTable, load_ntm_table, table_for_period
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "criteria"
@@ -64,6 +65,10 @@ class Catalog:
         if not in_force:
             raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
         return in_force[-1]
+
+    def commune_flags(self) -> tuple[DeclaredFlag, ...]:
+        """The commune flags the link tables declare (engine/flags.py), once per id."""
+        return declared_flags(self.ntm_tables)
 
     def ntm_for_period(self, period: int) -> NtmTable | None:
         """The new-rural-development link table in force for the period, if any."""
