@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from engine import CriteriaError, Engine, load_criteria_set
+from engine import Catalog, CriteriaError, Engine, load_criteria_set
 from tests.conftest import CRITERIA, commune
 
 TEXT = CRITERIA.read_text(encoding="utf-8")
@@ -150,7 +150,7 @@ def test_a_criterion_added_in_yaml_needs_no_code(tmp_path):
     path = tmp_path / "plus.yaml"
     path.write_text(text, encoding="utf-8")
     cs = load_criteria_set(path)
-    engine = Engine(cs)
+    engine = Engine(cs, Catalog.load(CRITERIA.parent).ntm_tables)  # its flags: commune() carries one
     try:
         result = engine.score({"commune": commune(), "period": 2022, "values": {"c14_team": True}})
         assert result.max_total == 1020

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 import reports  # noqa: E402
-from engine import Engine, load_criteria_set  # noqa: E402
+from engine import Catalog, Engine, load_criteria_set  # noqa: E402
 
 CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"
 EXAMPLES = ROOT / "examples"
@@ -49,7 +49,7 @@ def main() -> int:
     args = parser.parse_args()
 
     cs = load_criteria_set(CRITERIA)
-    engine = Engine(cs)
+    engine = Engine(cs, Catalog.load(CRITERIA.parent).ntm_tables)  # the example carries a commune flag
     config = reports.load_config()
     doc = yaml.safe_load((EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8"))
     review = yaml.safe_load(REVIEW.read_text(encoding="utf-8"))

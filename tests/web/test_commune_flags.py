@@ -131,11 +131,13 @@ def test_a_flag_declared_in_yaml_reaches_form_sheets_validation_and_engine(flag_
     assert [f.id for f in eng.commune_flags] == [OLD, NEW]
     doc = {"commune": {**IA_TOI, NEW: True}, "period": 2022, "values": example_values()}
     stunting = next(s for s in eng.score(doc).ntm if s.indicator == "15.3")
-    assert stunting.status == "chua_dat" and "ngưỡng vùng Trung du và miền núi phía Bắc" in stunting.explanation
+    assert stunting.status == "chua_dat"
+    assert "ngưỡng vùng Trung du và miền núi phía Bắc" in stunting.explanation
     doc["commune"][NEW] = False
     assert next(s for s in eng.score(doc).ntm if s.indicator == "15.3").status == "dat"
     doc["commune"][NEW] = "Có"
-    assert [(e.field, e.message) for e in eng.validate(doc)] == [(f"commune.{NEW}", "Phải là true hoặc false.")]
+    assert [(e.field, e.message) for e in eng.validate(doc)] == [
+        (f"commune.{NEW}", "Phải là true hoặc false.")]
     rows, errors = read_workbook(r.data, scoring.for_period(2022), eng.validate, flags=eng.commune_flags)
     assert not errors
     ia_toi = next(row for row in rows if row.document["commune"]["code"] == "23538")
@@ -218,7 +220,8 @@ def test_the_self_assessment_sheet_refuses_bad_or_unknown_flag_columns(criteria_
 @pytest.mark.parametrize("value", ["true", 1, 0, None, [], {}, "Có"])
 def test_the_file_refuses_a_flag_that_is_not_a_boolean(engine: Engine, ia_toi: dict, value: Any):
     ia_toi["commune"][OLD] = value
-    assert [(e.field, e.message) for e in engine.validate(ia_toi)] == [(f"commune.{OLD}", "Phải là true hoặc false.")]
+    assert [(e.field, e.message) for e in engine.validate(ia_toi)] == [
+        (f"commune.{OLD}", "Phải là true hoặc false.")]
 
 
 def test_the_file_format_is_unchanged(engine: Engine, ia_toi: dict):
@@ -263,7 +266,8 @@ def test_migration_0008_carries_the_flag_over_and_back(tmp_path: Path):
     with engine.begin() as conn:
         for code, value in (("11111", 1), ("22222", 0), ("33333", 1)):
             conn.execute(text(f"INSERT INTO communes (code, name, level, kind, type, region, {OLD}) "
-                              "VALUES (:c, 'Xã', 'xa', 'Xã', 'con_lai', 'dbsh', :v)"), {"c": code, "v": value})
+                              "VALUES (:c, 'Xã', 'xa', 'Xã', 'con_lai', 'dbsh', :v)"),
+                         {"c": code, "v": value})
     upgrade(url, "0008_commune_flags")
     with engine.connect() as conn:
         assert OLD not in {c["name"] for c in inspect(conn).get_columns("communes")}

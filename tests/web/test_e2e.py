@@ -105,9 +105,10 @@ def _login(page: Any, base: str, username: str) -> None:
 def _expected(values: dict[str, Any]) -> Any:
     from engine import Catalog, Engine
 
-    cs = Catalog.load(ROOT / "criteria").for_period(2022)
+    catalog = Catalog.load(ROOT / "criteria")
     profile = IA_TOI
-    return Engine(cs).score({"commune": profile, "period": 2022, "values": values})
+    eng = Engine(catalog.for_period(2022), catalog.ntm_tables)
+    return eng.score({"commune": profile, "period": 2022, "values": values})
 
 
 def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: str, browser: Any):

@@ -55,7 +55,8 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
 
     from .test_e2e import ROOT
 
-    eng = Engine(Catalog.load(ROOT / "criteria").for_period(2022))
+    catalog = Catalog.load(ROOT / "criteria")
+    eng = Engine(catalog.for_period(2022), catalog.ntm_tables)
     expected = eng.score({"commune": IA_TOI, "period": 2022, "values": values})
 
     # --- the officer sends, after a confirmation page that states the result
