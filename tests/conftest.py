@@ -20,9 +20,9 @@ def criteria_set():
 
 @pytest.fixture(scope="session")
 def engine(criteria_set):
-    # With the link tables of criteria/: they declare the commune flags (ntm_tdmnpb_override) the examples
-    # carry; an engine without them knows no flag.
-    return Engine(criteria_set, Catalog.load(ROOT / "criteria").ntm_tables)
+    # Without NTM statuses, but with the commune flags the link tables of criteria/ declare
+    # (ntm_tdmnpb_override, which the examples carry): an engine without them knows no flag.
+    return Engine(criteria_set, flags=Catalog.load(ROOT / "criteria").commune_flags())
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,7 @@ def main() -> int:
     args = parser.parse_args()
 
     cs = load_criteria_set(CRITERIA)
-    engine = Engine(cs, Catalog.load(CRITERIA.parent).ntm_tables)  # the example carries a commune flag
+    engine = Engine(cs, flags=Catalog.load(CRITERIA.parent).commune_flags())  # the example carries a flag
     config = reports.load_config()
     doc = yaml.safe_load((EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8"))
     review = yaml.safe_load(REVIEW.read_text(encoding="utf-8"))

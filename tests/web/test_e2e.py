@@ -107,7 +107,7 @@ def _expected(values: dict[str, Any]) -> Any:
 
     catalog = Catalog.load(ROOT / "criteria")
     profile = IA_TOI
-    eng = Engine(catalog.for_period(2022), catalog.ntm_tables)
+    eng = Engine(catalog.for_period(2022), flags=catalog.commune_flags())
     return eng.score({"commune": profile, "period": 2022, "values": values})
 
 

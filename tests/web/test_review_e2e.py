@@ -56,7 +56,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     from .test_e2e import ROOT
 
     catalog = Catalog.load(ROOT / "criteria")
-    eng = Engine(catalog.for_period(2022), catalog.ntm_tables)
+    eng = Engine(catalog.for_period(2022), flags=catalog.commune_flags())
     expected = eng.score({"commune": IA_TOI, "period": 2022, "values": values})
 
     # --- the officer sends, after a confirmation page that states the result
