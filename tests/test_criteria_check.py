@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from engine import Catalog, CriteriaError, Engine, load_criteria_set
+from engine import CriteriaError, Engine
+from engine.io.catalog import Catalog
+from engine.io.load import load_criteria_set
 from tests.conftest import CRITERIA, commune
 
 TEXT = CRITERIA.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ MSG_UNKNOWN_FLAG = "Cờ «{id}» không có trong bảng liên hệ nào đang 
 
 def declared() -> tuple[DeclaredFlag, ...]:
     """The flags the link tables loaded by this process declare, once per id."""
-    from .scoring import scoring
+    from .engines import scoring
 
     return tuple(scoring().catalog.commune_flags())
 

@@ -91,7 +91,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
     assessment's commune block) are filled in already. `flags`: the commune flags declared by the link
     tables (Engine.commune_flags, Catalog.commune_flags()); None: those of the default criteria folder."""
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = SHEET
     flags = _flags(flags)
     cols = columns(cs, flags)
@@ -147,7 +147,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
                 ws.cell(row, index).number_format = "@"
     ws.row_dimensions[ID_ROW].hidden = True
     ws.row_dimensions[HEADER_ROW].height = 90
-    ws.freeze_panes = ws.cell(FIRST_ROW, 3)
+    ws.freeze_panes = ws.cell(FIRST_ROW, 3).coordinate
 
     by_key = {c.key: i for i, c in enumerate(cols, start=1)}
     tiers = {t.id: t.label for t in cs.tiers}
@@ -178,7 +178,8 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
 
 
 def _validation(col: Column, sources: dict[str, str]) -> DataValidation | None:
-    common = {"allow_blank": True, "showErrorMessage": True, "errorTitle": "Giá trị không hợp lệ"}
+    common: dict[str, Any] = {"allow_blank": True, "showErrorMessage": True,
+                              "errorTitle": "Giá trị không hợp lệ"}
     if col.kind == "count":
         return DataValidation(type="whole", operator="between", formula1="0", formula2=str(MAX_COUNT),
                               error="Nhập số nguyên không âm.", **common)
@@ -347,7 +348,7 @@ def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, st
             if col.kind == "year":
                 raise ValueError("phải là năm, ví dụ 2022") from exc
             raise ValueError(exc.short) from exc
-        if col.kind == "year" and not 2000 <= number <= 2100:
+        if col.kind == "year" and number is not None and not 2000 <= number <= 2100:
             raise ValueError("phải là năm, ví dụ 2022")
         return number
     if isinstance(value, DateCell):
@@ -412,7 +413,7 @@ def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, lis
                      states: dict[str, str] | None = None,
                      sets: Mapping[str, CriteriaSet] | None = None) -> Workbook:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = "Kết quả"
     header, rows = result_rows(results, states, sets)
     ws.append(header)

@@ -19,7 +19,8 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, inspect, select, text
 
-from engine import Catalog, Engine
+from engine import Engine
+from engine.io.catalog import Catalog
 from engine.io.sheets import FIRST_ROW, ID_ROW, SHEET, read_workbook, template_workbook
 from webform.seed import seed_demo
 

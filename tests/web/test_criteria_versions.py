@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
-from engine import Catalog, Engine
+from engine import Engine
 from engine.criteria import load_criteria_bytes
+from engine.io.catalog import Catalog
 from webform.db import get_session
 from webform.models import CriteriaVersion, User
 
