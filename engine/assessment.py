@@ -8,13 +8,14 @@ they leave their criterion "chưa đánh giá".
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, create_model
 
 from engine.criteria import CriteriaSet
+from engine.flags import BASE_FIELDS
 
 # No commune counts anywhere near this many of anything; the cap keeps absurd figures (and values the rule
 # engine cannot hold exactly) out.
@@ -37,6 +38,9 @@ class InvalidAssessment(ValueError):
 
 
 class Commune(BaseModel):
+    """The commune block of an assessment. Its yes/no flags are those the link tables declare
+    (engine/flags.py); in the file they sit beside the fixed fields (`commune: {<flag id>: true}`)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str
     name: str
@@ -44,7 +48,7 @@ class Commune(BaseModel):
     province: str = ""
     type: str
     region: str
-    ntm_tdmnpb_override: StrictBool = False
+    flags: Mapping[str, StrictBool] = {}
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,14 @@ def _label(cs: CriteriaSet, input_id: str) -> str:
 
 
 class AssessmentValidator:
-    """Validates assessments against one criteria set; built once, used by every request."""
+    """Validates assessments against one criteria set; built once, used by every request.
 
-    def __init__(self, cs: CriteriaSet) -> None:
+    `flags`: the ids of the commune flags the link tables declare (engine/flags.py); any other key of the
+    commune block is refused."""
+
+    def __init__(self, cs: CriteriaSet, flags: Iterable[str] = ()) -> None:
         self.cs = cs
+        self.flags = tuple(dict.fromkeys(f for f in flags if f not in BASE_FIELDS))
         fields: dict[str, Any] = {}
         for inp in cs.inputs:
             if inp.type == "count":
@@ -135,15 +143,21 @@ class AssessmentValidator:
         if not isinstance(raw.get("region"), str) or raw.get("region") not in self._regions:
             errors.append(FieldError(
                 "commune.region", "Vùng phải là một trong: " + ", ".join(sorted(self._regions)) + "."))
-        if not isinstance(raw.get("ntm_tdmnpb_override", False), bool):
-            errors.append(FieldError("commune.ntm_tdmnpb_override", "Phải là true hoặc false."))
+        flags: dict[str, bool] = {}
+        for flag in self.flags:
+            value = raw.get(flag, False)
+            if type(value) is not bool:  # YAML's yes/1/"true" are not booleans here: only true or false
+                errors.append(FieldError(f"commune.{flag}", "Phải là true hoặc false."))
+            elif flag in raw:
+                flags[flag] = value
         for key in raw:
-            if key not in Commune.model_fields:
+            if key not in BASE_FIELDS and key not in flags and key not in self.flags:
                 name = _cut(str(key))
                 errors.append(FieldError(f"commune.{name}", f"Mục «{name}» không có trong thông tin xã."))
         if len(errors) > start:
             return None
-        return Commune.model_validate(raw)
+        fixed = {key: raw[key] for key in BASE_FIELDS if key in raw}
+        return Commune.model_validate({**fixed, "flags": flags})
 
     def _values(self, raw: dict[str, Any], errors: list[FieldError]) -> dict[str, int | bool]:
         try:

@@ -3,7 +3,7 @@ totals, the verdict and every failed recognition condition."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from engine import messages as msg
@@ -11,6 +11,7 @@ from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment
 from engine.compile import NONE_BAND, build_fact, compile_rules, plan_items, rule_index
 from engine.criteria import CriteriaSet
 from engine.explain import ItemExplainer
+from engine.flags import DeclaredFlag, declared_flags
 from engine.ntm.linker import NtmLinker, linker_for_period
 from engine.ntm.models import NtmTable
 from engine.result import ConditionResult, CriterionResult, ItemResult, Result
@@ -23,13 +24,20 @@ class Engine:
     """Scores assessments against one criteria set. Build one per process; it is thread-safe.
 
     `ntm`: the new-rural-development link tables (Catalog.ntm_tables); those linking to this criteria set
-    fill `Result.ntm` for the periods they are in force.
+    fill `Result.ntm` for the periods they are in force. The commune flags all of them declare
+    (`commune_flags`, engine/flags.py) are the flags an assessment's commune block may carry: they describe
+    the commune, whichever criteria set scores it. Without tables, no flag is known.
+    `flags`: the declared flags (Catalog.commune_flags()) in place of those of `ntm`, for an engine that
+    accepts the flags without filling `Result.ntm`.
     """
 
-    def __init__(self, cs: CriteriaSet, ntm: Iterable[NtmTable] = ()) -> None:
+    def __init__(self, cs: CriteriaSet, ntm: Iterable[NtmTable] = (),
+                 flags: Sequence[DeclaredFlag] | None = None) -> None:
         self.cs = cs
-        self.ntm = [NtmLinker(table, cs) for table in ntm if table.criteria_set == cs.id]
-        self.validator = AssessmentValidator(cs)
+        tables = tuple(ntm)
+        self.ntm = [NtmLinker(table, cs) for table in tables if table.criteria_set == cs.id]
+        self.commune_flags = declared_flags(tables) if flags is None else tuple(flags)
+        self.validator = AssessmentValidator(cs, [f.id for f in self.commune_flags])
         self.rules = RuleSet(f"cfc-{cs.id}", compile_rules(cs))
         # A missing input that no item reads (only the whole of a part) blocks nothing.
         self._read_inputs = {name for item in cs.items for name in item.inputs}

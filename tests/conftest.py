@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from engine import Engine
+from engine.io.catalog import Catalog
 from engine.io.load import load_criteria_set
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +22,9 @@ def criteria_set():
 
 @pytest.fixture(scope="session")
 def engine(criteria_set):
-    return Engine(criteria_set)
+    # Without NTM statuses, but with the commune flags the link tables of criteria/ declare
+    # (ntm_tdmnpb_override, which the examples carry): an engine without them knows no flag.
+    return Engine(criteria_set, flags=Catalog.load(ROOT / "criteria").commune_flags())
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from engine import CriteriaError, Engine
+from engine.io.catalog import Catalog
 from engine.io.load import load_criteria_set
 from tests.conftest import CRITERIA, commune
 
@@ -151,7 +152,7 @@ def test_a_criterion_added_in_yaml_needs_no_code(tmp_path):
     path = tmp_path / "plus.yaml"
     path.write_text(text, encoding="utf-8")
     cs = load_criteria_set(path)
-    engine = Engine(cs)
+    engine = Engine(cs, flags=Catalog.load(CRITERIA.parent).commune_flags())  # commune() carries a flag
     try:
         result = engine.score({"commune": commune(), "period": 2022, "values": {"c14_team": True}})
         assert result.max_total == 1020

@@ -16,6 +16,7 @@ from engine.cells import parse_id
 from .auth import hash_password, role_required
 from .db import commit, get_session
 from .engines import scoring
+from .flags import declared, form_field
 from .form_values import nfc
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
 
@@ -33,7 +34,8 @@ def index() -> Any:
     users = list(session.scalars(select(User).order_by(User.role, User.username)))
     communes = _communes()
     return render_template("admin/index.html", users=users, communes=communes, roles=ROLES,
-                           sets=scoring().sets(), errors={}, typed={})
+                           sets=scoring().sets(), flags=declared(), flag_field=form_field,
+                           errors={}, typed={})
 
 
 def _render_with(errors: dict[str, str], typed: dict[str, str]) -> Any:
@@ -41,7 +43,8 @@ def _render_with(errors: dict[str, str], typed: dict[str, str]) -> Any:
     users = list(session.scalars(select(User).order_by(User.role, User.username)))
     communes = _communes()
     return render_template("admin/index.html", users=users, communes=communes, roles=ROLES,
-                           sets=scoring().sets(), errors=errors, typed=typed), 400
+                           sets=scoring().sets(), flags=declared(), flag_field=form_field,
+                           errors=errors, typed=typed), 400
 
 
 @bp.route("/users", methods=["POST"])
@@ -144,6 +147,11 @@ def create_commune() -> Any:
         errors["type"] = "Chọn loại xã."
     if f["region"] not in regions:
         errors["region"] = "Chọn vùng."
+    from .flags import parse_form
+
+    flags, flag_errors, flag_raw = parse_form(request.form)
+    errors.update(flag_errors)
+    f.update(flag_raw)
     if errors:
         return _render_with(errors, f)
     session = get_session()
@@ -153,8 +161,9 @@ def create_commune() -> Any:
                                                Commune.valid_to.is_(None))) is not None:
         return _render_with({"code": "Mã xã đã có."}, f)
     commune = Commune(code=f["code"], name=f["name"][:120], level="xa", kind=f["name"].split(" ")[0],
-                      type=f["type"], region=f["region"],
-                      ntm_tdmnpb_override=request.form.get("ntm_tdmnpb_override") == "1")
+                      type=f["type"], region=f["region"])
+    for flag_id, value in flags.items():
+        commune.set_flag(flag_id, value)
     commune.parent_links.append(UnitParent(parent_id=parent.id))
     session.add(commune)
     try:
@@ -178,7 +187,7 @@ def _current_set() -> Any:
     return sets[-1] if sets else None
 
 
-# ---------------------------------------------------------------- tier and NTM region in bulk
+# ---------------------------------------------------------------- tier, NTM region and flags in bulk
 
 def _unit_registry(province: str = "") -> list[Commune]:
     """Today's communes, in Vietnamese order; those of one province when its code is given."""
@@ -218,7 +227,8 @@ def units() -> Any:
             report.errors.append(CellError("", 0, "", "", "Chưa có bộ tiêu chí: chưa kiểm tra được loại xã."))
         else:
             registry = {c.code: c for c in _unit_registry()}
-            changes, errors = read_workbook(file.read(), cs, registry, filename=file.filename)
+            changes, errors = read_workbook(file.read(), cs, registry, filename=file.filename,
+                                            flags=declared())
             report.errors.extend(errors)
             if not errors:
                 session = get_session()
@@ -246,7 +256,7 @@ def units_xlsx() -> Any:
     if cs is None:
         return render_template("error.html", code=404, message="Chưa có bộ tiêu chí."), 404
     province = _province_arg()
-    data = workbook_bytes(export_workbook(_unit_registry(province), cs))
+    data = workbook_bytes(export_workbook(_unit_registry(province), cs, declared()))
     name = f"don-vi-{province or 'ca-nuoc'}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

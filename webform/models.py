@@ -69,13 +69,33 @@ class Commune(Base):
     kind: Mapped[str] = mapped_column(String(30), default="")  # "Xã", "Phường", "Đặc khu", "Huyện", ...
     type: Mapped[str] = mapped_column(String(40), default="")
     region: Mapped[str] = mapped_column(String(20), default="")
-    ntm_tdmnpb_override: Mapped[bool] = mapped_column(Boolean, default=False)
     valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     parent_links: Mapped[list[UnitParent]] = relationship(
         foreign_keys="UnitParent.unit_id", order_by="UnitParent.id", lazy="selectin",
         back_populates="unit", cascade="all, delete-orphan")
+    flag_rows: Mapped[list[CommuneFlagValue]] = relationship(
+        order_by="CommuneFlagValue.flag_id", lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def flags(self) -> dict[str, bool]:
+        """The commune flags set for this unit (declared by the link tables, engine/flags.py); a flag with
+        no row is false."""
+        return {row.flag_id: bool(row.value) for row in self.flag_rows}
+
+    def set_flag(self, flag_id: str, value: bool) -> bool:
+        """Set one flag (the caller has checked it is declared); True if it changed."""
+        row = next((r for r in self.flag_rows if r.flag_id == flag_id), None)
+        if row is None:
+            if not value:
+                return False  # no row already reads as false
+            self.flag_rows.append(CommuneFlagValue(flag_id=flag_id, value=True))
+            return True
+        if bool(row.value) == value:
+            return False
+        row.value = value
+        return True
 
     def holds_on(self, on: date) -> bool:
         return ((self.valid_from is None or self.valid_from <= on)
@@ -114,6 +134,7 @@ class Commune(Base):
 
     def profile(self, period: int | None = None) -> dict[str, Any]:
         """The commune block of an engine assessment; district and province as they were in that period."""
+        from .flags import engine_flags
         from .units import reference_date
 
         on = reference_date(period) if period is not None else None
@@ -124,8 +145,20 @@ class Commune(Base):
             "province": self._named(LEVEL_PROVINCE, on),
             "type": self.type,
             "region": self.region,
-            "ntm_tdmnpb_override": bool(self.ntm_tdmnpb_override),
+            # Flags sit beside the fixed fields, as in an assessment file's commune block. Only the flags a
+            # link table of this installation still declares reach the engine (webform/flags.py).
+            **engine_flags(self.flags),
         }
+
+
+class CommuneFlagValue(Base):
+    """One commune flag of one unit: the flag ids are declared by the link tables' YAML (`commune_flags`),
+    never listed in Python, so a new flag needs no migration."""
+
+    __tablename__ = "commune_flags"
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id", ondelete="CASCADE"), primary_key=True)
+    flag_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[bool] = mapped_column(Boolean)
 
 
 class UnitParent(Base):

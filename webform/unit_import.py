@@ -258,7 +258,7 @@ def apply_plan(session: Any, plan: Plan) -> ImportReport:
                     break
         if row is None:
             row = Commune(code=p.code, name=p.name, level=p.level, kind=p.kind, valid_from=p.valid_from,
-                          valid_to=p.valid_to, type="", region="", ntm_tdmnpb_override=False)
+                          valid_to=p.valid_to, type="", region="")
             session.add(row)
             report.created[p.level] += 1
         else:

@@ -1,29 +1,33 @@
-"""The administrator's spreadsheet of units: tier (loại xã), NTM region and the TDMNPB threshold per commune,
+"""The administrator's spreadsheet of units: tier (loại xã), NTM region and the commune flags per commune,
 set in bulk because the official lists do not carry them. Export, edit in Excel, upload: every cell is
 checked, and one bad cell stores nothing (all rows in one transaction, or none).
 
-The tiers and regions are the criteria set's (YAML), never a list in Python.
+The tiers and regions are the criteria set's (YAML), the flag columns those the link tables declare
+(webform/flags.py), never a list in Python.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.cells import neutralise
+from engine.flags import DeclaredFlag
 from engine.io.sheets import NO, YES, CellError
 
 from .models import Commune
 
 SHEET = "Đơn vị"
 LEGEND = "Danh mục"
-HEADERS = ["Mã xã", "Tên xã", "Tỉnh", "Loại xã", "Vùng nông thôn mới", "Ngưỡng TDMNPB (Có/Không)"]
-KEYS = ["code", "name", "province", "type", "region", "ntm_tdmnpb_override"]
+HEADERS = ["Mã xã", "Tên xã", "Tỉnh", "Loại xã", "Vùng nông thôn mới"]
+KEYS = ["code", "name", "province", "type", "region"]  # then one column per declared commune flag
 ID_ROW, HEADER_ROW, FIRST_ROW = 2, 3, 4
 MAX_ROWS = 5000  # the country has 3,321 communes
 
@@ -32,16 +36,21 @@ def _norm(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip().casefold()
 
 
-def export_workbook(communes: list[Commune], cs: Any) -> Workbook:
+def _flag_header(flag: DeclaredFlag) -> str:
+    return f"{flag.short} (Có/Không)"
+
+
+def export_workbook(communes: list[Commune], cs: Any, flags: Sequence[DeclaredFlag] = ()) -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.cell(1, 1, "Danh mục đơn vị: loại xã, vùng nông thôn mới, ngưỡng TDMNPB. Chỉ sửa ba cột cuối; "
+    what = ", ".join(["loại xã", "vùng nông thôn mới", *(f.short for f in flags)])
+    ws.cell(1, 1, f"Danh mục đơn vị: {what}. Chỉ sửa các cột từ cột D; "
             "ô để trống giữ nguyên giá trị đang lưu. Xem trang «Danh mục» cho các giá trị hợp lệ.")
     ws.cell(1, 1).font = Font(bold=True)
-    for n, key in enumerate(KEYS, start=1):
+    for n, key in enumerate([*KEYS, *(f.id for f in flags)], start=1):
         ws.cell(ID_ROW, n, key).font = Font(color="888888", size=8)
-    for n, header in enumerate(HEADERS, start=1):
+    for n, header in enumerate([*HEADERS, *(_flag_header(f) for f in flags)], start=1):
         ws.cell(HEADER_ROW, n, header).font = Font(bold=True)
     tiers = {t.id: t.label for t in cs.tiers}
     regions = {r.id: r.label for r in cs.regions}
@@ -54,7 +63,9 @@ def export_workbook(communes: list[Commune], cs: Any) -> Workbook:
             ws.cell(r, col).fill = locked
         ws.cell(r, 4, tiers.get(c.type, "") if c.type else None)
         ws.cell(r, 5, regions.get(c.region, "") if c.region else None)
-        ws.cell(r, 6, YES if c.ntm_tdmnpb_override else NO)
+        stored = c.flags
+        for n, flag in enumerate(flags, start=len(KEYS) + 1):
+            ws.cell(r, n, YES if stored.get(flag.id) else NO)
     legend = wb.create_sheet(LEGEND)
     legend.append(["Loại xã (điểm chuẩn)"])
     for t in cs.tiers:
@@ -68,7 +79,10 @@ def export_workbook(communes: list[Commune], cs: Any) -> Workbook:
     tier_rows = f"'{LEGEND}'!$A$2:$A${1 + len(cs.tiers)}"
     start = 4 + len(cs.tiers)
     region_rows = f"'{LEGEND}'!$A${start}:$A${start + len(cs.regions) - 1}"
-    for col, formula in (("D", tier_rows), ("E", region_rows), ("F", f'"{YES},{NO}"')):
+    lists = [("D", tier_rows), ("E", region_rows)]
+    flag_letters = [get_column_letter(n) for n in range(len(KEYS) + 1, len(KEYS) + len(flags) + 1)]
+    lists += [(letter, f'"{YES},{NO}"') for letter in flag_letters]
+    for col, formula in lists:
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)
         dv.add(f"{col}{FIRST_ROW}:{col}{last}")
         ws.add_data_validation(dv)
@@ -76,8 +90,13 @@ def export_workbook(communes: list[Commune], cs: Any) -> Workbook:
     ws.column_dimensions["C"].width = 22
     ws.column_dimensions["D"].width = 48
     ws.column_dimensions["E"].width = 30
+    for letter in flag_letters:
+        ws.column_dimensions[letter].width = 24
     ws.freeze_panes = ws.cell(FIRST_ROW, 3)
     return wb
+
+
+FLAG_KEY = "flag:"  # UnitChange.values key prefix of a commune flag (a column of the Commune otherwise)
 
 
 @dataclass
@@ -102,11 +121,13 @@ def _text_cell(value: Any) -> str | None:
     return str(value)
 
 
-def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: str | None = None
-                  ) -> tuple[list[UnitChange], list[CellError]]:
+def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: str | None = None,
+                  flags: Sequence[DeclaredFlag] = ()) -> tuple[list[UnitChange], list[CellError]]:
     """The changes a filled sheet asks for, and every bad cell. `registry`: the communes the administrator
-    may set (today's), by code. The file is read like every upload (engine/io/sheetfile.py:
-    .xlsx, .xls or .ods, parsed in a bounded child process); a formula cell counts as the value it shows."""
+    may set (today's), by code; `flags`: the declared commune flags, whose columns (any of them, in any
+    order after the fixed five) the sheet may carry. The file is read like every upload
+    (engine/io/sheetfile.py: .xlsx, .xls or .ods, parsed in a bounded child process); a formula cell counts
+    as the value it shows."""
     from engine.io.sheetfile import SheetFileError, read_sheet
 
     try:
@@ -118,9 +139,22 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
     if sheet.beyond:
         return [], [CellError(SHEET, 0, "", "", f"Tệp có quá {MAX_ROWS} dòng.")]
     rows = sheet.rows
-    if len(rows) < ID_ROW or [str(k) if k is not None else "" for k in rows[ID_ROW - 1][:len(KEYS)]] != KEYS:
+    ids = [str(k).strip() if k is not None else "" for k in rows[ID_ROW - 1]] if len(rows) >= ID_ROW else []
+    if ids[:len(KEYS)] != KEYS:
         message = "Không tìm thấy dòng mã cột: hãy dùng tệp tải từ hệ thống."
         return [], [CellError(SHEET, ID_ROW, "", "", message)]
+    by_id = {f.id: f for f in flags}
+    flag_cols: list[tuple[int, DeclaredFlag]] = []
+    for index, key in enumerate(ids[len(KEYS):], start=len(KEYS)):
+        if not key:
+            continue
+        flag = by_id.get(key)
+        if flag is None or any(f.id == key for _, f in flag_cols):
+            why = "bị lặp" if flag is not None else "không phải cờ của xã được khai báo trong bảng liên hệ"
+            return [], [CellError(SHEET, ID_ROW, get_column_letter(index + 1), key[:60],
+                                  f"Cột «{key[:60]}» {why}: hãy dùng tệp tải từ hệ thống.")]
+        flag_cols.append((index, flag))
+    width = max([len(KEYS), *(index + 1 for index, _ in flag_cols)])
     tiers = {_norm(t.label): t.id for t in cs.tiers} | {_norm(t.id): t.id for t in cs.tiers}
     regions = {_norm(r.label): r.id for r in cs.regions} | {_norm(r.id): r.id for r in cs.regions}
     yes_no = {_norm(YES): True, _norm(NO): False}
@@ -128,12 +162,13 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
     changes: list[UnitChange] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[FIRST_ROW - 1:], start=FIRST_ROW):
-        cells = list(row[:len(KEYS)]) + [None] * (len(KEYS) - len(row[:len(KEYS)]))
+        cells = list(row[:width]) + [None] * (width - len(row[:width]))
         if all(_text_cell(v) is None for v in cells):
             continue
 
         def bad(col: int, message: str, number: int = number) -> None:
-            errors.append(CellError(SHEET, number, "ABCDEF"[col], HEADERS[col], message))
+            header = HEADERS[col] if col < len(HEADERS) else _flag_header(by_id[ids[col]])
+            errors.append(CellError(SHEET, number, get_column_letter(col + 1), header, message))
 
         code_cell = cells[0]
         if isinstance(code_cell, int | float) and not isinstance(code_cell, bool) \
@@ -150,9 +185,9 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
             bad(0, f"{commune.name} đã có ở dòng {seen[code]}: mỗi xã một dòng")
         values: dict[str, Any] = {}
         see = " (xem trang «Danh mục»)"
-        checks = ((3, "type", tiers, "loại xã không có trong danh mục" + see),
-                  (4, "region", regions, "vùng không có trong danh mục" + see),
-                  (5, "ntm_tdmnpb_override", yes_no, "phải là Có hoặc Không"))
+        checks = [(3, "type", tiers, "loại xã không có trong danh mục" + see),
+                  (4, "region", regions, "vùng không có trong danh mục" + see)]
+        checks += [(index, FLAG_KEY + flag.id, yes_no, "phải là Có hoặc Không") for index, flag in flag_cols]
         for col, key, table, message in checks:
             text = _text_cell(cells[col])
             if text is None:
@@ -176,11 +211,15 @@ def apply_changes(session: Any, changes: list[UnitChange]) -> UnitSheetReport:
     report = UnitSheetReport()
     for change in changes:
         c = change.commune
-        diff = {k: v for k, v in change.values.items() if getattr(c, k) != v}
-        if not diff:
+        changed = False
+        for key, value in change.values.items():
+            if key.startswith(FLAG_KEY):
+                changed = c.set_flag(key[len(FLAG_KEY):], value) or changed
+            elif getattr(c, key) != value:
+                setattr(c, key, value)
+                changed = True
+        if not changed:
             report.unchanged += 1
             continue
-        for k, v in diff.items():
-            setattr(c, k, v)
         report.updated.append(f"{c.name} ({c.code})")
     return report

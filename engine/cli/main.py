@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from engine.criteria import CriteriaError
+from engine.flags import declared_flags
 from engine.io.catalog import Catalog
 from engine.io.engines import Engines
 from engine.io.jsonout import result_json
@@ -139,7 +140,7 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
 
     try:
         engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
-        entries = collect(source, engines.latest())
+        entries = collect(source, engines.latest(), declared_flags(engines.ntm_tables))
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -173,15 +174,14 @@ def template(output: Path, period: int | None, criteria_file: str | None) -> Non
     from engine.io.sheets import template_workbook
 
     try:
-        if criteria_file:
-            cs = load_criteria_set(criteria_file)
-        else:
-            catalog = Catalog.load()
-            cs = catalog.for_period(period) if period else catalog.sets[-1]
+        # The commune flag columns come from the link tables of the criteria folder, as for scoring.
+        catalog = Catalog.load()
+        cs = load_criteria_set(criteria_file) if criteria_file else (
+            catalog.for_period(period) if period else catalog.sets[-1])
     except (CriteriaError, LookupError) as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    template_workbook(cs, period).save(output)
+    template_workbook(cs, period, flags=catalog.commune_flags()).save(output)
     click.echo(f"Đã tạo mẫu {output} (bộ tiêu chí {cs.id}).")
 
 

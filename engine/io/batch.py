@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.criteria import CriteriaSet
+from engine.flags import DeclaredFlag
 from engine.io.files import read_assessment
 from engine.io.sheets import read_workbook
 from engine.result import Result
@@ -21,7 +22,8 @@ class Entry:
     errors: list[Any] = field(default_factory=list)
 
 
-def collect(source: Path, cs: CriteriaSet) -> list[Entry]:
+def collect(source: Path, cs: CriteriaSet, flags: Sequence[DeclaredFlag] | None = None) -> list[Entry]:
+    """`flags`: the declared commune flags a sheet's columns may carry (Engine.commune_flags)."""
     if source.is_dir():
         files = sorted(p for p in source.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json"))
         entries = []
@@ -29,7 +31,7 @@ def collect(source: Path, cs: CriteriaSet) -> list[Entry]:
             doc, errors = read_assessment(path)
             entries.append(Entry(str(path), doc, list(errors)))
         return entries
-    rows, cell_errors = read_workbook(source, cs)
+    rows, cell_errors = read_workbook(source, cs, flags=flags)
     by_row: dict[int, list[Any]] = {}
     for error in cell_errors:
         by_row.setdefault(error.row, []).append(error)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.criteria import CriteriaError, CriteriaSet, Problem
+from engine.flags import DeclaredFlag, declared_flags
 from engine.io.load import kind_of, load_criteria_set, load_ntm_table
 from engine.ntm.models import NtmTable, table_for_period
 
@@ -58,6 +59,10 @@ class Catalog:
         if not in_force:
             raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
         return in_force[-1]
+
+    def commune_flags(self) -> tuple[DeclaredFlag, ...]:
+        """The commune flags the link tables declare (engine/flags.py), once per id."""
+        return declared_flags(self.ntm_tables)
 
     def ntm_for_period(self, period: int) -> NtmTable | None:
         """The new-rural-development link table in force for the period, if any."""

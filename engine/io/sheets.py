@@ -8,6 +8,7 @@ by sheet, row and column so nothing is saved from a file with errors.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from engine.assessment import MAX_COUNT
 from engine.cells import neutralise, neutralise_row
 from engine.criteria import CriteriaSet
+from engine.flags import DeclaredFlag
 from engine.result import Result
 
 SHEET = "Tự đánh giá"
@@ -42,7 +44,23 @@ class Column:
     help: str = ""
 
 
-def columns(cs: CriteriaSet) -> list[Column]:
+@functools.cache
+def _default_flags() -> tuple[DeclaredFlag, ...]:
+    from engine.io.catalog import Catalog
+
+    return Catalog.load().commune_flags()
+
+
+def _flags(flags: Sequence[DeclaredFlag] | None) -> Sequence[DeclaredFlag]:
+    # None: the flags declared by the link tables of the default criteria folder; callers with their own
+    # catalog (the web app, the CLI) pass theirs.
+    return _default_flags() if flags is None else flags
+
+
+def columns(cs: CriteriaSet, flags: Sequence[DeclaredFlag] | None = None) -> list[Column]:
+    """The template's columns: the commune block (with one Có/Không column per declared commune flag,
+    engine/flags.py), the year, then every input of the criteria set."""
+    flags = _flags(flags)
     commune = "Thông tin xã"
     cols = [
         Column("commune.code", "Mã xã (5 chữ số)", "code", commune, "Mã đơn vị hành chính cấp xã"),
@@ -51,7 +69,7 @@ def columns(cs: CriteriaSet) -> list[Column]:
         Column("commune.province", "Tỉnh", "text", commune),
         Column("commune.type", "Loại xã", "tier", commune, "Quyết định điểm chuẩn công nhận"),
         Column("commune.region", "Vùng", "region", commune, "Vùng kinh tế - xã hội (ngưỡng nông thôn mới)"),
-        Column("commune.ntm_tdmnpb_override", "Xã ĐBKK áp dụng ngưỡng TDMNPB", "yes_no", commune),
+        *(Column(f"commune.{f.id}", f.short, "yes_no", commune, f.help) for f in flags),
         Column("period", "Năm đánh giá", "year", commune),
     ]
     general = "Thông tin chung"
@@ -67,12 +85,17 @@ def columns(cs: CriteriaSet) -> list[Column]:
 # ---------------------------------------------------------------- the template
 
 def template_workbook(cs: CriteriaSet, period: int | None = None,
-                      communes: Sequence[dict[str, Any]] = ()) -> Workbook:
-    """A workbook to fill offline; optional commune rows (code, name, ...) are filled in already."""
+                      communes: Sequence[dict[str, Any]] = (),
+                      flags: Sequence[DeclaredFlag] | None = None) -> Workbook:
+    """A workbook to fill offline; optional commune rows (code, name, ..., and their flags as in an
+    assessment's commune block) are filled in already. `flags`: the commune flags declared by the link
+    tables (Engine.commune_flags, Catalog.commune_flags()); None: those of the default criteria folder."""
     wb = Workbook()
     ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = SHEET
-    cols = columns(cs)
+    flags = _flags(flags)
+    cols = columns(cs, flags)
+    flag_ids = {f.id for f in flags}
     bold = Font(bold=True)
     ws.cell(1, 1, "Mẫu tự đánh giá xã, phường, thị trấn phù hợp với trẻ em").font = \
         Font(bold=True, size=13)
@@ -137,8 +160,8 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
                 value = tiers.get(value, value)
             elif key == "region":
                 value = regions.get(value, value)
-            elif key == "ntm_tdmnpb_override":
-                value = YES if value else NO
+            elif key in flag_ids:
+                value = YES if value is True else NO
             ws.cell(row, by_key[f"commune.{key}"], neutralise(value))
         if period is not None:
             ws.cell(row, by_key["period"], period)
@@ -211,12 +234,14 @@ def _file_error(message: str, row: int = 0, sheet: str = "") -> CellError:
 
 
 def read_workbook(source: str | Path | IO[bytes] | bytes, cs: CriteriaSet, validate: Any = None,
-                  filename: str | None = None) -> tuple[list[SheetRow], list[CellError]]:
+                  filename: str | None = None, flags: Sequence[DeclaredFlag] | None = None
+                  ) -> tuple[list[SheetRow], list[CellError]]:
     """Every commune row of a filled template (.xlsx, .xls or .ods, read by python-calamine in a bounded
     child process, see engine/io/sheetfile.py), and the bad cells: at most MAX_ERRORS of them, then one line
     "và N lỗi khác"; each row with an error is marked `bad`. `validate(document) -> [FieldError]` (an engine's
     validate) checks what the cells alone cannot (a part larger than its whole, ...). Figures follow the
-    form's rules (engine/cells.py). `filename` (an upload's name) is checked for an accepted extension."""
+    form's rules (engine/cells.py). `filename` (an upload's name) is checked for an accepted extension.
+    `flags`: the declared commune flags whose columns the file may carry (any other column is refused)."""
     from engine.io.sheetfile import SheetFileError, read_sheet
 
     try:
@@ -231,7 +256,7 @@ def read_workbook(source: str | Path | IO[bytes] | bytes, cs: CriteriaSet, valid
         return [], [_file_error(message, sheet=SHEET)]
     rows = sheet.rows
     keys = list(rows[ID_ROW - 1]) if len(rows) >= ID_ROW else []
-    known = {c.key: c for c in columns(cs)}
+    known = {c.key: c for c in columns(cs, flags)}
     if "commune.code" not in keys:
         message = "Không tìm thấy dòng mã cột: hãy dùng mẫu tải từ hệ thống."
         return [], [CellError(SHEET, ID_ROW, "", "", message)]

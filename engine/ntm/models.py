@@ -20,6 +20,7 @@ from engine.assessment import Commune
 from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
 from engine.common import in_force as _in_force
 from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem, located
+from engine.flags import BASE_FIELDS, CommuneFlag
 from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
 from engine.ntm import messages as nmsg
 from engine.result import Result
@@ -52,7 +53,8 @@ class CommuneGroup(FrozenModel):
 
 
 class RegionOverride(FrozenModel):
-    """Communes whose profile `flag` is true are judged with the thresholds of `region`."""
+    """Communes whose profile `flag` (one of the table's `commune_flags`) is true are judged with the
+    thresholds of `region`."""
 
     flag: Ident
     region: Ident
@@ -111,6 +113,9 @@ class NtmTable(FrozenModel):
     effective_from: date
     effective_to: date | None = None
     criteria_set: str
+    # The yes/no facts of the commune profile this table reads (engine/flags.py): the web form, the
+    # spreadsheets and the assessment validator are generated from them.
+    commune_flags: list[CommuneFlag] = []
     region_override: RegionOverride | None = None
     commune_groups: list[CommuneGroup] = []
     ntm_criteria: list[NtmCriterion] = Field(min_length=1)
@@ -126,7 +131,7 @@ class NtmTable(FrozenModel):
     def effective_region(self, commune: Commune) -> tuple[str, bool]:
         """The region whose thresholds apply, and whether the override chose it."""
         override = self.region_override
-        if override is not None and getattr(commune, override.flag, False) is True:
+        if override is not None and commune.flags.get(override.flag) is True:
             return override.region, True
         return commune.region, False
 
@@ -163,10 +168,6 @@ def _pydantic_message(error: Any) -> str:
     return pydantic_error_vi(error)
 
 
-def _bool_commune_fields() -> set[str]:
-    return {name for name, f in Commune.model_fields.items() if f.annotation is bool}
-
-
 def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, str]]:
     """Checks pydantic cannot express: references into the criteria set, regions, thresholds, uniqueness."""
     out: list[tuple[Loc, str]] = []
@@ -176,6 +177,7 @@ def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, st
     for key, ids in (
         ("ntm_criteria", [c.id for c in table.ntm_criteria]),
         ("commune_groups", [g.id for g in table.commune_groups]),
+        ("commune_flags", [f.id for f in table.commune_flags]),
     ):
         counts = Counter(ids)
         for index, value in enumerate(ids):
@@ -215,9 +217,12 @@ def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, st
         if cs is not None:
             out.extend(((*at, *loc), text) for loc, text in _indicator_refs(ind, cs))
 
+    for index, flag in enumerate(table.commune_flags):
+        if flag.id in BASE_FIELDS:
+            out.append((("commune_flags", index, "id"), nmsg.CK_FLAG_RESERVED.format(id=flag.id)))
     override = table.region_override
     if override is not None:
-        if override.flag not in _bool_commune_fields():
+        if override.flag not in {f.id for f in table.commune_flags}:
             out.append((("region_override", "flag"), nmsg.CK_OVERRIDE_FLAG.format(id=override.flag)))
         if cs is not None and override.region not in {r.id for r in cs.regions}:
             out.append((("region_override", "region"),

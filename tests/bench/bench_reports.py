@@ -24,6 +24,7 @@ import yaml  # noqa: E402
 
 import reports  # noqa: E402
 from engine import Engine  # noqa: E402
+from engine.io.catalog import Catalog  # noqa: E402
 from engine.io.load import load_criteria_set  # noqa: E402
 
 CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"
@@ -50,7 +51,7 @@ def main() -> int:
     args = parser.parse_args()
 
     cs = load_criteria_set(CRITERIA)
-    engine = Engine(cs)
+    engine = Engine(cs, flags=Catalog.load(CRITERIA.parent).commune_flags())  # the example carries a flag
     config = reports.load_config()
     doc = yaml.safe_load((EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8"))
     review = yaml.safe_load(REVIEW.read_text(encoding="utf-8"))

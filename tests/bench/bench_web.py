@@ -77,7 +77,7 @@ def prepare(url: str) -> dict[str, int]:
         district = find_reviewing_unit(DEMO_DISTRICT)
         for n in range(OFFICERS):
             c = Commune(code=f"9{n:04d}", name=f"Xã Thử {n}", level="xa", kind="Xã",
-                        type="mien_nui_dbkk", region="tay_nguyen", ntm_tdmnpb_override=False)
+                        type="mien_nui_dbkk", region="tay_nguyen")
             c.parent_links.append(UnitParent(parent_id=district.id, valid_to=district.valid_to))
             session.add(c)
             session.flush()

@@ -29,7 +29,7 @@ from webform.seed import ensure_registry, print_accounts, seed_demo
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 TABLES = ["pdf_cache", "login_attempts", "history", "item_reviews", "corrections", "assessments",
-          "criteria_versions", "users", "unit_successors", "unit_parents", "communes"]
+          "criteria_versions", "users", "unit_successors", "unit_parents", "commune_flags", "communes"]
 PASSWORD = "demo2022"
 # The commune profile of the seeded Xã Ia Tơi, for scoring straight through the engine.
 IA_TOI = {"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai", "province": "Tỉnh Kon Tum",

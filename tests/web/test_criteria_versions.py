@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from engine import Engine
 from engine.criteria import load_criteria_bytes
+from engine.io.catalog import Catalog
 from webform.db import get_session
 from webform.models import CriteriaVersion, User
 
@@ -197,7 +198,8 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
     assert not re.search(r"\b(845|850|650|640|895|880|Đạt)\b", impact)
     # The changes the table reports are the engine's on the stored bytes (no web code): 845 → 850.
     cs = load_criteria_bytes(reformed(), "reform")
-    assert Engine(cs).score({"commune": IA_TOI, "period": 2022, "values": example_values()}).total == 850
+    eng = Engine(cs, flags=Catalog.load(ROOT / "criteria").commune_flags())
+    assert eng.score({"commune": IA_TOI, "period": 2022, "values": example_values()}).total == 850
     assert engine_total(app, example_values()).total == 845
     # An effective date after the demo's years (2022 and 2026) covers no assessment of the demo.
     later = text_of(admin.get(f"/admin/criteria/{vid}?effective=01/01/2027").text)

@@ -19,9 +19,10 @@ def _expected(values: dict[str, Any]) -> Any:
     from engine import Engine
     from engine.io.catalog import Catalog
 
-    cs = Catalog.load(ROOT / "criteria").for_period(2022)
+    catalog = Catalog.load(ROOT / "criteria")
     profile = IA_TOI
-    return Engine(cs).score({"commune": profile, "period": 2022, "values": values})
+    eng = Engine(catalog.for_period(2022), flags=catalog.commune_flags())
+    return eng.score({"commune": profile, "period": 2022, "values": values})
 
 
 def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: LiveServer, browser: Any):

@@ -55,7 +55,8 @@ def test_review_journey_with_javascript(server: LiveServer, browser: Any):
 
     from .conftest import ROOT
 
-    eng = Engine(Catalog.load(ROOT / "criteria").for_period(2022))
+    catalog = Catalog.load(ROOT / "criteria")
+    eng = Engine(catalog.for_period(2022), flags=catalog.commune_flags())
     expected = eng.score({"commune": IA_TOI, "period": 2022, "values": values})
 
     # --- the officer sends, after a confirmation page that states the result

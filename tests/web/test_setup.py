@@ -114,8 +114,8 @@ def test_migrations_upgrade_downgrade_and_keep_data(tmp_path: Path):
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO communes (code, name, level, kind, type, region, "
-                "ntm_tdmnpb_override) VALUES ('11111', 'Xã A', 'xa', 'Xã', 'con_lai', 'dbsh', 0)"
+                "INSERT INTO communes (code, name, level, kind, type, region) "
+                "VALUES ('11111', 'Xã A', 'xa', 'Xã', 'con_lai', 'dbsh')"
             )
         )
     upgrade(url)  # running again is a no-op and loses nothing

@@ -34,7 +34,7 @@ def _profile(app: Flask, code: str):
 
     with app.app_context():
         c = find_commune(code)
-        return c.type, c.region, c.ntm_tdmnpb_override
+        return c.type, c.region, c.flags.get("ntm_tdmnpb_override", False)
 
 
 def test_export_lists_the_province_in_vietnamese_order_with_the_stored_tiers(app: Flask, admin):

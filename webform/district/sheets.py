@@ -51,7 +51,8 @@ def template() -> Any:
     if cs is None:
         return render_template("error.html", code=404, message=MSG_NO_CRITERIA.format(period=period)), 404
     communes = [c.profile(period) for c in scope(period)]
-    return xlsx_response(template_workbook(cs, period, communes), f"mau-tu-danh-gia-{period}.xlsx")
+    flags = scoring().engine_for(cs).commune_flags
+    return xlsx_response(template_workbook(cs, period, communes, flags), f"mau-tu-danh-gia-{period}.xlsx")
 
 
 @bp.route("/upload", methods=["GET", "POST"])

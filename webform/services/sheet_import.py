@@ -95,9 +95,9 @@ def import_workbook(session: Session, user: User, data: bytes, filename: str, pe
         report.errors.append(CellError("", 0, "", "", MSG_NO_CRITERIA.format(period=period)))
         return report
     eng = scoring().engine_for(cs)
-    rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename)
+    rows, errors = read_workbook(data, cs, validate=eng.validate, filename=filename, flags=eng.commune_flags)
     report.errors.extend(errors)
-    up = _Upload(session, user, period, cs, eng, _column_letters(cs), report,
+    up = _Upload(session, user, period, cs, eng, _column_letters(cs, eng.commune_flags), report,
                  f"Nhập từ bảng tính «{nfc(filename)[:120]}»")
     plan = _plan_rows(up, rows)
     if report.errors:
@@ -211,12 +211,12 @@ def _store_row(up: _Upload, row: Any, commune: Commune) -> None:
                           [d.id for d in up.cs.inputs], reason=up.reason)
 
 
-def _column_letters(cs: Any) -> dict[str, str]:
+def _column_letters(cs: Any, flags: Any = ()) -> dict[str, str]:
     from openpyxl.utils import get_column_letter
 
     from engine.io.sheets import columns
 
-    return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs), start=1)}
+    return {col.key: get_column_letter(n) for n, col in enumerate(columns(cs, flags), start=1)}
 
 
 def _input_label(cs: Any, field: str) -> str:
