@@ -4,7 +4,7 @@ totals, the verdict and every failed recognition condition."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from engine import messages as msg
 from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment, ValidAssessment
@@ -84,12 +84,12 @@ class Engine:
         if present and plan.numerator is not None and band != NONE_BAND:
             # The one result that differs with each pair of figures: its rate and explanation are the
             # figures followed by a text prepared per band (engine/explain.py).
-            item = plan.item
+            item, rank = plan.item, cast("int | None", band)
             rate, explanation = self._explainers[position].rate_explanation(
-                int(values[plan.numerator]), int(values[plan.denominator]), band)  # type: ignore[index,arg-type]
-            points = 0 if band is None else plan.band_points[band]  # type: ignore[index]
+                int(values[plan.numerator]), int(values[plan.denominator]), rank)  # type: ignore[index]
+            points = 0 if rank is None else plan.band_points[rank]
             return ItemResult(item.id, item.criterion, item.text, points, item.max, item.status, True,
-                              self._band_texts[position][band], rate, explanation)
+                              self._band_texts[position][rank], rate, explanation)
         # Everything else takes few distinct values (a yes/no or a count, a rate with nothing to count,
         # which inputs are missing): those results (read-only values) are made once and shared.
         if not present:

@@ -189,8 +189,8 @@ class NtmLinker:
         if self.rules is not None:
             names = self._names
             for name in self.rules.fire(self.build_fact(result, commune, items)):
-                index, status, detail = names[name]
-                fired.setdefault(index, []).append((status, detail))
+                position, outcome, detail = names[name]
+                fired.setdefault(position, []).append((outcome, detail))
         out = []
         for index, ind in enumerate(self.table.indicators):
             got = fired.get(index, [])
