@@ -1,4 +1,4 @@
-"""The states of an assessment and their Vietnamese labels (reference: workflow-and-documents.md).
+"""The states of an assessment and their Vietnamese labels (docs/reference/workflow-and-documents.md).
 
 Shared by the web app (which moves assessments between them) and the PDF records (which print them).
 """
@@ -15,7 +15,3 @@ STATE_LABELS = {
     "recognised": "Đã công nhận",
     "not_recognised": "Không công nhận",
 }
-
-
-def state_label(state: str | None) -> str:
-    return STATE_LABELS.get(state, state) if state else ""

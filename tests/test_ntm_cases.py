@@ -14,7 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import Catalog, Engine
+from engine import Engine
+from engine.io.catalog import Catalog
 from engine.ntm.messages import STATUS_TEXT
 from engine.result import NtmStatus
 

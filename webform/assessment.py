@@ -17,17 +17,9 @@ from . import history
 from .auth import assessment_for, role_required
 from .db import commit, get_session, write_lock
 from .drafts import create_draft
+from .engines import make_assessment, score_or_none
+from .form_values import MSG_MISSING, ParsedForm, parse_form, raw_from_values, scorable, validate
 from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
-from .scoring import (
-    MSG_MISSING,
-    ParsedForm,
-    make_assessment,
-    parse_form,
-    raw_from_values,
-    scorable,
-    score_or_none,
-    validate,
-)
 from .versions import criteria_of, engine_of, in_force, version_note
 from .workflow import EDITABLE_STATES, VERIFIED_STATES, IllegalTransition, check
 
@@ -148,7 +140,7 @@ def new() -> Any:
         return redirect(url_for("assessment.index"))
     try:
         cs = in_force(period)
-    except Exception:
+    except LookupError:  # no set covers the year
         cs = None
     if cs is None:
         flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")

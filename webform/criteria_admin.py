@@ -17,8 +17,8 @@ from engine.diff import RULE_VI, STATUS_VI, band_text, inputs_text
 from . import criteria_form, versions
 from .auth import role_required
 from .db import commit, get_session
+from .form_values import nfc
 from .models import ROLE_ADMIN, CriteriaVersion
-from .scoring import nfc
 
 bp = Blueprint("criteria_admin", __name__, url_prefix="/admin/criteria")
 

@@ -24,9 +24,10 @@ from . import history
 from .auth import role_required
 from .dates import parse_day
 from .db import get_session, write_lock
+from .engines import make_assessment, score_or_none, scoring
+from .form_values import nfc
 from .models import LEVEL_COMMUNE, ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, UnitSuccessor
 from .review import verified_values
-from .scoring import make_assessment, nfc, score_or_none, scoring
 from .units import (
     communes_ever_visible,
     communes_on,
@@ -58,8 +59,6 @@ MSG_REVIEWER_DRAFTS_ONLY = (
 MSG_CONFLICTS_WITH_DRAFT = (
     "«{label}»: số liệu trong tệp mâu thuẫn với số liệu xã đang nhập ở hồ sơ nháp (số liệu chưa gửi không "
     "được hiển thị cho cấp huyện).")
-MSG_NOTHING_SAVED = "Chưa lưu gì: tệp có {n} lỗi. Sửa các ô dưới đây rồi tải lên lại."
-MSG_BAD_PERIOD = "Năm đánh giá không hợp lệ."
 MANY = 12  # above this many communes the overview lays its tables and chart out for a province
 
 
@@ -108,12 +107,8 @@ def set_for(period: int | None) -> Any:
         return None
     try:
         return in_force(period)
-    except Exception:  # the catalog raises when no set covers the year
+    except LookupError:  # no set covers the year
         return None
-
-
-def _periods(communes: list[Commune]) -> list[int]:
-    return sorted({a.period for a in _assessments(communes)}, reverse=True)
 
 
 def _period_arg(periods: list[int], name: str = "period", default: int | None = None) -> int | None:
@@ -157,7 +152,7 @@ def score_stored(c: Commune, a: Assessment | None) -> Scored:
     eng = engine_of(a)
     try:
         out.threshold = criteria_of(a).tier(c.type).threshold
-    except Exception:  # a commune type the set does not know: the page still shows the rest
+    except KeyError:  # a set or commune type this process does not know: the page still shows the rest
         out.threshold = None
     if not out.visible:
         return out

@@ -14,10 +14,10 @@ from flask_login import current_user
 from . import pdfcache
 from .auth import assessment_for, role_required
 from .db import get_session
+from .engines import make_assessment, score_or_none
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
 from .review import verified_values
 from .reviewing import verified_on
-from .scoring import make_assessment, score_or_none
 from .units import report_config
 from .versions import criteria_of, engine_of
 

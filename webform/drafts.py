@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import history
+from .engines import make_assessment, score_or_none, scoring
 from .models import Assessment, Commune
 from .reviewing import verified_values
-from .scoring import make_assessment, score_or_none, scoring
 from .workflow import VERIFIED_STATES
 
 

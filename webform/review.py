@@ -16,6 +16,8 @@ from engine.cells import parse_id
 from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
+from .engines import make_assessment, score_or_none
+from .form_values import ParsedForm, nfc, parse_value, validate
 from .models import ROLE_REVIEWER, Assessment, Correction, utcnow
 from .reviewing import (
     Refused,
@@ -29,7 +31,6 @@ from .reviewing import (
     verified_on,
     verified_values,
 )
-from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
 from .units import search, visible_states
 from .versions import criteria_of, engine_of, version_note
 from .workflow import (
@@ -123,7 +124,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
         cs = criteria_of(a)
         try:
             threshold = cs.tier(row["commune"].type).threshold
-        except Exception:  # a commune type the set does not know: no bar rather than a broken page
+        except KeyError:  # a commune type the set does not know: no bar rather than a broken page
             continue
         # A draft's figures are still the commune's own work in progress: no bar for it.
         total = None if a.state == "draft" else (

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, object_session
 
 from . import history
 from .dates import parse_day
+from .engines import make_assessment, score_or_none
+from .form_values import nfc
 from .models import Assessment, HistoryEntry, ItemReview, utcnow
-from .scoring import make_assessment, nfc, score_or_none
 from .templating import VN_OFFSET
 from .versions import criteria_of, engine_of, follow_in_force
 from .workflow import IllegalTransition, Transition, check, require_all_decided, undecided_items

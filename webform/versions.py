@@ -17,14 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.common import period_end
 from engine.criteria import CriteriaError, CriteriaSet, Problem, content_hash, load_criteria_bytes
 from engine.diff import Change, Impact, compare_results, diff_tables
 from engine.states import STATE_LABELS
 
 from . import history
 from .db import get_session, write_lock
+from .engines import make_assessment, score_or_none, scoring
 from .models import Assessment, CriteriaVersion, utcnow
-from .scoring import make_assessment, score_or_none, scoring
 
 # Drafts and returned records are still the commune's: they follow the version in force.
 MOVING_STATES = {"draft", "returned"}
@@ -88,7 +89,7 @@ def criteria_set_of(v: CriteriaVersion) -> CriteriaSet:
 
 
 def _in_force(versions: list[CriteriaVersion], period: int) -> CriteriaVersion | None:
-    day = date(period, 12, 31)  # assessments are made at the end of the year
+    day = period_end(period)  # assessments are made at the end of the year
     best: CriteriaVersion | None = None
     for v in versions:
         if v.activated_at is None or v.effective_from is None or v.effective_from > day:

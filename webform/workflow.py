@@ -1,4 +1,4 @@
-"""States of an assessment and who may move it where (reference: workflow-and-documents.md)."""
+"""States of an assessment and who may move it where (docs/reference/workflow-and-documents.md)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from .test_e2e import SHOTS, _login, browser, server  # noqa: F401 - fixtures sh
 
 
 def _filled_template(path: Any) -> None:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
     from engine.io.sheets import template_workbook
 
     from .test_e2e import ROOT

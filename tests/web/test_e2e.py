@@ -103,7 +103,8 @@ def _login(page: Any, base: str, username: str) -> None:
 
 
 def _expected(values: dict[str, Any]) -> Any:
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
     profile = IA_TOI

@@ -17,7 +17,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _items() -> list[str]:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
 
     from .test_e2e import ROOT
 
@@ -51,7 +51,8 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     items = _items()
     n = len(items)
     values = example_values()  # Xã Ia Tơi: "Đạt", so the journey goes on to the tờ trình
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
 
     from .test_e2e import ROOT
 
