@@ -7,6 +7,8 @@ rates are rounded with integer arithmetic: this runs for every item of every ass
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from engine import messages as msg
 from engine.compile import NONE_BAND
 from engine.criteria import Item
@@ -29,6 +31,18 @@ class ItemExplainer:
             "Có" if item.rule == "yes_no" else f"{'≥' if item.higher_is_better else '≤'} {edge}"
             for edge in self.edges
         ]
+        # Per band (None: below every band), the part of a count or rate explanation after the figure,
+        # " < 98 % → 35/50 điểm", and for rates the comparison the shown figure must agree with: the
+        # figure is the only part that changes from one assessment to the next.
+        self.tails: dict[int | None, str] = {}
+        self.claims: dict[int | None, tuple[str, Decimal] | None] = {}
+        if item.rule != "yes_no":
+            for band in [None, *range(len(item.bands))]:
+                points = 0 if band is None else item.bands[band].points
+                op, edge = self.deciding_edge(band)
+                self.tails[band] = f" {op} {self.edges[edge]} → {points}/{item.max} điểm"
+                threshold = self.thresholds[edge]
+                self.claims[band] = (op, threshold) if threshold is not None else None
 
     def band_text(self, band: int | str | None) -> str | None:
         """The band that gave the points, as the criteria table states it."""
@@ -52,11 +66,15 @@ class ItemExplainer:
         97,996 % is never shown as '98 %' next to '< 98 %'."""
         if not self.item.is_rate or not denominator:
             return None
-        op, edge = self.deciding_edge(band)
-        threshold = self.thresholds[edge]
-        claim = (op, threshold) if threshold is not None else None
-        shown = format_percent(numerator, denominator, self.places, claim)
+        shown = format_percent(numerator, denominator, self.places, self.claims[band])  # type: ignore[index]
         return f"{numerator}/{denominator} = {shown}"
+
+    def rate_explanation(self, numerator: int, denominator: int, band: int | None) -> tuple[str, str]:
+        """A rate item's rate text and explanation, when its denominator is not 0: the same texts as
+        rate_text() and explain(), built from the prepared tail."""
+        rate = (f"{numerator}/{denominator} = "
+                f"{format_percent(numerator, denominator, self.places, self.claims[band])}")
+        return rate, rate + self.tails[band]
 
     def explain(self, value: int | bool | None, band: int | str | None, points: int,
                 missing_labels: list[str], rate: str | None) -> str:

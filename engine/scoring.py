@@ -4,7 +4,7 @@ totals, the verdict and every failed recognition condition."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from engine import messages as msg
 from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment, ValidAssessment
@@ -45,6 +45,10 @@ class Engine:
         self._plans = plan_items(cs)
         self._explainers = [ItemExplainer(item) for item in cs.items]
         self._item_cache: list[dict[tuple, ItemResult]] = [{} for _ in cs.items]
+        self._band_texts: list[dict[int | None, str | None]] = [
+            {band: says.band_text(band) for band in [None, *range(len(says.item.bands))]}
+            for says in self._explainers
+        ]
         self._rule_index = rule_index(cs)
         self._labels = {i.id: i.label for i in cs.inputs}
         self._slices: list[tuple[str, str, int, int, int]] = []
@@ -85,18 +89,30 @@ class Engine:
     def _item_result(self, position: int, present: bool, band: int | str | None,
                      values: Mapping[str, int | bool]) -> ItemResult:
         plan = self._plans[position]
-        if plan.numerator is None and present:
-            # Yes/no and count items take few distinct values: their results (read-only values) are made
-            # once and shared. Rate items depend on two figures and are built each time.
+        if present and plan.numerator is not None and band != NONE_BAND:
+            # The one result that differs with each pair of figures: its rate and explanation are the
+            # figures followed by a text prepared per band (engine/explain.py).
+            item, rank = plan.item, cast("int | None", band)
+            rate, explanation = self._explainers[position].rate_explanation(
+                int(values[plan.numerator]), int(values[plan.denominator]), rank)  # type: ignore[index]
+            points = 0 if rank is None else plan.band_points[rank]
+            return ItemResult(item.id, item.criterion, item.text, points, item.max, item.status, True,
+                              self._band_texts[position][rank], rate, explanation)
+        # Everything else takes few distinct values (a yes/no or a count, a rate with nothing to count,
+        # which inputs are missing): those results (read-only values) are made once and shared.
+        if not present:
+            key: tuple = ("missing", *(name in values for name in plan.reads))
+        elif plan.numerator is None:
             key = (band, values[plan.value])  # type: ignore[index]
-            cache = self._item_cache[position]
-            cached = cache.get(key)
-            if cached is None:
-                cached = self._build_item(position, present, band, values)
-                if len(cache) < _ITEM_CACHE_MAX:
-                    cache[key] = cached
-            return cached
-        return self._build_item(position, present, band, values)
+        else:
+            key = (band,)  # nothing to count
+        cache = self._item_cache[position]
+        cached = cache.get(key)
+        if cached is None:
+            cached = self._build_item(position, present, band, values)
+            if len(cache) < _ITEM_CACHE_MAX:
+                cache[key] = cached
+        return cached
 
     def _build_item(self, position: int, present: bool, band: int | str | None,
                     values: Mapping[str, int | bool]) -> ItemResult:

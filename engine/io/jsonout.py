@@ -63,10 +63,24 @@ def _strings(values: list[str]) -> str:
     return "[" + ", ".join(map(_s, values)) + "]"
 
 
-_ITEM_HEADS: dict[tuple, str] = {}
+class _Memo(dict):
+    """A bounded memo of JSON fragments: once full it starts again (a long-running web process meets many
+    criteria sets and communes, each fragment is cheap to rebuild)."""
+
+    def put(self, key: object, value: str) -> str:
+        if len(self) >= _ESCAPED_MAX:
+            self.clear()
+        self[key] = value
+        return value
 
 
 _ITEM_JSON: dict[int, tuple[ItemResult, str]] = {}
+_RATE_HEADS = _Memo()
+_CRITERIA = _Memo()
+_CONDITIONS = _Memo()
+_NTM_JSON: dict[int, tuple[NtmStatus, str]] = {}
+_VALUE_KEYS = _Memo()
+_RESULT_HEADS = _Memo()
 
 
 def _item(i: ItemResult) -> str:
@@ -81,68 +95,100 @@ def _item(i: ItemResult) -> str:
             _ITEM_JSON.clear()
         _ITEM_JSON[id(i)] = (i, text)
         return text
-    return _item_text(i)
+    # A rate item: everything up to its rate is the same for every result in the same band, and the rate
+    # and explanation (new figures each time) are escaped directly, not remembered.
+    key = (i.id, i.criterion, i.text, i.points, i.max, i.status, i.assessed, i.band)
+    head = _RATE_HEADS.get(key)
+    if head is None:
+        text = _item_text(i)
+        _RATE_HEADS.put(key, text[: text.index(', "rate": ') + 10])
+        return text
+    return f'{head}{_escape(i.rate)}, "explanation": {_escape(i.explanation)}}}'
 
 
 def _item_text(i: ItemResult) -> str:
-    # What comes from the criteria set (id, criterion, text, max, status) is written once per item.
-    key = (i.id, i.criterion, i.text, i.max, i.status)
-    head = _ITEM_HEADS.get(key)
-    if head is None:
-        head = _ITEM_HEADS[key] = (f'{{"id": {_escape(i.id)}, "criterion": {_escape(i.criterion)}, '
-                                   f'"text": {_escape(i.text)}, "points": ')
-        if len(_ITEM_HEADS) > _ESCAPED_MAX:
-            _ITEM_HEADS.clear()
     assessed = "true" if i.assessed else "false"
-    return (f'{head}{_int(i.points)}, "max": {_int(i.max)}, "status": {_s(i.status)}, '
+    return (f'{{"id": {_s(i.id)}, "criterion": {_s(i.criterion)}, "text": {_s(i.text)}, '
+            f'"points": {_int(i.points)}, "max": {_int(i.max)}, "status": {_s(i.status)}, '
             f'"assessed": {assessed}, "band": {_opt(i.band)}, "rate": {_opt(i.rate)}, '
             f'"explanation": {_s(i.explanation)}}}')
 
 
 def _criterion(c: CriterionResult) -> str:
-    return (f'{{"id": {_s(c.id)}, "name": {_s(c.name)}, "points": {_int(c.points)}, "max": {_int(c.max)}, '
-            f'"assessed": {_int(c.assessed)}}}')
+    key = (c.id, c.name, c.points, c.max, c.assessed)
+    known = _CRITERIA.get(key)
+    if known is not None:
+        return known
+    return _CRITERIA.put(key, (
+        f'{{"id": {_s(c.id)}, "name": {_s(c.name)}, "points": {_int(c.points)}, "max": {_int(c.max)}, '
+        f'"assessed": {_int(c.assessed)}}}'))
 
 
 def _condition(c: ConditionResult) -> str:
-    return f'{{"id": {_s(c.id)}, "text": {_s(c.text)}, "holds": {_int(c.holds)}}}'
+    key = (c.id, c.text, c.holds)
+    known = _CONDITIONS.get(key)
+    if known is not None:
+        return known
+    return _CONDITIONS.put(key, f'{{"id": {_s(c.id)}, "text": {_s(c.text)}, "holds": {_int(c.holds)}}}')
 
 
 def _ntm(n: NtmStatus) -> str:
-    return (f'{{"indicator": {_s(n.indicator)}, "text": {_s(n.text)}, "status": {_s(n.status)}, '
-            f'"status_text": {_s(n.status_text)}, "explanation": {_s(n.explanation)}, '
+    # Statuses on yes/no inputs and on items are shared between results (engine/ntm/linker.py).
+    known = _NTM_JSON.get(id(n))
+    if known is not None and known[0] is n:
+        return known[1]
+    text = (f'{{"indicator": {_s(n.indicator)}, "text": {_s(n.text)}, "status": {_s(n.status)}, '
+            f'"status_text": {_s(n.status_text)}, "explanation": {_escape(n.explanation)}, '
             f'"items": {_strings(n.items)}}}')
+    if len(_NTM_JSON) >= 4096:
+        _NTM_JSON.clear()
+    _NTM_JSON[id(n)] = (n, text)
+    return text
 
 
 def _values(values: dict[str, int | bool]) -> str:
     if not values:
         return "{}"
     parts = []
+    keys = _VALUE_KEYS
     for k, v in values.items():
-        key = _s(k)
+        key = keys.get(k)
+        if key is None:
+            key = keys.put(k, _escape(k) + ": ")
         if v is True:
-            parts.append(f"{key}: true")
+            parts.append(key + "true")
         elif v is False:
-            parts.append(f"{key}: false")
+            parts.append(key + "false")
         else:
-            parts.append(f"{key}: {int.__repr__(v)}")
+            parts.append(key + int.__repr__(v))
     return "{" + ", ".join(parts) + "}"
+
+
+def _head(r: Result) -> str:
+    # From "criteria_set" to "provisional_notice": what the criteria set and the commune's tier decide.
+    key = (r.criteria_set, r.criteria_hash, r.total, r.max_total, r.tier, r.tier_label, r.threshold,
+           r.recognised, r.verdict, r.provisional_items, r.provisional_notice)
+    known = _RESULT_HEADS.get(key)
+    if known is not None:
+        return known
+    return _RESULT_HEADS.put(key, (
+        f'"criteria_set": {_s(r.criteria_set)}, '
+        f'"criteria_hash": {_s(r.criteria_hash)}, "total": {_int(r.total)}, '
+        f'"max_total": {_int(r.max_total)}, "tier": {_s(r.tier)}, "tier_label": {_s(r.tier_label)}, '
+        f'"threshold": {_int(r.threshold)}, "recognised": {_int(r.recognised)}, "verdict": {_s(r.verdict)}, '
+        f'"provisional_items": {_int(r.provisional_items)}, '
+        f'"provisional_notice": {_opt(r.provisional_notice)}, '))
 
 
 def result_json(r: Result) -> str:
     """The result's JSON line; the same text as json.dumps(r.as_dict(), ensure_ascii=False)."""
     return (
         f'{{"file": {_opt(r.file)}, "commune": {_s(r.commune)}, "commune_name": {_s(r.commune_name)}, '
-        f'"period": {_int(r.period)}, "criteria_set": {_s(r.criteria_set)}, '
-        f'"criteria_hash": {_s(r.criteria_hash)}, "total": {_int(r.total)}, '
-        f'"max_total": {_int(r.max_total)}, "tier": {_s(r.tier)}, "tier_label": {_s(r.tier_label)}, '
-        f'"threshold": {_int(r.threshold)}, "recognised": {_int(r.recognised)}, "verdict": {_s(r.verdict)}, '
-        f'"provisional_items": {_int(r.provisional_items)}, '
-        f'"provisional_notice": {_opt(r.provisional_notice)}, '
+        f'"period": {_int(r.period)}, {_head(r)}'
         f'"criteria": [{", ".join(map(_criterion, r.criteria))}], '
         f'"items": [{", ".join(map(_item, r.items))}], '
         f'"conditions": [{", ".join(map(_condition, r.conditions))}], '
-        f'"failed_conditions": {_strings(r.failed_conditions)}, '
+        f'"failed_conditions": [{", ".join(map(_escape, r.failed_conditions))}], '
         f'"missing_inputs": {_strings(r.missing_inputs)}, '
         f'"values": {_values(r.values)}, '
         f'"ntm": [{", ".join(map(_ntm, r.ntm))}]}}'

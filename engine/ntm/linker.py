@@ -125,12 +125,22 @@ class NtmLinker:
         rules = compile_ntm_rules(table, cs)
         self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
         self._cache: dict[tuple, NtmStatus] = {}
+        # Worked out once, not per assessment: each item's band rank by points, each rule name's parts.
+        self._ranks = {item.id: {band.points: band_rank(item, band.points) for band in item.bands}
+                       for item in cs.items}
+        self._names: dict[str, tuple[int, str, str]] = {}
+        for name in rules:
+            index, status, detail = name.split("#", 2)
+            self._names[name] = (int(index), status, detail)
 
     # --- facts ---
 
-    def build_fact(self, result: Result, commune: Commune) -> Fact:
+    def build_fact(self, result: Result, commune: Commune,
+                   items: Mapping[str, ItemResult] | None = None) -> Fact:
         cs, values = self.cs, result.values
-        items = {ir.id: ir for ir in result.items}
+        if items is None:
+            items = {ir.id: ir for ir in result.items}
+        ranks = self._ranks
         region, _ = self.table.effective_region(commune)
         fact: Fact = {_region_field(region): True}
         for ind in self.table.indicators:
@@ -157,7 +167,10 @@ class NtmLinker:
                     if not ir.assessed:
                         fact[_assessed_missing(item_id)] = True
                         continue
-                    fact[_rank_field(item_id)] = band_rank(cs.item(item_id), ir.points)
+                    rank = ranks[item_id].get(ir.points)
+                    if rank is None:
+                        rank = band_rank(cs.item(item_id), ir.points)
+                    fact[_rank_field(item_id)] = rank
                     fact[_points_field(item_id)] = ir.points
         return fact
 
@@ -168,11 +181,12 @@ class NtmLinker:
         if result.criteria_set != self.cs.id:
             raise ValueError(nmsg.NOT_LINKED.format(got=result.criteria_set, want=self.cs.id))
         fired: dict[int, list[tuple[str, str]]] = {}
-        if self.rules is not None:
-            for name in self.rules.fire(self.build_fact(result, commune)):
-                at, outcome, detail = name.split("#", 2)
-                fired.setdefault(int(at), []).append((outcome, detail))
         items = {ir.id: ir for ir in result.items}
+        if self.rules is not None:
+            names = self._names
+            for name in self.rules.fire(self.build_fact(result, commune, items)):
+                position, outcome, detail = names[name]
+                fired.setdefault(position, []).append((outcome, detail))
         out = []
         for index, ind in enumerate(self.table.indicators):
             got = fired.get(index, [])
