@@ -24,12 +24,28 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _start_pdf_pool(app: Any) -> None:
+    # Each serving process starts its own warm PDF processes (after the fork, never before: a pool's
+    # threads and pipes do not survive one); they warm up while the server takes its first requests.
+    size = int(app.config.get("PDF_PROCS") or 0)
+    if size > 0:
+        from reports import pool
+
+        pool.start(size)
+
+
 def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # Connections opened by the parent (migrations, seeding) must not be shared by the children.
         app.extensions["cfc_db"].dispose(close=False)
+        _start_pdf_pool(app)
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        from reports import pool
+
+        pool.shutdown()
 
     options = {
         "bind": f"{host}:{port}",
@@ -40,6 +56,7 @@ def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> Non
         "timeout": 120,  # a PDF of a whole district takes seconds, not minutes
         "graceful_timeout": 10,
         "post_fork": post_fork,
+        "worker_exit": worker_exit,
         "proc_name": "cfc",
         "errorlog": "-",
         "loglevel": "warning",
@@ -89,6 +106,7 @@ def main() -> None:
     if workers == 0 or not hasattr(os, "fork"):
         from waitress import serve
 
+        _start_pdf_pool(app)
         print(f"Đang phục vụ tại {where}  (một tiến trình; Ctrl+C để dừng)", flush=True)
         serve(app, host=args.host, port=args.port, threads=max(args.threads, 8), ident="cfc")
         return
