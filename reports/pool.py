@@ -15,8 +15,9 @@ on two cores the file is ready in the time of its longest document.
   the records' fonts and stylesheet before its first document.
 - Failure: any error (a process killed, a timeout, an unpicklable context) makes `render_file` render the
   file in the requesting process instead, and the broken pool is replaced; a caller never sees it fail.
-- Ending: `shutdown()` (gunicorn's worker_exit, and atexit) stops the processes; a process whose parent
-  has gone (the app killed) notices within a second and exits, so none is left behind.
+- Ending: `shutdown()` (gunicorn's worker_exit, and atexit) stops the processes; when the app process is
+  killed, each pool process sees the pipe it keeps open to the app close and exits, then the fork server
+  does, so none is left behind.
 """
 
 from __future__ import annotations
@@ -48,17 +49,22 @@ def default_size() -> int:
 
 
 # --------------------------------------------------------------------------- in the pool's processes
-def _watch_parent(parent: int) -> None:
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:  # the fork server has gone, hence the app: nothing will ask again
-            os._exit(0)
+def _watch_app(alive) -> None:
+    # The app process holds the only writing end of this pipe: reading ends when it has gone, however
+    # it went (a kill too). Watching the parent would not do: that is the fork server, which itself
+    # waits for its children to close its own pipe.
+    try:
+        alive.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(0)
 
 
-def _warm(warmed=None) -> None:
+def _warm(warmed=None, alive=None) -> None:
     """Pool process start: load fonts, stylesheet and templates, and lay out one page, so that the first
     document costs no more than the next; then say so (`warmed`, a semaphore the app can wait on)."""
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    if alive is not None:
+        threading.Thread(target=_watch_app, args=(alive,), daemon=True).start()
     from . import render
 
     render._env().get_template("bien_ban.html")
@@ -90,8 +96,11 @@ class RenderPool:
         # The fork server imports these once; every process forked from it starts with them loaded.
         context.set_forkserver_preload(["weasyprint", "reports.render", "reports.pool"])
         self.warmed = context.Semaphore(0)
+        self.warm = 0
+        self._alive_r, self._alive_w = context.Pipe(duplex=False)
         self.executor = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_warm,
-                                            initargs=(self.warmed,), max_tasks_per_child=MAX_TASKS)
+                                            initargs=(self.warmed, self._alive_r),
+                                            max_tasks_per_child=MAX_TASKS)
         # Start every process now (they are otherwise started one per waiting task).
         for _ in range(size):
             self.executor.submit(_pid)
@@ -99,9 +108,10 @@ class RenderPool:
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Until every process of the pool is warm (benchmarks, tests, a server before it listens)."""
         deadline = time.monotonic() + timeout
-        for _ in range(self.size):
+        while self.warm < self.size:
             if not self.warmed.acquire(timeout=max(0.1, deadline - time.monotonic())):
                 raise TimeoutError("the PDF pool did not warm up")
+            self.warm += 1
 
     def pids(self) -> list[int]:
         return list((self.executor._processes or {}).keys())  # noqa: SLF001 - for tests and shutdown checks
@@ -122,6 +132,7 @@ class RenderPool:
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+        self._alive_w.close()
 
 
 _lock = threading.Lock()
@@ -160,6 +171,7 @@ def _discard(pool: RenderPool) -> None:
         for pid in pids:  # a hung process would otherwise hold its document for ever
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+        pool._alive_w.close()  # noqa: SLF001
     except Exception:  # noqa: BLE001
         log.exception("stopping a broken PDF pool")
 
