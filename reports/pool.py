@@ -53,10 +53,8 @@ def _watch_app(alive) -> None:
     # The app process holds the only writing end of this pipe: reading ends when it has gone, however
     # it went (a kill too). Watching the parent would not do: that is the fork server, which itself
     # waits for its children to close its own pipe.
-    try:
+    with contextlib.suppress(EOFError, OSError):
         alive.recv()
-    except (EOFError, OSError):
-        pass
     os._exit(0)
 
 
