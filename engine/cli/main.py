@@ -53,6 +53,10 @@ class Engines:
             self._engines[cs.id] = Engine(cs, self.ntm_tables())
         return self._engines[cs.id]
 
+    def criteria_sets(self) -> dict[str, CriteriaSet]:
+        """The criteria sets scored with so far, by id."""
+        return {set_id: engine.cs for set_id, engine in self._engines.items()}
+
     def score_file(self, name: str) -> tuple[Result | None, list[FieldError]]:
         doc, errors = read_assessment(name)
         if errors:
@@ -230,10 +234,13 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
                 invalid.append((entry.name, errors))
             else:
                 results.append(result)
+    # The sets the results were scored with: the file names each by its Vietnamese name, and the missing
+    # figures by their labels, as the web export does (the codes are for machines, not for officers).
+    sets = engines.criteria_sets()
     if output.suffix.lower() == ".csv":
-        output.write_bytes(results_csv_bytes(results))
+        output.write_bytes(results_csv_bytes(results, sets=sets))
     else:
-        results_workbook(results, invalid).save(output)
+        results_workbook(results, invalid, sets=sets).save(output)
     for line in summary_lines(results, invalid, output):
         click.echo(line)
     sys.exit(2 if invalid else 0)
