@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import sys
 import time
@@ -101,14 +102,20 @@ def main() -> int:
                            zip(("cold", "serial", "pool", "cached"), (r[1] for r in rows), strict=True)
                            if other is not took)
         print(f"  {took * 1000:8.1f} ms  {name}  ({others})")
-    print(f"  target ≤ 0.5 s for the pool's first request: {'OK' if web['pool'] <= 0.5 else 'MISSED'}")
+    print(f"  pool, critical path in CPU time (the request's CPU + the busiest pool process's): "
+          f"{web['pool_critical_cpu'] * 1000:.1f} ms, the wall time on an idle machine")
+    print(f"  serial, CPU time of the request: {web['serial_cpu'] * 1000:.1f} ms "
+          f"(pool critical path / serial CPU: {web['pool_critical_cpu'] / web['serial_cpu']:.2f}×)")
+    ok_wall = "OK" if web["pool"] <= 0.5 else "MISSED"
+    print(f"  target ≤ 0.5 s for the pool's first request: {ok_wall} (wall), "
+          f"{'OK' if web['pool_critical_cpu'] <= 0.5 else 'MISSED'} (critical path CPU); load average now "
+          f"{os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores")
     return 0
 
 
 def web_first_and_cached(runs: int) -> dict:
     """A verified assessment's proposal.pdf through the app (test client, SQLite): first requests with the
     cache emptied, rendered in the app process and by the warm pool, then served from the cache."""
-    import os
     import tempfile
 
     os.environ.setdefault("SECRET_KEY", "bench")
@@ -162,14 +169,26 @@ def web_first_and_cached(runs: int) -> dict:
 
     app.config["PDF_PROCS"] = 0
     first()  # warm-up: templates, fonts and the engine loaded in this process
-    serial = statistics.median(first() for _ in range(max(3, runs // 2)))
+    walls, cpus = [], []
+    for _ in range(max(3, runs // 2)):
+        cpu = time.process_time()
+        walls.append(first())
+        cpus.append(time.process_time() - cpu)
+    serial, serial_cpu = statistics.median(walls), statistics.median(cpus)
     app.config["PDF_PROCS"] = procs
-    pool.start(procs).wait_ready()  # the server has started: its pool is warm
-    pooled = [first() for _ in range(max(3, runs // 2))]
+    the_pool = pool.start(procs)
+    the_pool.wait_ready()  # the server has started: its pool is warm
+    pooled, critical = [], []
+    for _ in range(max(3, runs // 2)):
+        cpu = time.process_time()
+        pooled.append(first())
+        # The request's own CPU (scoring, context, join) plus the busiest pool process's: the wall time
+        # on an otherwise idle machine with one core per pool process.
+        critical.append(time.process_time() - cpu + max(the_pool.last_cpu.values()))
     cached = statistics.median(get("hit") for _ in range(runs))
     pool.shutdown()
-    return {"serial": serial, "pool": statistics.median(pooled), "pool_very_first": pooled[0],
-            "cached": cached, "procs": procs}
+    return {"serial": serial, "serial_cpu": serial_cpu, "pool": statistics.median(pooled),
+            "pool_critical_cpu": statistics.median(critical), "cached": cached, "procs": procs}
 
 
 def cold_cli() -> float:
