@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import threading
 from typing import Any
 
 from . import create_app
@@ -26,12 +27,13 @@ def default_workers() -> int:
 
 def _start_pdf_pool(app: Any) -> None:
     # Each serving process starts its own warm PDF processes (after the fork, never before: a pool's
-    # threads and pipes do not survive one); they warm up while the server takes its first requests.
+    # threads and pipes do not survive one). In a thread: the fork server imports WeasyPrint before it
+    # forks the first process, and the worker must not wait for that to take its first requests.
     size = int(app.config.get("PDF_PROCS") or 0)
     if size > 0:
         from reports import pool
 
-        pool.start(size)
+        threading.Thread(target=pool.start, args=(size,), name="cfc-pdf-pool-start", daemon=True).start()
 
 
 def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> None:
