@@ -47,6 +47,8 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy engine reports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output tests/web/axe/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis test-output tests/web/axe/node_modules

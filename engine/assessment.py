@@ -8,6 +8,7 @@ they leave their criterion "chưa đánh giá".
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -78,7 +79,7 @@ class AssessmentValidator:
                 fields[inp.id] = (Annotated[StrictInt | None, Field(ge=0, le=MAX_COUNT)], None)
             else:
                 fields[inp.id] = (StrictBool | None, None)
-        self._values_model = create_model(  # type: ignore[call-overload]
+        self._values_model = create_model(
             f"Values_{cs.id.replace('-', '_')}", __config__=ConfigDict(extra="forbid"), **fields
         )
         self._tiers = {t.id for t in cs.tiers}
@@ -108,7 +109,7 @@ class AssessmentValidator:
         else:
             values = self._values(raw_values, errors)
 
-        if errors or commune is None:
+        if errors or commune is None or type(period) is not int:  # the period was checked above
             return None, errors
         missing = [i.id for i in self.cs.inputs if i.id not in values]
         return ValidAssessment(commune, period, values, missing), []
@@ -162,7 +163,7 @@ class AssessmentValidator:
                 ))
         return values
 
-    def _value_message(self, name: str, error: dict[str, Any]) -> str:
+    def _value_message(self, name: str, error: Mapping[str, Any]) -> str:
         if error["type"] == "extra_forbidden":
             return f"Số liệu «{name}» không có trong bộ tiêu chí {self.cs.id}."
         label = _label(self.cs, name)

@@ -13,7 +13,8 @@ it was typed on the form or in Excel/LibreOffice. The rules (issue 9.1):
 
 `Refused.message` is the Vietnamese sentence to show next to a form field, `Refused.short` the same in a
 spreadsheet error list ("Trang …, dòng …, cột …: phải là số nguyên không âm"). Pure functions, no I/O: the
-web app (webform/scoring.py), the spreadsheet reader (engine/io/sheets.py) and the units sheets share them.
+web form (webform/form_values.py), the spreadsheet reader (engine/io/sheets.py) and the units sheets share
+them.
 """
 
 from __future__ import annotations

@@ -8,16 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from engine.common import fact_slug
 from engine.criteria import CriteriaSet, Item
 from engine.rates import rate_units, threshold_units
-from engine.rules import Comparison
+from engine.rules import Comparison, Op
 
 NONE_BAND = "none"  # the rule a rate item fires when its denominator is 0
 
 
 def fact_field(item: Item) -> str:
-    # Dots would be read as nested fields by the rule engine.
-    return "i" + item.id.replace(".", "_")
+    return "i" + fact_slug(item.id)
 
 
 def rule_name(item: Item, band: int | str) -> str:
@@ -50,6 +50,8 @@ def compile_rules(cs: CriteriaSet) -> dict[str, list[Comparison]]:
         if item.rule == "yes_no":
             rules[rule_name(item, 0)] = [Comparison(field, "==", True)]
             continue
+        better: Op
+        worse: Op
         better, worse = (">=", "<") if item.higher_is_better else ("<=", ">")
         for index in range(len(item.bands)):
             terms = [Comparison(field, better, _band_value(item, index))]

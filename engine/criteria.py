@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from engine import messages as msg
-from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_bytes, read_bytes
+from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
+from engine.common import in_force as _in_force
+from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_bytes
 
 RuleKind = Literal["yes_no", "rate_higher", "rate_lower", "count_higher", "count_lower"]
 Status = Literal["confirmed", "provisional"]
@@ -28,43 +30,29 @@ InputType = Literal["count", "bool"]
 # 1/RATE_UNITS % (0,001 %): that keeps band edges exact inside the rule engine (see engine/compile.py).
 RATE_UNITS = 1000
 
-Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LegalRef(_Model):
-    ref: str
-    date: date
-    issuer: str
-    title: str
-
-
-class Tier(_Model):
+class Tier(FrozenModel):
     id: Ident
     label: str
     threshold: int = Field(ge=0)
 
 
-class Choice(_Model):
+class Choice(FrozenModel):
     id: Ident
     label: str
 
 
-class Conditions(_Model):
+class Conditions(FrozenModel):
     all_assessed: str
     no_zero_criterion: str
     threshold: str
 
 
-class Recognition(_Model):
+class Recognition(FrozenModel):
     legal_ref: str
     conditions: Conditions
 
 
-class InputDef(_Model):
+class InputDef(FrozenModel):
     id: Ident
     type: InputType
     label: str
@@ -73,7 +61,7 @@ class InputDef(_Model):
     section: Literal["general"] | None = None
 
 
-class Band(_Model):
+class Band(FrozenModel):
     points: int = Field(gt=0)
     when: bool | None = None
     at_least: Decimal | None = Field(default=None, ge=0)
@@ -85,7 +73,7 @@ class Band(_Model):
         return self.at_least if self.at_least is not None else self.at_most
 
 
-class Source(_Model):
+class Source(FrozenModel):
     """Where a confirmed item's points were read: the document, its article or table, and the page."""
 
     document: str = Field(min_length=1)
@@ -105,8 +93,8 @@ class Source(_Model):
         return ", ".join(parts)
 
 
-class Item(_Model):
-    id: str = Field(pattern=r"^\d+\.\d+$")
+class Item(FrozenModel):
+    id: ItemId
     text: str
     legal_ref: str
     status: Status
@@ -149,17 +137,17 @@ class Item(_Model):
         return band.status or self.status
 
 
-class Criterion(_Model):
-    id: str = Field(pattern=r"^\d+$")
+class Criterion(FrozenModel):
+    id: CriterionId
     name: str
     max: int = Field(gt=0)
     legal_ref: str | None = None
     items: list[Item] = Field(min_length=1)
 
 
-class CriteriaSet(_Model):
+class CriteriaSet(FrozenModel):
     kind: Literal["child_friendly_criteria"]
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: DocumentId
     name: str
     legal_basis: list[LegalRef] = Field(min_length=1)
     effective_from: date
@@ -177,6 +165,9 @@ class CriteriaSet(_Model):
     @property
     def content_hash(self) -> str:
         return self._content_hash
+
+    def in_force(self, period: int) -> bool:
+        return _in_force(self.effective_from, self.effective_to, period)
 
     @property
     def short_hash(self) -> str:
@@ -268,14 +259,13 @@ class CriteriaError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+def located(source: SourceMap, found: Iterable[tuple[Loc, str]]) -> list[Problem]:
+    """Problems found at paths inside a document, each with the line its path is on."""
+    return [Problem(source.file, source.line_of(loc), format_loc(loc), text) for loc, text in found]
+
+
 def _pydantic_problems(exc: ValidationError, source: SourceMap) -> list[Problem]:
-    problems = []
-    for error in exc.errors():
-        loc: Loc = tuple(error["loc"])
-        problems.append(
-            Problem(source.file, source.line_of(loc), format_loc(loc), msg.pydantic_error_vi(error))
-        )
-    return problems
+    return located(source, ((tuple(error["loc"]), msg.pydantic_error_vi(error)) for error in exc.errors()))
 
 
 def _semantic_problems(cs: CriteriaSet) -> list[tuple[Loc, str]]:
@@ -417,10 +407,7 @@ def parse_criteria_set(data: Any, source: SourceMap) -> CriteriaSet:
         cs = CriteriaSet.model_validate(data)
     except ValidationError as exc:
         raise CriteriaError(_pydantic_problems(exc, source)) from None
-    problems = [
-        Problem(source.file, source.line_of(loc), format_loc(loc), text)
-        for loc, text in _semantic_problems(cs)
-    ]
+    problems = located(source, _semantic_problems(cs))
     if problems:
         raise CriteriaError(problems)
     return cs
@@ -443,11 +430,3 @@ def load_criteria_bytes(raw: bytes, file: str) -> CriteriaSet:
     cs._content_hash = content_hash(raw)
     return cs
 
-
-def load_criteria_set(path: str | Path) -> CriteriaSet:
-    """Load and check one criteria file; raise CriteriaError listing every problem."""
-    try:
-        raw = read_bytes(path)
-    except YamlSyntaxError as exc:
-        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
-    return load_criteria_bytes(raw, str(path))

@@ -7,10 +7,11 @@ administrator's "Bộ tiêu chí" pages. Scores always come from the engine (the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from engine.criteria import Band, CriteriaSet, Item
+from engine.criteria import Band, CriteriaSet, Criterion, Item
 from engine.rates import format_number
 from engine.result import Result
 
@@ -23,6 +24,8 @@ RULE_VI = {
     "count_lower": "số lượng, càng ít càng tốt",
 }
 IF_NONE_VI = {"full": "đủ điểm", "zero": "0 điểm", None: "—"}
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ def _item_fields(item: Item) -> list[tuple[str, str]]:
     ]
 
 
+def _criterion_fields(crit: Criterion) -> list[tuple[str, str]]:
+    return [("tên", crit.name), ("điểm tối đa", str(crit.max))]
+
+
 def _pairs(where: str, old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[Change]:
     new_map = dict(new)
     return [Change(where, what, value, new_map[what]) for what, value in old if new_map.get(what) != value]
@@ -121,27 +128,27 @@ def diff_tables(old: CriteriaSet, new: CriteriaSet) -> list[Change]:
     old_crit = {c.id: c for c in old.criteria}
     new_crit = {c.id: c for c in new.criteria}
     for cid in _ordered(list(old_crit), list(new_crit)):
-        where = f"tiêu chí {cid}"
-        a, b = old_crit.get(cid), new_crit.get(cid)
-        if a is None or b is None:
-            crit = a or b
-            text = f"{crit.name} ({crit.max} điểm)"  # type: ignore[union-attr]
-            out.append(Change(where, "tiêu chí", None if a is None else text, None if b is None else text))
-        else:
-            out += _pairs(where, [("tên", a.name), ("điểm tối đa", str(a.max))],
-                          [("tên", b.name), ("điểm tối đa", str(b.max))])
+        out += _compare(f"tiêu chí {cid}", "tiêu chí", old_crit.get(cid), new_crit.get(cid),
+                        lambda c: f"{c.name} ({c.max} điểm)", _criterion_fields)
     old_items = {i.id: i for i in old.items}
     new_items = {i.id: i for i in new.items}
     for iid in _ordered(list(old_items), list(new_items), key=_item_key):
-        where = f"mục {iid}"
-        a, b = old_items.get(iid), new_items.get(iid)
-        if a is None or b is None:
-            item = a or b
-            text = f"{item.text} — {bands_text(item)}"  # type: ignore[union-attr]
-            out.append(Change(where, "mục", None if a is None else text, None if b is None else text))
-        else:
-            out += _pairs(where, _item_fields(a), _item_fields(b))
+        out += _compare(f"mục {iid}", "mục", old_items.get(iid), new_items.get(iid),
+                        lambda i: f"{i.text} — {bands_text(i)}", _item_fields)
     return out
+
+
+def _compare(where: str, kind: str, a: _T | None, b: _T | None, summary: Callable[[_T], str],
+             fields: Callable[[_T], list[tuple[str, str]]]) -> list[Change]:
+    """A criterion or item in one version only is added or removed as a whole (named by `summary`); in both,
+    it differs field by field."""
+    if a is not None and b is not None:
+        return _pairs(where, fields(a), fields(b))
+    present = a if a is not None else b
+    if present is None:
+        return []
+    text = summary(present)
+    return [Change(where, kind, None if a is None else text, None if b is None else text)]
 
 
 def _item_key(item_id: str) -> tuple[int, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 PROVISIONAL_NOTICE = "Kết quả tạm tính: {n} mục của bộ tiêu chí chưa được đối chiếu với văn bản gốc"
@@ -58,7 +59,7 @@ CK_BAND_ORDER_HIGHER = "với quy tắc «càng cao càng tốt», ngưỡng cá
 CK_BAND_ORDER_LOWER = "với quy tắc «càng thấp càng tốt», ngưỡng các mức phải tăng dần"
 
 
-def pydantic_error_vi(error: dict[str, Any]) -> str:
+def pydantic_error_vi(error: Mapping[str, Any]) -> str:
     """A pydantic error of a criteria file, said in Vietnamese (the original kept for the maintainer)."""
     kind = error["type"]
     text = {

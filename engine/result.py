@@ -2,7 +2,8 @@
 
 Plain slotted dataclasses rather than pydantic models: a result is built from already validated data for
 every assessment scored, and building ~40 pydantic objects each time cost more than the rule engine (and a
-frozen dataclass's __init__ costs three times a plain one's). Treat results as read-only values.
+frozen dataclass's __init__ costs more than a plain one's; `make bench` measures scoring). Treat results as
+read-only values.
 `as_dict()` gives the JSON form; `model_dump()` and `model_copy()` keep the pydantic spelling callers use.
 """
 
@@ -30,7 +31,8 @@ class _Out:
 
     def as_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and was slower than scoring itself.
-        return {name: _plain(getattr(self, name)) for name in self.__slots__}  # type: ignore[attr-defined]
+        names: tuple[str, ...] = self.__slots__  # the dataclass's fields (slots=True)
+        return {name: _plain(getattr(self, name)) for name in names}
 
     def model_dump(self, mode: str = "json") -> dict[str, Any]:
         return self.as_dict()

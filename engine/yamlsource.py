@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -55,7 +54,7 @@ NO_ALIASES = "Tệp dùng bí danh YAML (&tên / *tên); hãy ghi đầy đủ t
 
 
 def _loader() -> type:
-    # libyaml (C) reads ten times faster than PyYAML's pure-Python reader and produces the same nodes;
+    # libyaml (C) reads much faster than PyYAML's pure-Python reader and produces the same nodes;
     # CFC_PURE_YAML=1 selects the old reader, only so that `make bench` can show the difference.
     if os.environ.get("CFC_PURE_YAML") or not getattr(yaml, "__with_libyaml__", False):
         return yaml.SafeLoader
@@ -129,27 +128,6 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap]:
     return data, SourceMap(file, lines)
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The file's verbatim bytes (what a content hash is taken of), refused before reading when it is larger
-    than any real input."""
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise YamlSyntaxError(str(path), None, TOO_BIG)
-        return path.read_bytes()
-    except OSError as exc:
-        raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
-
-
-def read_text(path: str | Path) -> str:
-    """A file's text, refused before reading when it is larger than any real input."""
-    data = read_bytes(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
-
-
 def load_yaml_bytes(data: bytes, file: str) -> tuple[Any, SourceMap]:
     """Parse UTF-8 YAML bytes (a file's content or an upload): the one way a criteria document is read."""
     if len(data) > MAX_BYTES:
@@ -160,6 +138,3 @@ def load_yaml_bytes(data: bytes, file: str) -> tuple[Any, SourceMap]:
         raise YamlSyntaxError(file, None, f"Không đọc được tệp: không phải UTF-8 ({exc})") from exc
     return load_yaml_text(text, file)
 
-
-def load_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
-    return load_yaml_bytes(read_bytes(path), str(path))

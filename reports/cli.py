@@ -1,4 +1,5 @@
-"""`cfc report ...`: print the PDF records from assessment files (attached to `cfc` by engine/cli/main.py).
+"""`cfc report ...`: print the PDF records from assessment files (attached to `cfc` through the
+entry-point group "cfc.commands" of pyproject.toml; the engine never imports this package).
 
 An assessment file is the engine's format (examples/*.yaml). A proposal file may carry the district
 team's review in an optional top-level `review:` section, which the engine never sees:
@@ -18,13 +19,16 @@ team's review in an optional top-level `review:` section, which the engine never
 from __future__ import annotations
 
 import copy
-import sys
+import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
-from .config import ConfigError, load_config
+from engine.criteria import CriteriaSet
+from engine.io.engines import Engines
+from engine.result import Result
+
+from .config import ConfigError, ReportConfig, load_config
 from .fonts import FontMissingError
 
 EXIT_INVALID = 2
@@ -34,40 +38,26 @@ EXIT_SETUP = 3
 class _Fail(click.ClickException):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click reads it per instance; its stubs say class
 
 
 class _Scorer:
-    """One engine per criteria set, built on first use (building one compiles the rules)."""
+    """Scores a command's documents through the engine cache (engine/io/engines.py): one engine per criteria
+    set, with the NTM link tables, so that results carry `ntm` (printed as the proposal's second annex)."""
 
     def __init__(self, criteria_dir: str | None) -> None:
-        self.criteria_dir = criteria_dir
-        self._catalog = None
-        self._engines: dict[str, Any] = {}
+        self.engines = Engines(criteria_dir)
 
-    def engine_for(self, doc: dict) -> Any:
-        from engine import Catalog, Engine
-
-        if self._catalog is None:
-            self._catalog = Catalog.load(self.criteria_dir) if self.criteria_dir else Catalog.load()
-        period = doc.get("period")
-        try:
-            cs = self._catalog.for_period(period) if type(period) is int else self._catalog.sets[-1]
-        except LookupError:
-            cs = self._catalog.sets[-1]      # validate() then says what is wrong with the period
-        if cs.id not in self._engines:
-            # With the NTM link tables the results carry `ntm`, printed as the proposal's second annex.
-            self._engines[cs.id] = Engine(cs, self._catalog.ntm_tables)
-        return self._engines[cs.id]
-
-    def score(self, doc: dict, what: str) -> Any:
-        eng = self.engine_for(doc)
+    def score(self, doc: dict, what: str) -> tuple[Result, CriteriaSet]:
+        """(the result, the criteria set it was scored under), or _Fail listing the invalid figures."""
+        cs = self.engines.set_for_document(doc)
+        eng = self.engines.engine_for(cs)
         errors = eng.validate(doc)
         if errors:
             lines = [f"{what}: số liệu không hợp lệ"]
             lines += [f"  - {e.field or '(tệp)'}: {e.message}" for e in errors]
             raise _Fail("\n".join(lines), EXIT_INVALID)
-        return eng.score(doc), eng
+        return eng.score(doc), cs
 
 
 def _read(path: str) -> tuple[dict, dict]:
@@ -112,7 +102,7 @@ def _corrections(doc: dict, review: dict) -> list[dict]:
     return out
 
 
-def _parse_date(text: str | None):
+def _parse_date(text: str | None) -> dt.date | None:
     from .fmt import parse_date
 
     try:
@@ -129,7 +119,7 @@ def _write(out: str, pdf: bytes) -> None:
     path.write_bytes(pdf)
 
 
-def _setup(config_path: str | None):
+def _setup(config_path: str | None) -> ReportConfig:
     from .fonts import check_fonts
 
     try:
@@ -168,11 +158,11 @@ def proposal(file: str, out: str, config_path: str | None, criteria_dir: str | N
     cfg = _setup(config_path)
     doc, review = _read(file)
     scorer = _Scorer(criteria_dir)
-    result_self, eng = scorer.score(doc, f"{file} (xã tự đánh giá)")
+    result_self, cs = scorer.score(doc, f"{file} (xã tự đánh giá)")
     result_verified, _ = scorer.score(_verified(doc, review, file), f"{file} (sau thẩm định)")
     pdf = render_proposal(
         result_self, result_verified, _corrections(doc, review), cfg,
-        criteria_set=getattr(eng, "cs", None), assessment=doc,
+        criteria_set=cs, assessment=doc,
         review_date=review.get("date"), document_date=review.get("document_date"),
         numbers=review.get("numbers"),
     )
@@ -196,8 +186,8 @@ def self_assessment(file: str, out: str, config_path: str | None, criteria_dir: 
 
     cfg = _setup(config_path)
     doc, _review = _read(file)
-    result, eng = _Scorer(criteria_dir).score(doc, file)
-    pdf = render_self_assessment(result, cfg, criteria_set=getattr(eng, "cs", None), assessment=doc,
+    result, cs = _Scorer(criteria_dir).score(doc, file)
+    pdf = render_self_assessment(result, cfg, criteria_set=cs, assessment=doc,
                                  document_date=_parse_date(document_date))
     _write(out, pdf)
     click.echo(f"Đã ghi {out} ({result.commune_name}: {result.total}/{result.max_total} điểm).")
@@ -216,7 +206,10 @@ def summary(files: tuple[str, ...], out: str, config_path: str | None, criteria_
 
     cfg = _setup(config_path)
     scorer = _Scorer(criteria_dir)
-    entries, periods, cs, seen = [], set(), None, {}
+    entries: list[SummaryEntry] = []
+    periods: set = set()
+    cs: CriteriaSet | None = None
+    seen: dict[str, str] = {}
     for file in files:
         doc, review = _read(file)
         code = str((doc.get("commune") or {}).get("code", ""))
@@ -224,8 +217,7 @@ def summary(files: tuple[str, ...], out: str, config_path: str | None, criteria_
             raise _Fail(f"Xã mã {code} có hai tệp: {seen[code]} và {file}; mỗi xã chỉ một tệp trong một kỳ.",
                         EXIT_INVALID)
         seen[code] = file
-        result_self, eng = scorer.score(doc, f"{file} (xã tự đánh giá)")
-        cs = getattr(eng, "cs", cs)
+        result_self, cs = scorer.score(doc, f"{file} (xã tự đánh giá)")
         result_verified = None
         if review:
             result_verified, _ = scorer.score(_verified(doc, review, file), f"{file} (sau thẩm định)")
@@ -249,4 +241,4 @@ def main() -> None:  # `python -m reports ...`
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,4 +1,5 @@
-"""Formatting rules of Vietnamese administrative documents (Nghị định 30/2020/NĐ-CP, Phụ lục I)."""
+"""Formatting rules of Vietnamese administrative documents (Nghị định 30/2020/NĐ-CP, Phụ lục I; the rules used
+are in docs/reference/workflow-and-documents.md)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from engine.cells import neutralise_row
+from engine.criteria import CriteriaSet
 
 from . import fonts
 from .config import ReportConfig, load_config
@@ -83,7 +84,7 @@ def render_progress_report(
     kind: str,
     year: int,
     previous_period: int | None = None,
-    criteria_set: Any = None,
+    criteria_set: CriteriaSet | None = None,
     document_date: dt.date | str | None = None,
     number: str | int | None = None,
 ) -> bytes:
@@ -125,7 +126,7 @@ def render_progress_report(
 
 def progress_workbook(entries: Sequence[ProgressEntry], *, kind: str, year: int) -> Workbook:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = "Báo cáo"
     ws.append([progress_title(kind, year)])
     ws["A1"].font = Font(bold=True, size=13)

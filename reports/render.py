@@ -18,6 +18,9 @@ from typing import Any
 
 import jinja2
 
+from engine.criteria import CriteriaSet
+from engine.result import Result
+
 from . import fonts
 from .config import ReportConfig, load_config
 from .fmt import nfc, place_date, vn_date, vn_number
@@ -83,7 +86,7 @@ def _env() -> jinja2.Environment:
 _local = threading.local()
 
 
-def _fonts_and_stylesheet():
+def _fonts_and_stylesheet() -> tuple[Any, Any]:  # (FontConfiguration, CSS): WeasyPrint is untyped
     """One font configuration and parsed stylesheet per thread, reused by every render on it: building them
     for each document was a tenth of a proposal's time. Per thread, because WeasyPrint's font configuration
     is not made to be shared by threads rendering at once."""
@@ -112,7 +115,7 @@ def _margin_css(notice: str, demo: bool) -> str:
     return f"@page {{ @bottom-center {{ content: {content}; }} }}"
 
 
-def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, title: str):
+def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, title: str) -> Any:
     """One document -> weasyprint.Document (laid out, not yet written)."""
     import weasyprint
 
@@ -166,12 +169,12 @@ def _number(number: str | int | None, kind: str, abbrev: str) -> str:
     return "Số: " + _number_ref(number, kind, abbrev)
 
 
-def _notice(criteria_set: Any, results: Iterable[Any] = ()) -> str:
+def _notice(criteria_set: CriteriaSet | None, results: Iterable[Result] = ()) -> str:
     """The provisional notice while the criteria set has provisional items (the engine's own wording)."""
     if criteria_set is not None:
-        return nfc(attr(criteria_set, "provisional_notice", "") or "")
+        return nfc(criteria_set.provisional_notice or "")
     for r in results:
-        text = attr(r, "provisional_notice")
+        text = r.provisional_notice
         if isinstance(text, str) and text:
             return nfc(text)
     return ""
@@ -195,7 +198,7 @@ def _legal_ref_text(ref: Any) -> str:
     return " ".join(p for p in parts if p).rstrip(" ;.")
 
 
-def _legal(criteria_set: Any, cfg: ReportConfig) -> tuple[list[str], str]:
+def _legal(criteria_set: CriteriaSet | None, cfg: ReportConfig) -> tuple[list[str], str]:
     """(every document the records cite: the criteria set's legal basis, then the configured local guidance
     not already in it; the decision alone, for short references)."""
     # A local text of the criteria set (a district's guidance) that does not apply to this unit's records.
@@ -214,21 +217,13 @@ def _legal(criteria_set: Any, cfg: ReportConfig) -> tuple[list[str], str]:
     return basis, basis[0]
 
 
-@functools.lru_cache(maxsize=4)
-def _catalog():
-    from engine import Catalog
-
-    return Catalog.load()
-
-
-def _criteria_set_for(result: Any, criteria_set: Any) -> Any:
-    """The criteria set a result was scored with: the one given, else the catalogue's one it names."""
-    if criteria_set is not None:
-        return criteria_set
-    set_id = attr(result, "criteria_set")
-    if not set_id:
-        raise ValueError("criteria_set is required: the result does not name its criteria set")
-    return _catalog().get(str(set_id))
+def _criteria_set_for(result: Result, criteria_set: CriteriaSet) -> CriteriaSet:
+    """The set the caller scored the result under; reports never load a catalog of their own."""
+    if not isinstance(criteria_set, CriteriaSet):
+        raise TypeError("criteria_set: the CriteriaSet the result was scored under is required")
+    if not isinstance(result, Result):
+        raise TypeError(f"result: an engine Result is required, not {type(result).__name__}")
+    return criteria_set
 
 
 def _reviewing_body(cfg: ReportConfig) -> dict:
@@ -242,22 +237,22 @@ def _date(value: dt.date | str | None, default: dt.date | None = None) -> dt.dat
     return parse_date(value) or default or dt.date.today()
 
 
-def _commune(assessment: Mapping[str, Any] | None, result: Any = None) -> dict:
+def _commune(assessment: Mapping[str, Any] | None, result: Result) -> dict:
     """The commune profile: the assessment's (with district, province), else what the result names."""
     c = dict(attr(assessment, "commune", {}) or {})
-    c.setdefault("code", attr(result, "commune", "") or "")
-    c.setdefault("name", attr(result, "commune_name", "") or "")
+    c.setdefault("code", result.commune or "")
+    c.setdefault("name", result.commune_name or "")
     c.setdefault("district", "")
     c.setdefault("province", "")
     return {k: nfc(v) if isinstance(v, str) else v for k, v in c.items()}
 
 
-def _period(assessment: Mapping[str, Any] | None, result: Any = None) -> Any:
-    return attr(assessment, "period", None) or attr(result, "period", "")
+def _period(assessment: Mapping[str, Any] | None, result: Result) -> Any:
+    return attr(assessment, "period", None) or result.period
 
 
-def _verdict_upper(result: Any) -> str:
-    return "ĐẠT" if attr(result, "recognised") else "KHÔNG ĐẠT"
+def _verdict_upper(result: Result) -> str:
+    return "ĐẠT" if result.recognised else "KHÔNG ĐẠT"
 
 
 # --------------------------------------------------------------------------- proposal file
@@ -268,7 +263,7 @@ def _apply_corrections(values: Mapping[str, Any], corrections: Sequence[Correcti
     return out
 
 
-def _correction_rows(cs: Any, corrections: Sequence[Correction], values_self: Mapping) -> list[dict]:
+def _correction_rows(cs: CriteriaSet, corrections: Sequence[Correction], values_self: Mapping) -> list[dict]:
     """The corrections table of the biên bản: commune's value, team's value, reason, evidence."""
     from .views import _input_label
 
@@ -288,13 +283,15 @@ class _Proposal:
     demo: bool
 
 
-def _proposal_context(result_self, result_verified, corrections, cfg, cs, assessment, review_date,
-                      document_date, numbers) -> _Proposal:
+def _proposal_context(result_self: Result, result_verified: Result, corrections: Iterable[Any] | None,
+                      cfg: ReportConfig, cs: CriteriaSet, assessment: Mapping[str, Any] | None,
+                      review_date: dt.date | str | None, document_date: dt.date | str | None,
+                      numbers: Mapping[str, Any] | None) -> _Proposal:
     corrections = [Correction.coerce(c) for c in (corrections or [])]
     commune = _commune(assessment, result_verified)
     period = _period(assessment, result_verified)
-    values_self = dict(attr(result_self, "values", None) or attr(assessment, "values", {}) or {})
-    values_verified = attr(result_verified, "values", None)
+    values_self = dict(result_self.values or attr(assessment, "values", {}) or {})
+    values_verified = result_verified.values
     if values_verified is None:
         values_verified = _apply_corrections(values_self, corrections)
     rows = score_rows(cs, result_self, result_verified, values_self, dict(values_verified))
@@ -311,14 +308,14 @@ def _proposal_context(result_self, result_verified, corrections, cfg, cs, assess
         "commune": commune,
         "commune_text": in_text(commune.get("name", "")),
         "period": period,
-        "cs_name": nfc(attr(cs, "name", "")),
-        "tier_label": nfc(attr(result_verified, "tier_label", "") or ""),
-        "threshold": attr(result_verified, "threshold"),
+        "cs_name": nfc(cs.name),
+        "tier_label": nfc(result_verified.tier_label or ""),
+        "threshold": result_verified.threshold,
         "result_self": result_self,
         "result_verified": result_verified,
-        "recognised": bool(attr(result_verified, "recognised")),
+        "recognised": bool(result_verified.recognised),
         "verdict_upper": _verdict_upper(result_verified),
-        "failed": [nfc(f) for f in (attr(result_verified, "failed_conditions", []) or [])],
+        "failed": [nfc(f) for f in (result_verified.failed_conditions or [])],
         "rows": rows,
         "conditions": conditions(result_verified, rows, verified=True),
         "corrections": _correction_rows(cs, corrections, values_self),
@@ -375,12 +372,12 @@ def render_parts(f: PdfFile) -> bytes:
 
 
 def render_proposal(
-    result_self: Any,
-    result_verified: Any,
+    result_self: Result,
+    result_verified: Result,
     corrections: Iterable[Any] | None = None,
     config: ReportConfig | str | Path | None = None,
     *,
-    criteria_set: Any = None,
+    criteria_set: CriteriaSet,
     assessment: Mapping[str, Any] | None = None,
     review_date: dt.date | str | None = None,
     document_date: dt.date | str | None = None,
@@ -394,7 +391,7 @@ def render_proposal(
     result_self / result_verified: engine results of the commune's figures and of the verified figures.
     corrections: the team's corrections (mappings or objects with field, commune_value, verified_value,
         reason, evidence); the verified values are the commune's values with these applied.
-    criteria_set: the CriteriaSet the results come from (default: the catalogue's set named by the result).
+    criteria_set: the CriteriaSet the results were scored under (required: reports load no catalog).
     assessment: the commune's assessment ({"commune": {...}, "period": 2022, "values": {...}}), for the
         district and province; without it the commune code, name and period come from the result.
     review_date: day of the assessment (biên bản); document_date: date of the tờ trình (default: review_date).
@@ -409,6 +406,7 @@ def render_proposal(
     """
     fonts.check_fonts()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
+    criteria_set = _criteria_set_for(result_self, criteria_set)
     criteria_set = _criteria_set_for(result_verified, criteria_set)
     p = _proposal_context(result_self, result_verified, corrections, cfg, criteria_set, assessment,
                           review_date, document_date, numbers)
@@ -461,10 +459,10 @@ def render_proposal(
 
 # --------------------------------------------------------------------------- self-assessment report
 def render_self_assessment(
-    result: Any,
+    result: Result,
     config: ReportConfig | str | Path | None = None,
     *,
-    criteria_set: Any = None,
+    criteria_set: CriteriaSet,
     assessment: Mapping[str, Any] | None = None,
     document_date: dt.date | str | None = None,
     number: str | int | None = None,
@@ -475,7 +473,7 @@ def render_self_assessment(
     criteria_set = _criteria_set_for(result, criteria_set)
     commune = _commune(assessment, result)
     period = _period(assessment, result)
-    values = attr(result, "values", None) or attr(assessment, "values", {}) or {}
+    values = result.values or attr(assessment, "values", {}) or {}
     rows = score_rows(criteria_set, result, None, dict(values), None)
     ccfg = cfg.commune(commune.get("code"))
     date = _date(document_date)
@@ -487,12 +485,12 @@ def render_self_assessment(
         "commune": commune,
         "commune_text": commune_text,
         "period": period,
-        "tier_label": nfc(attr(result, "tier_label", "") or ""),
-        "threshold": attr(result, "threshold"),
+        "tier_label": nfc(result.tier_label or ""),
+        "threshold": result.threshold,
         "result": result,
         "result_self": result,
         "result_verified": result,
-        "recognised": bool(attr(result, "recognised")),
+        "recognised": bool(result.recognised),
         "verdict_upper": _verdict_upper(result),
         "rows": rows,
         "conditions": conditions(result, rows, verified=False),
@@ -530,8 +528,8 @@ class SummaryEntry:
     """One commune of a period: its profile, its self-assessed and (when done) verified results, its state."""
 
     commune: Mapping[str, Any]
-    result_self: Any
-    result_verified: Any = None
+    result_self: Result
+    result_verified: Result | None = None
     state: str | None = None
     period: Any = None
 
@@ -539,10 +537,10 @@ class SummaryEntry:
     def coerce(cls, obj: Any) -> SummaryEntry:
         if isinstance(obj, SummaryEntry):
             return obj
-        if attr(obj, "total") is not None and attr(obj, "result_self") is None:
+        if isinstance(obj, Result):
             # A bare engine result: the commune's self-assessment, code and name from the result.
-            return cls(commune={"code": attr(obj, "commune", ""), "name": attr(obj, "commune_name", "")},
-                       result_self=obj, period=attr(obj, "period"))
+            return cls(commune={"code": obj.commune, "name": obj.commune_name}, result_self=obj,
+                       period=obj.period)
         return cls(
             commune=attr(obj, "commune", {}) or {},
             result_self=attr(obj, "result_self") or attr(obj, "result"),
@@ -553,10 +551,10 @@ class SummaryEntry:
 
 
 def render_summary(
-    results: Iterable[Any],
+    results: Iterable[Result | SummaryEntry | Mapping[str, Any]],
     config: ReportConfig | str | Path | None = None,
     *,
-    criteria_set: Any = None,
+    criteria_set: CriteriaSet | None = None,
     period: Any = None,
     document_date: dt.date | str | None = None,
     number: str | int | None = None,
@@ -571,14 +569,14 @@ def render_summary(
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
     entries = [SummaryEntry.coerce(r) for r in results]
     if period is None:
-        period = next((e.period or attr(e.result_self, "period") for e in entries
-                       if e.period or attr(e.result_self, "period")), "")
+        period = next((e.period or e.result_self.period for e in entries
+                       if e.period or e.result_self.period), "")
     rows = []
     stats = {"count": 0, "recognised": 0, "not_recognised": 0, "not_verified": 0}
     for e in entries:
         commune = _commune({"commune": e.commune}, e.result_self)
         final = e.result_verified if e.result_verified is not None else e.result_self
-        recognised = bool(attr(final, "recognised"))
+        recognised = bool(final.recognised)
         verdict = "Đạt" if recognised else "Không đạt"
         if e.result_verified is None:
             stats["not_verified"] += 1
@@ -590,13 +588,13 @@ def render_summary(
         rows.append({
             "name": commune.get("name", ""),
             "code": commune.get("code", ""),
-            "total_self": attr(e.result_self, "total"),
-            "total_verified": attr(e.result_verified, "total") if e.result_verified is not None else None,
-            "threshold": attr(final, "threshold"),
+            "total_self": e.result_self.total,
+            "total_verified": e.result_verified.total if e.result_verified is not None else None,
+            "threshold": final.threshold,
             "verdict": verdict,
             "verified": e.result_verified is not None,
             "state": state_label(e.state),
-            "failed": ([nfc(f) for f in (attr(final, "failed_conditions", []) or [])]
+            "failed": ([nfc(f) for f in (final.failed_conditions or [])]
                        if not recognised else []),
         })
     basis, legal_short = _legal(criteria_set, cfg)
@@ -634,12 +632,13 @@ _FILENAMES = {
 }
 
 
-def pdf_filename(kind: str, result: Any = None, *, period: Any = None) -> str:
+def pdf_filename(kind: str, result: Result | None = None, *, period: Any = None) -> str:
     """An ASCII file name for a download (Content-Disposition), e.g. 'ho-so-de-nghi-cong-nhan-23538-2022.pdf'.
 
     kind: "proposal", "self_assessment" or "summary"; result: the engine result (code and period).
     """
-    code = "".join(ch for ch in str(attr(result, "commune", "") or "") if ch.isalnum()) or "xa"
-    period = period if period is not None else attr(result, "period", "")
+    code = "".join(ch for ch in (result.commune if result is not None else "") if ch.isalnum()) or "xa"
+    if period is None:
+        period = result.period if result is not None else ""
     period = "".join(ch for ch in str(period) if ch.isalnum()) or "ky"
     return _FILENAMES[kind].format(code=code, period=period)

@@ -1,7 +1,7 @@
-"""View models: engine results (objects or their JSON dumps) -> plain dicts the templates print.
+"""View models: engine results -> plain rows the templates print.
 
-The engine API (engine/API.md) is read by duck typing: every field is taken with `attr()` which accepts an
-object attribute or a mapping key, so a `Result` object and `result.model_dump(mode="json")` both work.
+Typed on the engine's own classes (engine/API.md): a `CriteriaSet` and the `Result`s scored under it, given
+by the caller. `attr()` remains only for what callers may give as a mapping (corrections, summary entries).
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from typing import Any
 from markupsafe import Markup
 
 from engine import messages as msg
+from engine.criteria import CriteriaSet, Source
+from engine.ntm.models import NtmTable
+from engine.result import ItemResult, Result
 from engine.states import STATE_LABELS
 
 from .fmt import nfc, vn_number
@@ -109,32 +112,31 @@ class AnnexSection:
         return Markup(self.html) if self.html is not None else None
 
 
-def ntm_annex(result: Any, ntm_table: Any = None) -> AnnexSection | None:
+def ntm_annex(result: Result, ntm_table: NtmTable | None = None) -> AnnexSection | None:
     """"Phụ lục: liên hệ nông thôn mới" from `result.ntm` (the engine's link statuses); None when empty.
 
     ntm_table (optional, the engine's NtmTable in force) names the NTM set the indicators come from.
     """
-    statuses = list(attr(result, "ntm", []) or [])
-    if not statuses:
+    if not result.ntm:
         return None
-    rows = []
-    for s in statuses:
-        indicator, text = nfc(attr(s, "indicator", "")), nfc(attr(s, "text", ""))
+    rows: list[list[Any]] = []
+    for s in result.ntm:
+        indicator, text = nfc(s.indicator), nfc(s.text)
         rows.append([
             # An indicator numbered differently by the sources is keyed by its text: no number to print.
             indicator if indicator != text else "—",
             text,
-            ", ".join(str(i) for i in (attr(s, "items", []) or [])),
-            nfc(attr(s, "status_text", "")),
-            nfc(attr(s, "explanation", "")),
+            ", ".join(str(i) for i in s.items),
+            nfc(s.status_text),
+            nfc(s.explanation),
         ])
     note = ("Trạng thái suy ra từ kết quả chấm điểm sau thẩm định: “Đạt”, “Chưa đạt”, hoặc “Cần xem xét” "
             "(để tổ nông thôn mới xem xét thêm); đây là số liệu tham khảo, không thay cho đánh giá "
             "nông thôn mới.")
     if ntm_table is not None:
-        basis = attr(ntm_table, "legal_basis", []) or []
-        ref = nfc(attr(basis[0], "ref", "")) if basis else ""
-        name = nfc(attr(ntm_table, "name", ""))
+        basis = ntm_table.legal_basis
+        ref = nfc(basis[0].ref) if basis else ""
+        name = nfc(ntm_table.name)
         note = f"Bộ tiêu chí nông thôn mới: {name}{f' ({ref})' if ref else ''}. " + note
     return AnnexSection(
         title="Liên hệ với tiêu chí nông thôn mới",
@@ -159,15 +161,15 @@ def _points(value: Any) -> str:
 class ItemRow:
     id: str
     text: str
-    max: Any
+    max: int
     provisional: bool
     inputs: list[dict]           # {label, self, verified, differs}
     rate_self: str
     rate_verified: str
     band_self: str
     band_verified: str
-    points_self: Any
-    points_verified: Any
+    points_self: int | None  # None: the result has no such item
+    points_verified: int | None
     assessed_self: bool
     assessed_verified: bool
     source: str = ""  # where a confirmed item's points were read (document, article or table, page)
@@ -182,9 +184,9 @@ class ItemRow:
 class CriterionRow:
     id: str
     name: str
-    max: Any
-    points_self: Any
-    points_verified: Any
+    max: int
+    points_self: int | None
+    points_verified: int | None
     assessed_self: bool
     assessed_verified: bool
     items: list[ItemRow]
@@ -194,25 +196,18 @@ class CriterionRow:
         return self.points_self != self.points_verified or any(i.differs for i in self.items)
 
 
-def _source_text(source: Any) -> str:
-    """ "Quyết định số 06/QĐ-TTg, Tiêu chí 1, trang 4" from an item's source (model or mapping)."""
+def _source_text(source: Source | None) -> str:
+    """ "Quyết định số 06/QĐ-TTg, Tiêu chí 1, trang 4" from an item's source."""
     if not source:
         return ""
-    parts = [attr(source, "document"), attr(source, "article")]
-    page = attr(source, "page")
+    parts = [source.document, source.article]
+    page = source.page
     return nfc(", ".join([*(p for p in parts if p), *([f"trang {page}"] if page else [])]))
 
 
-def _by_id(seq: Iterable[Any] | None) -> dict[str, Any]:
-    return {str(attr(x, "id")): x for x in (seq or [])}
-
-
-def _input_label(cs: Any, input_id: str) -> str:
-    try:
-        definition = cs.input(input_id)
-    except Exception:  # noqa: BLE001 - an unknown id prints as itself
-        definition = None
-    return nfc(attr(definition, "label", input_id) or input_id)
+def _input_label(cs: CriteriaSet, input_id: str) -> str:
+    # An id the set does not know (a correction of a field no longer in it) prints as itself.
+    return nfc(cs.input(input_id).label or input_id) if cs.has_input(input_id) else nfc(input_id)
 
 
 def _keep(text: str) -> str:
@@ -222,23 +217,20 @@ def _keep(text: str) -> str:
     return text
 
 
-def _band_text(res: Any) -> str:
+def _band_text(res: ItemResult | None) -> str:
     """The band that gave the points ("≥ 95 %", "Có"); an assessed item that reached none says so."""
     if res is None:
         return ""
-    band = attr(res, "band", _MISSING)
-    if band is _MISSING:                      # older result shape: only the explanation
-        return nfc(attr(res, "explanation", "") or "")
-    if band:
-        return _keep(nfc(band))
-    return "Không đạt mức nào" if attr(res, "assessed", False) else ""
+    if res.band:
+        return _keep(nfc(res.band))
+    return "Không đạt mức nào" if res.assessed else ""
 
 
-def _rate_text(res: Any) -> str:
-    return _keep(nfc(_first(res, ("rate", "rate_text"), "") or ""))
+def _rate_text(res: ItemResult | None) -> str:
+    return _keep(nfc(res.rate or "")) if res is not None else ""
 
 
-def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
+def score_rows(cs: CriteriaSet, result_self: Result, result_verified: Result | None = None,
                values_self: Mapping | None = None,
                values_verified: Mapping | None = None) -> list[CriterionRow]:
     """Every criterion of the set and every item under it, self-assessed and verified side by side.
@@ -248,63 +240,63 @@ def score_rows(cs: Any, result_self: Any, result_verified: Any | None = None,
     """
     result_verified = result_self if result_verified is None else result_verified
     if values_self is None:
-        values_self = attr(result_self, "values", {}) or {}
+        values_self = result_self.values
     if values_verified is None:
-        values_verified = attr(result_verified, "values", None)
-        if values_verified is None:
-            values_verified = values_self
-    crit_s, crit_v = _by_id(attr(result_self, "criteria")), _by_id(attr(result_verified, "criteria"))
-    item_s, item_v = _by_id(attr(result_self, "items")), _by_id(attr(result_verified, "items"))
+        values_verified = result_verified.values
+    crit_s = {c.id: c for c in result_self.criteria}
+    crit_v = {c.id: c for c in result_verified.criteria}
+    item_s = {i.id: i for i in result_self.items}
+    item_v = {i.id: i for i in result_verified.items}
     rows: list[CriterionRow] = []
-    for crit in attr(cs, "criteria", []):
-        cid = str(attr(crit, "id"))
+    for crit in cs.criteria:
+        cid = crit.id
         items: list[ItemRow] = []
-        for item in attr(crit, "items", []) or []:
-            iid = str(attr(item, "id"))
+        for item in crit.items:
+            iid = item.id
             rs, rv = item_s.get(iid), item_v.get(iid)
             inputs = []
-            for input_id in attr(item, "inputs", []) or []:
+            for input_id in item.inputs:
                 vs, vv = values_self.get(input_id), values_verified.get(input_id)
                 inputs.append({"label": _input_label(cs, input_id), "self": _value_text(vs),
                                "verified": _value_text(vv), "differs": vs != vv})
             items.append(ItemRow(
                 id=iid,
-                text=nfc(attr(item, "text", "")),
-                max=attr(item, "max"),
-                provisional=str(attr(item, "status", "")) == "provisional",
+                text=nfc(item.text),
+                max=item.max,
+                provisional=item.status == "provisional",
                 inputs=inputs,
                 rate_self=_rate_text(rs),
                 rate_verified=_rate_text(rv),
                 band_self=_band_text(rs),
                 band_verified=_band_text(rv),
-                points_self=attr(rs, "points"),
-                points_verified=attr(rv, "points"),
-                assessed_self=bool(attr(rs, "assessed", rs is not None)),
-                assessed_verified=bool(attr(rv, "assessed", rv is not None)),
-                source=_source_text(attr(item, "source")),
+                points_self=rs.points if rs is not None else None,
+                points_verified=rv.points if rv is not None else None,
+                assessed_self=rs is not None and rs.assessed,
+                assessed_verified=rv is not None and rv.assessed,
+                source=_source_text(item.source),
             ))
         cs_, cv_ = crit_s.get(cid), crit_v.get(cid)
         rows.append(CriterionRow(
             id=cid,
-            name=nfc(attr(crit, "name", "")),
-            max=attr(crit, "max"),
-            points_self=attr(cs_, "points"),
-            points_verified=attr(cv_, "points"),
-            assessed_self=bool(attr(cs_, "assessed", cs_ is not None)),
-            assessed_verified=bool(attr(cv_, "assessed", cv_ is not None)),
+            name=nfc(crit.name),
+            max=crit.max,
+            points_self=cs_.points if cs_ is not None else None,
+            points_verified=cv_.points if cv_ is not None else None,
+            assessed_self=cs_ is not None and cs_.assessed,
+            assessed_verified=cv_ is not None and cv_.assessed,
             items=items,
         ))
     return rows
 
 
-def conditions(result: Any, rows: list[CriterionRow], verified: bool = True) -> list[dict]:
+def conditions(result: Result, rows: list[CriterionRow], verified: bool = True) -> list[dict]:
     """The recognition conditions and whether each holds — the engine's own (`result.conditions`), each
     with a short figure beside it for the reader (how many criteria were assessed, which scored 0, total)."""
     n = len(rows)
     assessed = [r.assessed_verified if verified else r.assessed_self for r in rows]
     points = [r.points_verified if verified else r.points_self for r in rows]
     zero = [r.id for r, a, p in zip(rows, assessed, points, strict=True) if a and not p]
-    total, threshold = attr(result, "total"), attr(result, "threshold")
+    total, threshold = result.total, result.threshold
     details = {
         "all_assessed": f"{sum(assessed)}/{n} tiêu chí được đánh giá",
         "no_zero_criterion": (("Tiêu chí " + ", ".join(zero) + " đạt 0 điểm") if zero
@@ -312,9 +304,9 @@ def conditions(result: Any, rows: list[CriterionRow], verified: bool = True) -> 
         "threshold": f"Tổng điểm {_points(total)}; điểm chuẩn {_points(threshold)}",
     }
     out = []
-    for c in attr(result, "conditions", []) or []:
-        cid = str(attr(c, "id", ""))
-        text, holds = nfc(attr(c, "text", "")), bool(attr(c, "holds"))
+    for c in result.conditions:
+        cid = c.id
+        text, holds = nfc(c.text), c.holds
         # "Đạt: …" / "Chưa đạt: …" first, so that a condition worded as a goal is never read as met.
         out.append({"text": text, "holds": holds, "detail": details.get(cid, ""),
                     "status": msg.CONDITION_MET if holds else msg.CONDITION_NOT_MET,

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine import Engine, load_criteria_set
+from engine import Engine
+from engine.io.load import load_criteria_set
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from engine import load_criteria_set
+from engine.io.load import load_criteria_set
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "data" / "score_golden"

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from engine import CriteriaError, Engine, load_criteria_set
+from engine import CriteriaError, Engine
+from engine.io.load import load_criteria_set
 from tests.conftest import CRITERIA, commune
 
 TEXT = CRITERIA.read_text(encoding="utf-8")

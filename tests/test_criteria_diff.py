@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import CriteriaError, load_criteria_set
+from engine import CriteriaError
 from engine.cli.main import main
 from engine.diff import diff_tables
+from engine.io.load import load_criteria_set
 from tests.conftest import CRITERIA, EXAMPLES
 from tests.strategies import assessments
 

@@ -7,7 +7,8 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 
-from engine import Catalog, Engine
+from engine import Engine
+from engine.io.catalog import Catalog
 from engine.io.jsonout import result_json
 from tests.strategies import assessments
 

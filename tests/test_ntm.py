@@ -14,12 +14,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from engine import Catalog, CriteriaError, Engine
+from engine import CriteriaError, Engine
 from engine.cli.main import main
 from engine.criteria import CriteriaSet
+from engine.io.catalog import Catalog
 from engine.io.files import read_assessment
+from engine.io.load import load_ntm_table
 from engine.ntm import messages as nmsg
-from engine.ntm.models import district_view, load_ntm_table, table_for_period
+from engine.ntm.models import district_view, table_for_period
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria"
@@ -337,4 +339,4 @@ def test_cli_criteria_check_link_files(tmp_path: Path) -> None:
 
 def test_cases_file_is_valid_yaml_beside_the_link_file() -> None:
     spec = yaml.safe_load((CRITERIA / "tests" / "ntm-2021-2025.cases.yaml").read_text(encoding="utf-8"))
-    assert spec["link_file"] == LINK_2021.stem
+    assert spec["criteria"] == LINK_2021.stem

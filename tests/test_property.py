@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from engine import load_criteria_set
+from engine.io.load import load_criteria_set
 from tests.conftest import CRITERIA
 from tests.oracle import evaluate
 from tests.strategies import assessments

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.routing import BaseConverter, ValidationError
 
 from . import config as config_module
-from . import db, scoring
+from . import db, engines
 
 csrf = CSRFProtect()
 
@@ -57,7 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     # The engine is compiled here, once per process, and shared by every request.
-    scoring.init_app(app)
+    engines.init_app(app)
 
     from . import admin, assessment, auth, cli, criteria_admin, district, documents, review, templating, web
 

@@ -15,8 +15,9 @@ from engine.cells import parse_id
 
 from .auth import hash_password, role_required
 from .db import commit, get_session
+from .engines import scoring
+from .form_values import nfc
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
-from .scoring import nfc, scoring
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

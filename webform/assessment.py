@@ -8,39 +8,26 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cells import parse_id
-from engine.states import STATE_LABELS
+from engine.states import EDITABLE_STATES, VERIFIED_STATES
 
-from . import history
 from .auth import assessment_for, role_required
-from .db import commit, get_session, write_lock
+from .db import get_session, write_lock
 from .drafts import create_draft
+from .engines import score_or_none
+from .form_values import ParsedForm, raw_from_values, scorable
+from .messages import MSG_CONFLICT, MSG_HAS_ERRORS, MSG_NO_CRITERIA
 from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
-from .scoring import (
-    MSG_MISSING,
-    ParsedForm,
-    make_assessment,
-    parse_form,
-    raw_from_values,
-    scorable,
-    score_or_none,
-    validate,
-)
-from .versions import criteria_of, engine_of, in_force, version_note
-from .workflow import EDITABLE_STATES, VERIFIED_STATES, IllegalTransition, check
+from .services import self_assessment
+from .services.errors import Refused, Stale
+from .services.figures import score_values
+from .services.self_assessment import typed_figures
+from .versions import criteria_of, in_force, version_note
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
-MSG_HAS_ERRORS = "Chưa lưu: có số liệu chưa hợp lệ. Xem thông báo bên cạnh từng ô."
-MSG_INCOMPLETE = "Chưa gửi được: còn {n} ô chưa nhập. Hồ sơ chỉ được gửi khi đã nhập đủ và hợp lệ."
-MSG_CONFLICT = (
-    "Chưa lưu: hồ sơ đã được {who} lưu lúc {when}, sau khi bạn mở trang. Số liệu bạn vừa nhập vẫn ở bên "
-    "dưới; những ô khác với bản mới nhất được đánh dấu. Bấm “Lưu nháp” lần nữa để ghi bằng số liệu bên dưới, "
-    "hoặc mở lại trang để xem bản mới nhất."
-)
-MSG_NOT_EDITABLE = "Hồ sơ ở trạng thái “{state}” nên không sửa được."
+ACTIONS = {"save", "submit", "preview"}
 
 
 def sections(cs: Any) -> list[dict[str, Any]]:
@@ -71,11 +58,6 @@ def sections(cs: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = engine_of(a)
-    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
-
-
 def _last_change(a: Assessment) -> HistoryEntry | None:
     return get_session().scalar(
         select(HistoryEntry)
@@ -100,7 +82,7 @@ def render_form(
         parsed = ParsedForm(raw=raw_from_values(cs, a.values or {}), values=dict(a.values or {}),
                             sources=dict(a.sources or {}))
     if result is None:
-        result = _score(a, {k: v for k, v in parsed.values.items() if k not in parsed.errors})
+        result = score_values(a, {k: v for k, v in parsed.values.items() if k not in parsed.errors})
     crit_points = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return (
         render_template(
@@ -148,10 +130,10 @@ def new() -> Any:
         return redirect(url_for("assessment.index"))
     try:
         cs = in_force(period)
-    except Exception:
+    except LookupError:  # no criteria set covers that year
         cs = None
     if cs is None:
-        flash(f"Chưa có bộ tiêu chí áp dụng cho năm {period}.", "error")
+        flash(MSG_NO_CRITERIA.format(period=period), "error")
         return redirect(url_for("assessment.index"))
     session = get_session()
     commune = session.get(Commune, current_user.commune_id)
@@ -187,67 +169,29 @@ def edit(assessment_id: int) -> Any:
 def save(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
     action = request.form.get("action", "save")
-    if action not in {"save", "submit", "preview"}:
+    if action not in ACTIONS:
         abort(400)
-    cs, eng, parsed, doc = _typed(a)
+    typed = typed_figures(a, request.form)
+    parsed = typed.parsed
     form_version = _int(request.form.get("version"))
-
     if action == "preview":
         # "Tính điểm" without JavaScript: score what was typed, store nothing.
         return render_form(a, parsed, 400 if parsed.errors else 200,
                            [MSG_HAS_ERRORS] if parsed.errors else [], version=form_version)
-    if a.state not in EDITABLE_STATES:
-        return render_form(a, parsed, 409, [MSG_NOT_EDITABLE.format(state=_state_label(a.state))],
-                           version=form_version)
-    if parsed.errors or parsed.general_errors:
-        return render_form(a, parsed, 400, [MSG_HAS_ERRORS, *parsed.general_errors], version=form_version)
-    if form_version != a.version:
-        return _conflict(a, parsed)
-
-    result = score_or_none(eng, doc)
-    if action == "submit":
-        missing = [d.id for d in cs.inputs if d.id not in parsed.values]
-        if missing or result is None:
-            for input_id in missing:
-                parsed.errors[input_id] = MSG_MISSING
-            return render_form(a, parsed, 400, [MSG_INCOMPLETE.format(n=len(missing))], version=form_version)
-        if request.form.get("confirmed") != "1":
-            # Sending cannot be undone by the commune: say what goes, plainly when it is "Không đạt", and
-            # ask once more. A page of its own carrying what was typed, so it works without JavaScript.
-            return render_template("assessment/confirm_submit.html", a=a, result=result,
-                                   carried=_carried(request.form), version=form_version)
-
-    session = get_session()
-    history.store_figures(session, a, current_user.id, parsed.values,
-                          result.total if result is not None else None, [d.id for d in cs.inputs],
-                          sources=parsed.sources)
-    if action == "submit":
-        try:
-            t = check("submit", a.state, current_user.role)
-        except IllegalTransition as exc:
-            session.rollback()
-            return render_form(a, parsed, 409, [str(exc)], version=form_version)
-        if a.corrections or a.item_reviews:
-            # A re-submission replaces the figures; the team's earlier corrections stay in the history.
-            history.record(session, a, current_user.id, "review", None, None,
-                           "Gửi lại sau khi bị trả lại: điều chỉnh của lần thẩm định trước "
-                           "được lưu trong lịch sử")
-            a.corrections.clear()
-            a.item_reviews.clear()
-        history.record(session, a, current_user.id, "state", a.state, t.target, None)
-        a.state = t.target
-        a.return_comment = None
-        a.verified_total = None
-        a.verified_recognised = None
     try:
-        commit(session)
-    except StaleDataError:
-        session.rollback()
-        return _conflict(get_session().get(Assessment, a.id), parsed)
-    if action == "submit":
-        flash("Đã gửi hồ sơ tự đánh giá cho tổ thẩm định.", "success")
-    else:
-        flash("Đã lưu nháp.", "success")
+        saved = self_assessment.save(get_session(), a, current_user, typed, form_version,
+                                     submit=action == "submit",
+                                     confirmed=request.form.get("confirmed") == "1")
+    except Stale as exc:
+        return _conflict(exc.current, parsed)
+    except Refused as exc:
+        return render_form(a, parsed, exc.status, exc.messages, version=form_version)
+    if not saved.stored:
+        # Sending cannot be undone by the commune: say what goes, plainly when it is "Không đạt", and ask
+        # once more. A page of its own carrying what was typed, so it works without JavaScript.
+        return render_template("assessment/confirm_submit.html", a=a, result=saved.result,
+                               carried=_carried(request.form), version=form_version)
+    flash("Đã gửi hồ sơ tự đánh giá cho tổ thẩm định." if saved.submitted else "Đã lưu nháp.", "success")
     return redirect(url_for("assessment.edit", assessment_id=a.id))
 
 
@@ -268,25 +212,14 @@ def _conflict(a: Assessment, parsed: ParsedForm) -> Any:
                        changed=changed)
 
 
-def _typed(a: Assessment) -> tuple[Any, Any, Any, dict[str, Any]]:
-    """The figures as typed in the form, parsed and checked by the engine (nothing stored)."""
-    cs = criteria_of(a)
-    eng = engine_of(a)
-    parsed = parse_form(cs, request.form)
-    doc = make_assessment(a.commune.profile(a.period), a.period, parsed.values)
-    # Every error in one round: the engine's checks (part > whole, ranges) run on the figures that did parse,
-    # alongside the typing errors, rather than only once those are fixed.
-    validate(eng, doc, parsed)
-    return cs, eng, parsed, doc
-
-
 @bp.route("/<int:assessment_id>/score", methods=["POST"])
 @role_required(ROLE_COMMUNE)
 def live_score(assessment_id: int) -> Any:
     """Score what is typed so far, store nothing: the form calls this as the officer types."""
     a = assessment_for(current_user, assessment_id)
-    cs, eng, parsed, doc = _typed(a)
-    result = score_or_none(eng, scorable(doc, parsed))
+    typed = typed_figures(a, request.form)
+    cs, parsed = typed.cs, typed.parsed
+    result = score_or_none(typed.engine, scorable(typed.document, parsed))
     panel = render_template("_score_panel.html", result=result, cs=cs, a=a, parsed=parsed)
     crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return jsonify({"panel": panel, "errors": parsed.errors, "criteria": crit,
@@ -318,7 +251,3 @@ def show_history(assessment_id: int) -> Any:
 
 def _int(text: str | None) -> int | None:
     return parse_id((text or "").strip())
-
-
-def _state_label(state: str) -> str:
-    return STATE_LABELS.get(state, state)

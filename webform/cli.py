@@ -1,4 +1,5 @@
-"""`flask --app webform ...` commands: upgrade the database, seed the demo data."""
+"""`flask --app webform ...` commands: upgrade the database, seed the demo data, import units, create an
+account, import a filled spreadsheet template (the same service as the upload page)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,39 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         for line in report.lines():
             click.echo(line)
+
+    @app.cli.command("import-sheet")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--period", type=click.IntRange(2000, 2100), required=True, help="Năm đánh giá")
+    @click.option("--as", "username", required=True,
+                  help="Tài khoản nhập (cán bộ xã hoặc tổ thẩm định): phạm vi và quyền của tài khoản đó")
+    def import_sheet(path: str, period: int, username: str) -> None:
+        """Store a filled template as drafts, all rows or none, exactly as the upload page does."""
+        from pathlib import Path
+
+        from sqlalchemy import select
+
+        from .db import get_session
+        from .models import User
+        from .services.sheet_import import import_workbook
+
+        session = get_session()
+        user = session.scalar(select(User).where(User.username == username.strip().lower(),
+                                                 User.active.is_(True)))
+        if user is None:
+            raise click.ClickException(f"Không có tài khoản đang hoạt động tên {username}.")
+        file = Path(path)
+        report = import_workbook(session, user, file.read_bytes(), file.name, period)
+        for line in report.refused:
+            click.echo(line)
+        if report.errors:
+            from engine.io.sheets import capped
+
+            for e in capped(report.errors):
+                click.echo(str(e) if e.row else e.message, err=True)
+            raise click.ClickException(f"Chưa lưu gì: tệp có {len(report.errors)} lỗi.")
+        click.echo(f"Đã lưu: {len(report.created)} hồ sơ mới, {len(report.updated)} hồ sơ cập nhật, "
+                   f"{len(report.unchanged)} không đổi.")
 
     @app.cli.command("create-user")
     @click.argument("username")

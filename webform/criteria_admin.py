@@ -16,19 +16,21 @@ from engine.diff import RULE_VI, STATUS_VI, band_text, inputs_text
 
 from . import criteria_form, versions
 from .auth import role_required
+from .dates import parse_day
 from .db import commit, get_session
+from .form_values import nfc
+from .messages import (
+    MSG_ALREADY_ACTIVE,
+    MSG_CONFIRM,
+    MSG_DUPLICATE,
+    MSG_EFFECTIVE_DATE,
+    MSG_NO_CRITERIA_FILE,
+    MSG_NOT_STORED,
+    MSG_STORED,
+)
 from .models import ROLE_ADMIN, CriteriaVersion
-from .scoring import nfc
 
 bp = Blueprint("criteria_admin", __name__, url_prefix="/admin/criteria")
-
-MSG_NOT_STORED = "Chưa lưu: tệp có {n} lỗi. Sửa từng lỗi dưới đây rồi tải lên lại; chưa có gì được lưu."
-MSG_DUPLICATE = "Phiên bản này đã có (cùng nội dung, mã {label}); không lưu thêm."
-MSG_STORED = "Đã lưu phiên bản {label} (chưa áp dụng). Xem thay đổi và ảnh hưởng rồi kích hoạt."
-MSG_ALREADY_ACTIVE = "Phiên bản này đã được kích hoạt; không kích hoạt lại."
-MSG_NO_FILE = "Chọn tệp YAML của bộ tiêu chí để tải lên."
-MSG_DATE = "Ngày có hiệu lực không hợp lệ (định dạng năm-tháng-ngày)."
-MSG_CONFIRM = "Đánh dấu ô xác nhận đã xem các thay đổi và ảnh hưởng trước khi kích hoạt."
 
 
 def _version(vid: int) -> CriteriaVersion:
@@ -67,7 +69,7 @@ def upload() -> Any:
     file = request.files.get("file")
     note = nfc(request.form.get("note"))[:500]
     if file is None or not file.filename:
-        return _list_page([MSG_NO_FILE], 400, note)
+        return _list_page([MSG_NO_CRITERIA_FILE], 400, note)
     raw = file.read(versions.MAX_UPLOAD + 1)
     session = get_session()
     outcome = versions.store(session, raw, nfc(file.filename), current_user.id, "upload", note or None)
@@ -83,31 +85,34 @@ def upload() -> Any:
 
 
 def _effective(v: CriteriaVersion, text: str | None) -> tuple[date, str | None]:
+    """The effective date typed (dd/mm/yyyy as everywhere in the app; yyyy-mm-dd is still read), or the
+    version's own when nothing was typed."""
     default = v.effective_from or versions.criteria_set_of(v).effective_from
     if not text:
         return default, None
-    try:
-        return date.fromisoformat(text.strip()), None
-    except ValueError:
-        return default, MSG_DATE
+    day = parse_day(text)
+    return (default, MSG_EFFECTIVE_DATE) if day is None else (day, None)
 
 
 def _show(v: CriteriaVersion, status: int = 200, errors: dict[str, str] | None = None,
           effective_text: str | None = None) -> Any:
     session = get_session()
     cs = versions.criteria_set_of(v)
-    effective, date_error = _effective(v, effective_text if effective_text is not None
-                                       else request.args.get("effective"))
+    text = effective_text if effective_text is not None else request.args.get("effective")
+    effective, date_error = _effective(v, text)
     errors = dict(errors or {})
     if date_error:
         errors.setdefault("effective_from", date_error)
+    # A date refused stays in its field as typed, beside its message.
+    typed = (text or "").strip() if "effective_from" in errors else f"{effective:%d/%m/%Y}"
     base, changes, rows = None, [], []
     if not v.active or request.args.get("compare"):
         base, changes = versions.table_changes(session, v, effective)
         rows = versions.impact(session, v, effective)
     return render_template(
         "admin/criteria_version.html", v=v, cs=cs, base=base, changes=changes, rows=rows,
-        effective=effective, errors=errors, band_text=band_text, inputs_text=inputs_text, rule_vi=RULE_VI,
+        effective=effective, effective_typed=typed, errors=errors, band_text=band_text,
+        inputs_text=inputs_text, rule_vi=RULE_VI,
         status_vi=STATUS_VI, changed_rows=[r for r in rows if r.impact is None or r.impact.changed],
         counts={name: sum(1 for r in rows if r.impact is not None and getattr(r.impact, name))
                 for name in ("total_changed", "tier_changed", "verdict_changed")},

@@ -17,7 +17,7 @@ import yaml
 from engine.criteria import CriteriaSet, Item
 from engine.yamlsource import load_yaml_bytes
 
-from .scoring import nfc
+from .form_values import nfc
 
 EXTRA_ROWS = 2  # empty band rows offered below the existing ones
 MAX_ROWS = 8

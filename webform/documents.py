@@ -11,20 +11,20 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template
 from flask_login import current_user
 
+from engine.states import VERIFIED_STATES
+
 from . import pdfcache
 from .auth import assessment_for, role_required
 from .db import get_session
+from .engines import make_assessment, score_or_none
 from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment
-from .review import verified_values
-from .reviewing import verified_on
-from .scoring import make_assessment, score_or_none
+from .services.figures import verified_values
+from .services.review import verified_on
 from .units import report_config
 from .versions import criteria_of, engine_of
 
 bp = Blueprint("documents", __name__)
 
-# The proposal file exists once the team has verified the figures.
-PROPOSAL_STATES = {"verified", "proposed", "recognised", "not_recognised"}
 MSG_DRAFT_REPORT = ("Báo cáo tự đánh giá được in sau khi xã đã gửi hồ sơ thẩm định. Hồ sơ này còn là bản "
                     "nháp: hãy kiểm tra điểm trên trang tự đánh giá.")
 
@@ -109,7 +109,7 @@ def render_ahead(assessment_id: int) -> None:
         with app.app_context():
             try:
                 a = get_session().get(Assessment, assessment_id)
-                if a is not None and a.state in PROPOSAL_STATES:
+                if a is not None and a.state in VERIFIED_STATES:
                     proposal_pdf(a)
             except Exception:  # noqa: BLE001 - the request that needs the PDF renders it and says why
                 app.logger.exception("rendering ahead the proposal of assessment %s", assessment_id)
@@ -129,7 +129,7 @@ def proposal(assessment_id: int) -> Any:
     from reports import ConfigError, FontMissingError
 
     a = assessment_for(current_user, assessment_id)
-    if a.state not in PROPOSAL_STATES:
+    if a.state not in VERIFIED_STATES:
         abort(409)
     try:
         pdf, filename, hit = proposal_pdf(a)

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.states import VERIFIED_STATES
+
 from . import history
+from .engines import make_assessment, score_or_none, scoring
 from .models import Assessment, Commune
-from .reviewing import verified_values
-from .scoring import make_assessment, score_or_none, scoring
-from .workflow import VERIFIED_STATES
+from .services.figures import verified_values
 
 
 def previous_assessment(session: Session, commune_id: int, period: int) -> Assessment | None:

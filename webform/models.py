@@ -48,8 +48,6 @@ class Base(DeclarativeBase):
 LEVEL_PROVINCE = "tinh"
 LEVEL_DISTRICT = "huyen"
 LEVEL_COMMUNE = "xa"
-LEVELS = {LEVEL_PROVINCE: "tỉnh", LEVEL_DISTRICT: "huyện", LEVEL_COMMUNE: "xã"}
-SUCCESSOR_KINDS = {"merge": "sáp nhập", "split": "chia tách"}
 
 
 class Commune(Base):

@@ -12,53 +12,29 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cells import parse_id
+from engine.states import REVIEWABLE_STATES, STATE_LABELS, VERIFIED_STATES, WAITING_STATES
 
-from . import history
 from .auth import assessment_for, communes_for_reviewer, role_required
 from .db import commit, get_session
-from .models import ROLE_REVIEWER, Assessment, Correction, utcnow
-from .reviewing import (
-    Refused,
+from .form_values import nfc
+from .messages import MSG_NOT_REVIEWING, MSG_STALE
+from .models import ROLE_REVIEWER, Assessment
+from .services import review as reviewing
+from .services.errors import FieldRefused, Refused, Stale
+from .services.figures import score_values, verified_values
+from .services.review import (
     accept_items,
     accept_remaining,
-    apply_transition,
     parse_proposal_ref,
-    plan_transition,
     progress,
     set_proposal_ref,
     verified_on,
-    verified_values,
 )
-from .scoring import ParsedForm, make_assessment, nfc, parse_value, score_or_none, validate
 from .units import search, visible_states
-from .versions import criteria_of, engine_of, version_note
-from .workflow import (
-    CONFIRMED_TRANSITIONS,
-    REVIEWABLE_STATES,
-    STATE_LABELS,
-    TRANSITIONS,
-    WAITING_STATES,
-    IllegalTransition,
-    check,
-    period_with_work,
-)
-
-__all__ = ["bp", "verified_values"]  # verified_values: district and documents read it from here
+from .versions import criteria_of, version_note
+from .workflow import TRANSITIONS, period_with_work
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-MSG_STALE = (
-    "Chưa lưu: hồ sơ vừa được người khác thay đổi sau khi bạn mở trang. Trang đã được tải lại với số liệu "
-    "mới nhất; vui lòng xem lại rồi thực hiện lại thao tác."
-)
-MSG_NOT_REVIEWING = "Chỉ điều chỉnh hoặc chấp nhận số liệu khi hồ sơ đang ở trạng thái “Đang thẩm định”."
-MSG_REASON_REQUIRED = "Phải ghi lý do điều chỉnh."
-MSG_VALUE_REQUIRED = "Phải nhập giá trị sau điều chỉnh."
-
-
-def _score(a: Assessment, values: dict[str, Any]) -> Any:
-    eng = engine_of(a)
-    return score_or_none(eng, make_assessment(a.commune.profile(a.period), a.period, values))
 
 
 @bp.route("/")
@@ -123,7 +99,7 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
         cs = criteria_of(a)
         try:
             threshold = cs.tier(row["commune"].type).threshold
-        except Exception:  # a commune type the set does not know: no bar rather than a broken page
+        except KeyError:  # a commune type the set does not know: no bar rather than a broken page
             continue
         # A draft's figures are still the commune's own work in progress: no bar for it.
         total = None if a.state == "draft" else (
@@ -134,24 +110,14 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
     return Markup(totals_chart(bars)) if bars else None
 
 
-def render_review(
-    a: Assessment, status: int = 200, messages: list[str] | None = None,
-    correction_errors: dict[str, str] | None = None, typed: dict[str, dict[str, str]] | None = None,
-    notice: dict[str, str] | None = None, proposal_errors: list[str] | None = None,
-) -> Any:
-    if a.state == "draft":
-        # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
-        # figure to the team, whatever route or message asked for it.
-        return not_submitted(a, 200 if status == 200 else 409)
-    cs = criteria_of(a)
-    self_result = _score(a, a.values or {})
-    v_values = verified_values(a)
-    v_result = _score(a, v_values)
+def _groups(a: Assessment, cs: Any, self_result: Any, v_result: Any,
+            corrections: dict[str, Any]) -> list[dict[str, Any]]:
+    """The page's criteria, each with its items: the commune's and the team's points, the item's inputs in
+    the form's order, and whether the team has accepted or corrected it."""
     self_items = {i.id: i for i in self_result.items} if self_result else {}
     v_items = {i.id: i for i in v_result.items} if v_result else {}
     self_crit = {c.id: c for c in self_result.criteria} if self_result else {}
     v_crit = {c.id: c for c in v_result.criteria} if v_result else {}
-    corrections = {c.input_id: c for c in a.corrections}
     accepted = {r.item_id for r in a.item_reviews}
     inputs = {d.id: d for d in cs.inputs}
     rank = {d.id: n for n, d in enumerate(cs.inputs)}  # the form's order: the whole before its parts
@@ -166,6 +132,24 @@ def render_review(
                           "corrected": any(i in corrections for i in item.inputs)})
         groups.append({"crit": crit, "self": self_crit.get(crit.id), "verified": v_crit.get(crit.id),
                        "item_list": items})
+    return groups
+
+
+def render_review(
+    a: Assessment, status: int = 200, messages: list[str] | None = None,
+    correction_errors: dict[str, str] | None = None, typed: dict[str, dict[str, str]] | None = None,
+    notice: dict[str, str] | None = None, proposal_errors: list[str] | None = None,
+) -> Any:
+    if a.state == "draft":
+        # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
+        # figure to the team, whatever route or message asked for it.
+        return not_submitted(a, 200 if status == 200 else 409)
+    cs = criteria_of(a)
+    self_result = score_values(a, a.values or {})
+    v_values = verified_values(a)
+    v_result = score_values(a, v_values)
+    corrections = {c.input_id: c for c in a.corrections}
+    groups = _groups(a, cs, self_result, v_result, corrections)
     actions = [t for t in TRANSITIONS.values() if t.role == ROLE_REVIEWER and a.state in t.source]
     if a.state == "verified":
         # Only a verified "Đạt" goes on to a proposal; a "Không đạt" is closed by its decision.
@@ -289,85 +273,47 @@ def accept_rest(assessment_id: int) -> Any:
 @role_required(ROLE_REVIEWER)
 def correct(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    cs = criteria_of(a)
     input_id = request.form.get("input_id", "")
-    inputs = {d.id: d for d in cs.inputs}
-    if input_id not in inputs:
+    if not criteria_of(a).has_input(input_id):
         abort(400)
-    if a.state not in REVIEWABLE_STATES:
-        return render_review(a, 409, [MSG_NOT_REVIEWING])
     raw = request.form.get("value", "")
     reason = nfc(request.form.get("reason"))
     evidence = nfc(request.form.get("evidence"))
     typed = {input_id: {"value": raw, "reason": reason, "evidence": evidence}}
-    value, error = parse_value(inputs[input_id], raw)
-    if error is None and value is None:
-        error = MSG_VALUE_REQUIRED
-    if error is None and not reason:
-        error = MSG_REASON_REQUIRED
-    if error is None and (len(reason) > 2000 or len(evidence) > 2000):
-        error = "Lý do hoặc minh chứng quá dài (tối đa 2000 ký tự)."
-    if error is None:
-        values = verified_values(a)
-        values[input_id] = value
-        parsed = ParsedForm(raw={k: "" for k in inputs}, values=values)
-        validate(engine_of(a),
-                 make_assessment(a.commune.profile(a.period), a.period, values), parsed)
-        if parsed.errors or parsed.general_errors:
-            error = parsed.errors.get(input_id) or next(iter(parsed.errors.values()), None) or \
-                parsed.general_errors[0]
-    if error:
-        return render_review(a, 400, ["Chưa lưu điều chỉnh: " + error], {input_id: error}, typed)
-    if _stale(a):
-        return render_review(a, 409, [MSG_STALE], typed=typed)
-    session = get_session()
-    existing = next((c for c in a.corrections if c.input_id == input_id), None)
-    old_team = existing.team_value if existing else (a.values or {}).get(input_id)
-    if existing is None:
-        a.corrections.append(Correction(
-            input_id=input_id, commune_value=(a.values or {}).get(input_id), team_value=value,
-            reason=reason, evidence=evidence, user_id=current_user.id, created_at=utcnow()))
-    else:
-        existing.team_value, existing.reason, existing.evidence = value, reason, evidence
-        existing.user_id, existing.created_at = current_user.id, utcnow()
-    note = reason + (f" (Minh chứng: {evidence})" if evidence else "")
-    history.record(session, a, current_user.id, f"correction.{input_id}", old_team, value, note)
-    a.updated_at = utcnow()
-    conflict = _commit_or_conflict(a)
-    if conflict is not None:
-        return conflict
-    return _notice_at(a, f"in-{input_id}", f"Đã lưu điều chỉnh: {inputs[input_id].label}.")
+    try:
+        label = reviewing.correct(get_session(), a, current_user, input_id, raw, reason, evidence,
+                                  parse_id((request.form.get("version") or "").strip()))
+    except FieldRefused as exc:
+        return render_review(a, exc.status, exc.messages, {input_id: exc.error}, typed)
+    except Stale as exc:
+        return render_review(exc.current, 409, exc.messages, typed=typed)
+    except Refused as exc:
+        return render_review(a, exc.status, exc.messages)
+    return _notice_at(a, f"in-{input_id}", f"Đã lưu điều chỉnh: {label}.")
 
 
 @bp.route("/<int:assessment_id>/transition", methods=["POST"])
 @role_required(ROLE_REVIEWER)
 def transition(assessment_id: int) -> Any:
     a = assessment_for(current_user, assessment_id)
-    name = request.form.get("name", "")
     try:
-        check(name, a.state, current_user.role)
-    except IllegalTransition as exc:
-        return render_review(a, 409, [str(exc)])
-    if _stale(a):  # the page is older than the record: its rules are checked on the newest figures
-        return render_review(a, 409, [MSG_STALE])
-    try:
-        planned = plan_transition(a, name, current_user.role, request.form)
+        outcome = reviewing.transition(
+            get_session(), a, current_user, request.form.get("name", ""), request.form,
+            parse_id((request.form.get("version") or "").strip()), request.form.get("confirmed") == "1")
+    except Stale as exc:
+        return render_review(exc.current, 409, exc.messages)
     except Refused as exc:
         return render_review(a, exc.status, exc.messages)
-    t = planned.transition
-    if t.name in CONFIRMED_TRANSITIONS and request.form.get("confirmed") != "1":
+    t = outcome.planned.transition
+    if not outcome.done:
         # Irreversible: say what will happen and ask once more (a page, so it works without JavaScript).
         return render_template(
-            "review/confirm.html", a=a, title=t.label, summary=planned.summary, items=[],
+            "review/confirm.html", a=a, title=t.label, summary=outcome.planned.summary, items=[],
             action=url_for("review.transition", assessment_id=a.id),
-            fields={"name": t.name, **planned.fields}, button=t.label), 200
-    apply_transition(get_session(), a, current_user.id, planned)
-    conflict = _commit_or_conflict(a)
-    if conflict is not None:
-        return conflict
-    from .documents import PROPOSAL_STATES, render_ahead  # documents imports this module
+            fields={"name": t.name, **outcome.planned.fields}, button=t.label), 200
+    if a.state in VERIFIED_STATES:
+        from .documents import render_ahead  # the PDF side, loaded on the first proposal
 
-    if a.state in PROPOSAL_STATES:
         render_ahead(a.id)  # the proposal file exists from now on: have it ready before it is asked for
     flash(f"Đã thực hiện: {t.label}.", "success")
     return redirect(url_for("review.show", assessment_id=a.id))

@@ -20,8 +20,8 @@ from . import history
 from .auth import hash_password
 from .config import PROJECT_ROOT
 from .db import get_session
+from .engines import make_assessment, score_or_none, scoring
 from .models import LEVEL_COMMUNE, ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User
-from .scoring import make_assessment, score_or_none, scoring
 from .units import find_reviewing_unit, reference_date
 from .versions import ensure_defaults, in_force
 

@@ -37,7 +37,7 @@ def yesno_vi(value: object) -> str:
 def profile_label(kind: str, code: object) -> str:
     """The YAML label of a commune type ("tiers") or region ("regions") code; the newest set that knows it
     wins. Officers read the label, never the code (mien_nui_dbkk, tay_nguyen)."""
-    from .scoring import scoring
+    from .engines import scoring
 
     for cs in reversed(scoring().sets()):
         for entry in getattr(cs, kind, ()) or ():

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from engine.common import period_end
+
 from .db import get_session
 from .models import (
     LEVEL_COMMUNE,
@@ -35,7 +37,7 @@ REFORM_DATE = date(2025, 7, 1)  # two levels of local government, no districts (
 def reference_date(period: int) -> date:
     """The date on which an assessment year reads the map: its last day. The self-assessment and the
     review happen at the end of the year, so a year split by a reform (2025) is read after it."""
-    return date(period, 12, 31)
+    return period_end(period)
 
 
 def latest_date(unit: Commune) -> date:

@@ -17,17 +17,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.common import period_end
 from engine.criteria import CriteriaError, CriteriaSet, Problem, content_hash, load_criteria_bytes
 from engine.diff import Change, Impact, compare_results, diff_tables
-from engine.states import STATE_LABELS
+from engine.states import EDITABLE_STATES, STATE_LABELS
 
 from . import history
 from .db import get_session, write_lock
+from .engines import make_assessment, score_or_none, scoring
 from .models import Assessment, CriteriaVersion, utcnow
-from .scoring import make_assessment, score_or_none, scoring
 
-# Drafts and returned records are still the commune's: they follow the version in force.
-MOVING_STATES = {"draft", "returned"}
 MAX_UPLOAD = 256 * 1024
 
 
@@ -88,7 +87,7 @@ def criteria_set_of(v: CriteriaVersion) -> CriteriaSet:
 
 
 def _in_force(versions: list[CriteriaVersion], period: int) -> CriteriaVersion | None:
-    day = date(period, 12, 31)  # assessments are made at the end of the year
+    day = period_end(period)  # assessments are made at the end of the year
     best: CriteriaVersion | None = None
     for v in versions:
         if v.activated_at is None or v.effective_from is None or v.effective_from > day:
@@ -233,7 +232,7 @@ def _with_candidate(session: Session, v: CriteriaVersion, effective_from: date) 
 
 def scoring_values(a: Assessment) -> dict[str, Any]:
     """The figures a record's result stands on: the commune's, with the team's corrections once reviewing."""
-    from .reviewing import verified_values
+    from .services.figures import verified_values
 
     return verified_values(a) if a.corrections else dict(a.values or {})
 
@@ -260,7 +259,7 @@ def impact(session: Session, v: CriteriaVersion, effective_from: date) -> list[I
         new = score_or_none(eng_new, make_assessment(profile, a.period, values))
         result = compare_results(old, new) if old is not None and new is not None else None
         old_v = version_by_hash(session, a.criteria_hash)
-        rows.append(ImpactRow(a, result, old_v.label if old_v else cs_old.id, a.state in MOVING_STATES))
+        rows.append(ImpactRow(a, result, old_v.label if old_v else cs_old.id, a.state in EDITABLE_STATES))
     return rows
 
 
@@ -275,13 +274,14 @@ def activate(session: Session, v: CriteriaVersion, effective_from: date, user_id
     v.activated_by = user_id
     session.flush()
     versions = all_versions(session)
-    return [a for a in session.scalars(select(Assessment).where(Assessment.state.in_(MOVING_STATES)))
+    moving = select(Assessment).where(Assessment.state.in_(sorted(EDITABLE_STATES)))
+    return [a for a in session.scalars(moving)
             if _move(session, a, _in_force(versions, a.period), user_id)]
 
 
 def follow_in_force(session: Session, a: Assessment, user_id: int | None) -> bool:
     """A record handed back to the commune (returned) moves to the version in force for its period."""
-    if a.state not in MOVING_STATES:
+    if a.state not in EDITABLE_STATES:
         return False
     return _move(session, a, version_in_force(session, a.period), user_id)
 
@@ -341,7 +341,7 @@ def version_note(session: Session, a: Assessment) -> VersionNote:
         note.title, note.basis = _title_and_basis(criteria_of(a))
     except Exception:  # noqa: BLE001 - a set that no longer loads is still named by its code
         note.title = note.label
-    if a.state in MOVING_STATES:
+    if a.state in EDITABLE_STATES:
         return note
     current = version_in_force(session, a.period)
     if current is not None and current.content_hash != a.criteria_hash:

@@ -1,4 +1,4 @@
-"""States of an assessment and who may move it where (reference: workflow-and-documents.md)."""
+"""Who may move an assessment from which state to which (docs/reference/workflow-and-documents.md)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.states import STATE_LABELS
+# The states, their labels and their groupings are engine/states.py's; this module says who moves what.
+from engine.states import EDITABLE_STATES, STATE_LABELS, STATES, WAITING_STATES
 
+from .messages import MSG_NOT_ALL_DECIDED
 from .models import ROLE_COMMUNE, ROLE_REVIEWER
-
-# The commune edits its figures only while the assessment is in its hands.
-EDITABLE_STATES = {"draft", "returned"}
-# The team corrects figures only while it is reviewing.
-REVIEWABLE_STATES = {"under_review"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ R, C = ROLE_REVIEWER, ROLE_COMMUNE
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", frozenset({"draft", "returned"}), "submitted", C, "Gửi thẩm định"),
+        Transition("submit", EDITABLE_STATES, "submitted", C, "Gửi thẩm định"),
         Transition("start_review", frozenset({"submitted"}), "under_review", R, "Bắt đầu thẩm định"),
         Transition("return", frozenset({"under_review"}), "returned", R, "Trả lại"),
         Transition("verify", frozenset({"under_review"}), "verified", R, "Xác nhận kết quả"),
@@ -62,11 +59,7 @@ def check(name: str, state: str, role: str) -> Transition:
 
 # The steps that cannot be undone by the same user: each is confirmed on a page of its own first, so that it
 # also works without JavaScript.
-CONFIRMED_TRANSITIONS = {"verify", "propose", "recognise", "not_recognise"}
-# The team's verified figures exist in these states (and the commune sees the team's corrections).
-VERIFIED_STATES = {"verified", "proposed", "recognised", "not_recognised"}
-# Work waits for the district team in these states.
-WAITING_STATES = {"submitted", "under_review"}
+CONFIRMED_TRANSITIONS = frozenset({"verify", "propose", "recognise", "not_recognise"})
 
 
 def corrected_items(cs: Any, corrected_inputs: Iterable[str]) -> set[str]:
@@ -85,10 +78,8 @@ def require_all_decided(cs: Any, accepted: Iterable[str], corrected_inputs: Iter
     """Verify is refused until every item is accepted or corrected: the biên bản says the team checked all."""
     left = undecided_items(cs, accepted, corrected_inputs)
     if left:
-        raise IllegalTransition(
-            f"Chưa xác nhận được kết quả: còn {len(left)}/{len(cs.items)} mục chưa chấp nhận hoặc điều chỉnh "
-            f"(mục {', '.join(i.id for i in left)}). Hãy xem từng mục, hoặc bấm “Chấp nhận các mục còn lại”."
-        )
+        raise IllegalTransition(MSG_NOT_ALL_DECIDED.format(
+            left=len(left), total=len(cs.items), ids=", ".join(i.id for i in left)))
 
 
 def period_with_work(rows: Iterable[tuple[int, str]]) -> int | None:
@@ -96,7 +87,7 @@ def period_with_work(rows: Iterable[tuple[int, str]]) -> int | None:
     with a record waiting for the team; else the newest year with a submitted record; else the newest year.
     A commune starting next year's draft must not hide this year's submitted records."""
     rows = list(rows)
-    for states in (WAITING_STATES, set(STATE_LABELS) - {"draft"}):
+    for states in (WAITING_STATES, STATES - {"draft"}):
         years = [p for p, s in rows if s in states]
         if years:
             return max(years)

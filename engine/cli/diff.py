@@ -1,8 +1,9 @@
 """`cfc criteria diff OLD NEW [FILE...] [--json]`: a changed table beside the old one, before adopting it.
 
 A thin command over engine/diff.py. Both versions are loaded and the files scored exactly as
-`cfc score --json --criteria` does (the same loader and the same `Engines.score_file`), so the totals
-printed here are the ones `cfc score` gives under each version.
+`cfc score --json --criteria` does (the same loader and the same engine cache,
+`engine.io.engines.Engines.score_file`), so the totals printed here are the ones `cfc score` gives
+under each version.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import click
 @click.argument("new_file", metavar="NEW", type=click.Path(dir_okay=False))
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def criteria_diff(as_json: bool, old_file: str, new_file: str, files: tuple[str, ...]) -> None:
-    from engine.cli.main import Engines
-    from engine.criteria import CriteriaError, load_criteria_set
+    from engine.criteria import CriteriaError
     from engine.diff import compare_results, diff_tables, impact_lines
+    from engine.io.engines import Engines
+    from engine.io.load import load_criteria_set
 
     try:
         old, new = load_criteria_set(old_file), load_criteria_set(new_file)
@@ -43,7 +45,7 @@ def criteria_diff(as_json: bool, old_file: str, new_file: str, files: tuple[str,
             click.echo(f"{len(changes)} thay đổi." if changes else "Hai phiên bản giống nhau.")
         sys.exit(1 if changes else 0)
 
-    old_engines, new_engines = Engines(old), Engines(new)
+    old_engines, new_engines = Engines(fixed=old), Engines(fixed=new)
     bad = changed = False
     if not as_json:
         click.echo(f"{old_file} ({old.short_hash}) → {new_file} ({new.short_hash}): "

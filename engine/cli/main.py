@@ -2,136 +2,60 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import contextlib
 import json
 import sys
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import click
 
-from engine.assessment import FieldError
-from engine.criteria import CriteriaError, CriteriaSet, load_criteria_set
-from engine.io.catalog import Catalog, _kind_of
-from engine.io.files import read_assessment
+from engine.criteria import CriteriaError
+from engine.io.catalog import Catalog
+from engine.io.engines import Engines
 from engine.io.jsonout import result_json
+from engine.io.load import kind_of, load_criteria_set, load_ntm_table
 from engine.io.report_text import render_text
-from engine.ntm.models import NtmTable, district_view, load_ntm_table
+from engine.ntm.models import district_view
 from engine.ntm.text import render_district_view
 from engine.result import Result
-from engine.scoring import Engine
-
-
-class Engines:
-    """One engine per criteria set, built on first use (a CLI run may span periods)."""
-
-    def __init__(self, fixed: CriteriaSet | None, criteria_dir: Path | None = None) -> None:
-        self.fixed = fixed
-        self._catalog: Catalog | None = None
-        self._dir = criteria_dir
-        self._engines: dict[str, Engine] = {}
-        self._ntm: tuple[NtmTable, ...] | None = None
-
-    def ntm_tables(self) -> tuple[NtmTable, ...]:
-        # With a fixed criteria file the link tables still come from the criteria folder; the engine keeps
-        # those that link to the fixed set's id and checks them against it.
-        if self._ntm is None:
-            self._catalog = self._catalog or Catalog.load(*(x for x in [self._dir] if x))
-            self._ntm = self._catalog.ntm_tables
-        return self._ntm
-
-    def for_document(self, doc: object) -> Engine:
-        cs = self.fixed
-        if cs is None:
-            catalog = self._catalog = self._catalog or Catalog.load(*(x for x in [self._dir] if x))
-            period = doc.get("period") if isinstance(doc, dict) else None
-            try:
-                cs = catalog.for_period(period) if type(period) is int else catalog.sets[-1]
-            except (LookupError, ValueError, OverflowError):  # no set in force, or no such year at all
-                cs = catalog.sets[-1]  # the validator then says what is wrong with the period
-        if cs.id not in self._engines:
-            self._engines[cs.id] = Engine(cs, self.ntm_tables())
-        return self._engines[cs.id]
-
-    def criteria_sets(self) -> dict[str, CriteriaSet]:
-        """The criteria sets scored with so far, by id."""
-        return {set_id: engine.cs for set_id, engine in self._engines.items()}
-
-    def score_file(self, name: str) -> tuple[Result | None, list[FieldError]]:
-        doc, errors = read_assessment(name)
-        if errors:
-            return None, errors
-        return self.score_document(doc, name)
-
-    def score_document(self, doc: object, name: str) -> tuple[Result | None, list[FieldError]]:
-        engine = self.for_document(doc)
-        valid, errors = engine.validator.validate(doc)
-        if valid is None:
-            return None, errors
-        result = engine.score_valid(valid)
-        result.file = name  # a new result, not yet seen by anyone
-        return result, []
-
-    def latest(self) -> CriteriaSet:
-        if self.fixed is not None:
-            return self.fixed
-        self._catalog = self._catalog or Catalog.load(*(x for x in [self._dir] if x))
-        return self._catalog.sets[-1]
-
 
 criteria_option = click.option(
     "--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
     help="Bộ tiêu chí dùng để chấm (mặc định: bộ có hiệu lực trong năm đánh giá).")
 
 
-# Commands that live in other packages, imported only when run: `reports` pulls in WeasyPrint, Jinja and
-# openpyxl, which no scoring command needs. The help line is kept here so that `cfc --help` stays cheap
-# (tests/test_cli_startup.py checks it against the command's own).
-_LAZY = {
-    "report": ("reports.cli", "report",
-               "In văn bản PDF: tờ trình, biên bản, phụ lục bảng điểm, báo cáo tổng hợp."),
-}
+# Commands of other packages (`cfc report`, from reports/) are declared in the entry-point group
+# "cfc.commands" (pyproject.toml), so that the engine never imports them: the dependencies point one way,
+# reports -> engine. A group is imported only when its command runs or `cfc --help` lists it, so that
+# `cfc score` loads no PDF, template or spreadsheet library (tests/test_cli_startup.py).
+COMMAND_GROUP = "cfc.commands"
 
 
-class _LazyGroup(click.Group):
-    def _lazy_names(self) -> list[str]:
-        return [name for name, (module, _, _) in _LAZY.items()
-                if name not in self.commands and importlib.util.find_spec(module.split(".")[0]) is not None]
+class _PluginGroup(click.Group):
+    _declared: dict[str, EntryPoint] | None = None
+
+    def _plugins(self) -> dict[str, EntryPoint]:
+        # Read from the installed packages' metadata once per run, and only when a name is not built in.
+        if self._declared is None:
+            self._declared = {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
+        return {name: ep for name, ep in self._declared.items() if name not in self.commands}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self._lazy_names()])
+        return sorted([*super().list_commands(ctx), *self._plugins()])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in _LAZY and name not in self.commands:
-            module, attr, _ = _LAZY[name]
-            try:
-                self.add_command(getattr(importlib.import_module(module), attr), name)
-            except ImportError:  # the engine works without the reports package
-                return None
+        if name not in self.commands:
+            ep = self._plugins().get(name)
+            if ep is not None:
+                try:
+                    self.add_command(ep.load(), name)
+                except ImportError:  # the engine works without the package that declared the command
+                    return None
         return super().get_command(ctx, name)
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # As click.Group.format_commands, without importing the lazy commands for their help line.
-        lazy = set(self._lazy_names())
-        names = self.list_commands(ctx)
-        if not names:
-            return
-        limit = formatter.width - 6 - max(len(n) for n in names)
-        rows = []
-        for name in names:
-            if name in lazy:
-                stand_in = click.Command(name, help=_LAZY[name][2])
-                rows.append((name, stand_in.get_short_help_str(limit)))
-                continue
-            cmd = self.get_command(ctx, name)
-            if cmd is not None and not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(limit)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
 
-
-@click.group(cls=_LazyGroup, help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
+@click.group(cls=_PluginGroup, help="Đánh giá xã, phường, thị trấn phù hợp với trẻ em.")
 def main() -> None:
     pass
 
@@ -142,8 +66,7 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
     try:
-        fixed = load_criteria_set(criteria_file) if criteria_file else None
-        engines = Engines(fixed)
+        engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
@@ -185,7 +108,7 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
     try:
-        engines = Engines(load_criteria_set(criteria_file) if criteria_file else None)
+        engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
         scored = [(name, *engines.score_file(name)) for name in files]
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
@@ -216,7 +139,7 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
     from engine.io.sheets import results_csv_bytes, results_workbook
 
     try:
-        engines = Engines(load_criteria_set(criteria_file) if criteria_file else None)
+        engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
         entries = collect(source, engines.latest())
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
@@ -236,7 +159,10 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
                 results.append(result)
     # The sets the results were scored with: the file names each by its Vietnamese name, and the missing
     # figures by their labels, as the web export does (the codes are for machines, not for officers).
-    sets = engines.criteria_sets()
+    sets = {}
+    for set_id in {r.criteria_set for r in results}:
+        with contextlib.suppress(KeyError):  # a set given by --criteria outside the folder: its codes
+            sets[set_id] = engines.criteria_set(set_id)
     if output.suffix.lower() == ".csv":
         output.write_bytes(results_csv_bytes(results, sets=sets))
     else:
@@ -274,7 +200,7 @@ def criteria() -> None:
 @criteria.command("check", help="Kiểm tra một tệp bộ tiêu chí; mỗi lỗi một dòng.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def criteria_check(file: str) -> None:
-    if _kind_of(Path(file)) == "ntm_link":
+    if kind_of(file) == "ntm_link":
         _ntm_check(file)
         return
     try:
@@ -295,7 +221,7 @@ def _ntm_check(file: str) -> None:
     # A link file is checked against the criteria sets beside it (the folder it will be loaded from).
     try:
         sets = [load_criteria_set(p) for p in sorted(Path(file).parent.glob("*.yaml"))
-                if _kind_of(p) == "child_friendly_criteria"]
+                if kind_of(p) == "child_friendly_criteria"]
         table = load_ntm_table(file, sets)
     except CriteriaError as exc:
         for problem in exc.problems:

@@ -2,8 +2,8 @@
 
 Run by file path (`python -I engine/io/_sheet_reader.py SHEET MAX_ROWS MEMORY SECONDS`), the workbook's bytes
 on stdin, one JSON object on stdout. It imports only the standard library and python-calamine, so it starts
-in ~60 ms; it caps its own memory and time, because calamine holds a sheet as a dense grid and a 1.4 KB
-file naming cell XFD1048576 would otherwise take the web worker down with it.
+quickly; it caps its own memory and time, because calamine holds a sheet as a dense grid and a tiny file
+naming cell XFD1048576 would otherwise take the web worker down with it.
 """
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ def main() -> int:
     rows = rows[:max_rows]
     # Trailing blank cells and rows carry nothing: not sent back, so 100,000 empty rows cost the web
     # process nothing.
-    for row in rows:
-        while row and row[-1] is None:
-            row.pop()
+    for cells in rows:
+        while cells and cells[-1] is None:
+            cells.pop()
     while rows and not rows[-1]:
         rows.pop()
     json.dump({"sheets": names, "rows": rows, "beyond": beyond}, sys.stdout, ensure_ascii=False)

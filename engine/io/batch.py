@@ -29,11 +29,11 @@ def collect(source: Path, cs: CriteriaSet) -> list[Entry]:
             doc, errors = read_assessment(path)
             entries.append(Entry(str(path), doc, list(errors)))
         return entries
-    rows, errors = read_workbook(source, cs)
+    rows, cell_errors = read_workbook(source, cs)
     by_row: dict[int, list[Any]] = {}
-    for error in errors:
+    for error in cell_errors:
         by_row.setdefault(error.row, []).append(error)
-    entries = [Entry(f"{row.sheet}!{row.row}", row.document, by_row.pop(row.row, None) or _unlisted(row))
+    entries = [Entry(f"{row.sheet}!{row.row}", row.document, by_row.pop(row.row, []) or _unlisted(row))
                for row in rows]
     # Errors not tied to a commune row (a wrong file, an unknown column) make the whole file invalid.
     entries += [Entry(source.name, None, errs) for errs in by_row.values()]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-import yaml
-
-from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_set
-from engine.ntm.models import NtmTable, load_ntm_table, table_for_period
+from engine.criteria import CriteriaError, CriteriaSet, Problem
+from engine.io.load import kind_of, load_criteria_set, load_ntm_table
+from engine.ntm.models import NtmTable, table_for_period
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "criteria"
 
@@ -27,7 +25,7 @@ class Catalog:
         sets, problems = [], []
         paths = sorted(folder.glob("*.yaml"))
         for path in paths:
-            if _kind_of(path) != "child_friendly_criteria":
+            if kind_of(path) != "child_friendly_criteria":
                 continue
             try:
                 sets.append(load_criteria_set(path))
@@ -35,7 +33,7 @@ class Catalog:
                 problems.extend(exc.problems)
         tables = []
         for path in paths:
-            if _kind_of(path) != "ntm_link":
+            if kind_of(path) != "ntm_link":
                 continue
             try:
                 tables.append(load_ntm_table(path, sets))
@@ -56,11 +54,7 @@ class Catalog:
 
     def for_period(self, period: int) -> CriteriaSet:
         """The set in force at the end of the period (assessments are made in November of the year)."""
-        day = date(period, 12, 31)
-        in_force = [
-            cs for cs in self.sets
-            if cs.effective_from <= day and (cs.effective_to is None or day <= cs.effective_to)
-        ]
+        in_force = [cs for cs in self.sets if cs.in_force(period)]
         if not in_force:
             raise LookupError(f"Không có bộ tiêu chí nào có hiệu lực trong năm {period}.")
         return in_force[-1]
@@ -69,10 +63,3 @@ class Catalog:
         """The new-rural-development link table in force for the period, if any."""
         return table_for_period(self.ntm_tables, period)
 
-
-def _kind_of(path: Path) -> str | None:
-    # Only the top-level `kind:` line is needed; a full parse happens in load_criteria_set.
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("kind:"):
-            return str(yaml.safe_load(line)["kind"])
-    return None

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 
 from engine.assessment import FieldError
-from engine.yamlsource import MAX_DEPTH, TOO_DEEP, YamlSyntaxError, parse_yaml, read_text
+from engine.io.load import read_text
+from engine.yamlsource import MAX_DEPTH, TOO_DEEP, YamlSyntaxError, parse_yaml
 
 FORMAT_ERROR = "Tệp không đúng định dạng YAML/JSON"
 

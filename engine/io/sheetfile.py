@@ -1,11 +1,11 @@
 """Reading an uploaded spreadsheet (.xlsx, .xls or .ods) with ONE reader, python-calamine, under limits.
 
 calamine reads the three formats alike (numbers as numbers, text as text), so a template saved by Excel or by
-LibreOffice gives the same rows. It holds a sheet as a dense grid, though: a 1.4 KB .xlsx naming cells A1 and
-BZ100000 takes 250 MB, and one naming XFD1048576 aborts the process. So the parse runs in a short-lived child
-process (engine/io/_sheet_reader.py) that caps its own address space and CPU time; a hostile file costs that
-child, never the web worker. Only the first `max_rows` rows come back, with a count of non-empty rows beyond
-them.
+LibreOffice gives the same rows. It holds a sheet as a dense grid, though: a tiny .xlsx naming cells A1 and
+BZ100000 takes hundreds of MB, and one naming XFD1048576 aborts the process. So the parse runs in a
+short-lived child process (engine/io/_sheet_reader.py) that caps its own address space and CPU time; a
+hostile file costs that child, never the web worker. Only the first `max_rows` rows come back, with a count
+of non-empty rows beyond them.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ MSG_TOO_BIG = ("Tệp quá lớn để đọc (vùng dữ liệu quá rộng ho�
 MSG_TOO_MANY_BYTES = "Tệp quá lớn (tối đa {mb} MB)."
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
-# What the zip members of an .xlsx/.ods may expand to: a province's 5,000-row template is about 15 MB of XML.
+# What the zip members of an .xlsx/.ods may expand to: several times the XML of a 5,000-row template.
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
-CHILD_MEMORY_BYTES = 192 * 1024 * 1024  # a full 5,000-row template needs about 60 MB
+# Several times what the child needs for a full 5,000-row template (`make bench`, bench_upload.py, prints it).
+CHILD_MEMORY_BYTES = 192 * 1024 * 1024
 CHILD_SECONDS = 20
 _READER = Path(__file__).with_name("_sheet_reader.py")
 # The reader child's peak resident memory (KiB) of the latest read, for the upload benchmark.

@@ -70,7 +70,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
                       communes: Sequence[dict[str, Any]] = ()) -> Workbook:
     """A workbook to fill offline; optional commune rows (code, name, ...) are filled in already."""
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = SHEET
     cols = columns(cs)
     bold = Font(bold=True)
@@ -124,7 +124,7 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
                 ws.cell(row, index).number_format = "@"
     ws.row_dimensions[ID_ROW].hidden = True
     ws.row_dimensions[HEADER_ROW].height = 90
-    ws.freeze_panes = ws.cell(FIRST_ROW, 3)
+    ws.freeze_panes = ws.cell(FIRST_ROW, 3).coordinate
 
     by_key = {c.key: i for i, c in enumerate(cols, start=1)}
     tiers = {t.id: t.label for t in cs.tiers}
@@ -155,7 +155,8 @@ def template_workbook(cs: CriteriaSet, period: int | None = None,
 
 
 def _validation(col: Column, sources: dict[str, str]) -> DataValidation | None:
-    common = {"allow_blank": True, "showErrorMessage": True, "errorTitle": "Giá trị không hợp lệ"}
+    common: dict[str, Any] = {"allow_blank": True, "showErrorMessage": True,
+                              "errorTitle": "Giá trị không hợp lệ"}
     if col.kind == "count":
         return DataValidation(type="whole", operator="between", formula1="0", formula2=str(MAX_COUNT),
                               error="Nhập số nguyên không âm.", **common)
@@ -322,7 +323,7 @@ def _parse(col: Column, value: Any, tiers: dict[str, str], regions: dict[str, st
             if col.kind == "year":
                 raise ValueError("phải là năm, ví dụ 2022") from exc
             raise ValueError(exc.short) from exc
-        if col.kind == "year" and not 2000 <= number <= 2100:
+        if col.kind == "year" and number is not None and not 2000 <= number <= 2100:
             raise ValueError("phải là năm, ví dụ 2022")
         return number
     if isinstance(value, DateCell):
@@ -387,7 +388,7 @@ def results_workbook(results: Sequence[Result], invalid: Sequence[tuple[str, lis
                      states: dict[str, str] | None = None,
                      sets: Mapping[str, CriteriaSet] | None = None) -> Workbook:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = "Kết quả"
     header, rows = result_rows(results, states, sets)
     ws.append(header)

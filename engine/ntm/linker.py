@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from engine.assessment import Commune
+from engine.common import fact_slug
 from engine.criteria import CriteriaError, CriteriaSet, Item, Problem
 from engine.explain import ItemExplainer
 from engine.ntm import messages as nmsg
@@ -33,25 +34,20 @@ from engine.yamlsource import format_loc
 Fact = dict[str, int | bool]
 
 
-def _slug(item_id: str) -> str:
-    # Dots would be read as nested fields by the rule engine.
-    return item_id.replace(".", "_")
-
-
 def _rate_field(item_id: str) -> str:
-    return "q" + _slug(item_id)
+    return "q" + fact_slug(item_id)
 
 
 def _rank_field(item_id: str) -> str:
-    return "b" + _slug(item_id)
+    return "b" + fact_slug(item_id)
 
 
 def _points_field(item_id: str) -> str:
-    return "p" + _slug(item_id)
+    return "p" + fact_slug(item_id)
 
 
 def _assessed_missing(item_id: str) -> str:
-    return "a" + _slug(item_id) + "_missing"
+    return "a" + fact_slug(item_id) + "_missing"
 
 
 def _input_field(input_id: str) -> str:
@@ -174,8 +170,8 @@ class NtmLinker:
         fired: dict[int, list[tuple[str, str]]] = {}
         if self.rules is not None:
             for name in self.rules.fire(self.build_fact(result, commune)):
-                index, status, detail = name.split("#", 2)
-                fired.setdefault(int(index), []).append((status, detail))
+                at, outcome, detail = name.split("#", 2)
+                fired.setdefault(int(at), []).append((outcome, detail))
         items = {ir.id: ir for ir in result.items}
         out = []
         for index, ind in enumerate(self.table.indicators):

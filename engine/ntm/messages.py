@@ -5,6 +5,10 @@ Kept apart from engine/messages.py so the link can evolve without touching the s
 
 from __future__ import annotations
 
+# The same sentences as for a criteria file: one wording for one problem.
+from engine.messages import CK_DATES as CK_DATES
+from engine.messages import CK_DUPLICATE_ID as CK_DUPLICATE_ID
+
 STATUS_TEXT = {
     "dat": "Đạt",
     "chua_dat": "Chưa đạt",
@@ -38,7 +42,6 @@ CK_UNKNOWN_ITEM = "mục «{id}» không có trong bộ tiêu chí {cs}"
 CK_DUPLICATE_ITEM = "mục «{id}» bị lặp"
 CK_DUPLICATE_INDICATOR = "chỉ tiêu «{key}» bị trùng"
 CK_UNKNOWN_NTM_CRITERION = "tiêu chí nông thôn mới «{id}» không có trong ntm_criteria"
-CK_DUPLICATE_ID = "mã «{id}» bị trùng"
 CK_RULE_REQUIRED = "chỉ tiêu đã xác nhận hoặc tạm tính phải có quy tắc (rule)"
 CK_RULE_NEEDS_ITEMS = "quy tắc {kind} cần ít nhất một mục liên kết (items)"
 CK_RULE_ITEM_NOT_LINKED = "mục «{id}» phải có trong danh sách items của chỉ tiêu"
@@ -50,6 +53,4 @@ CK_REGION_UNKNOWN = "vùng «{id}» không có trong bộ tiêu chí {cs}"
 CK_RATE_RANGE = "ngưỡng tỷ lệ phải nằm trong khoảng 0–100 %"
 CK_RATE_PRECISION = "ngưỡng tỷ lệ chỉ được có tối đa 3 chữ số thập phân (bội số của 0,001 %)"
 CK_OVERRIDE_FLAG = "«{id}» không phải một trường Có/Không trong thông tin xã"
-CK_DATES = "ngày hết hiệu lực phải sau ngày có hiệu lực"
 CK_NUMBER_CRITERION = "số hiệu chỉ tiêu «{number}» phải thuộc tiêu chí {crit}"
-CK_OVERLAP = "thời gian hiệu lực trùng với bảng liên hệ {other}"

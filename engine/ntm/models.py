@@ -9,56 +9,49 @@ nothing here knows a particular indicator. The statuses themselves are derived i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.assessment import Commune
-from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem
+from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
+from engine.common import in_force as _in_force
+from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem, located
 from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
 from engine.ntm import messages as nmsg
 from engine.result import Result
-from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_file
+from engine.yamlsource import Loc, SourceMap
 
-NtmStatusId = Literal["dat", "chua_dat", "can_xem_xet"]
 IndicatorStatus = Literal["confirmed", "provisional", "unverified"]
 
-Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-ItemId = Annotated[str, Field(pattern=r"^\d+\.\d+$")]
 NtmNumber = Annotated[str, Field(pattern=r"^\d+(\.\d+)?$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 _Date = date  # the field below is named `date`, which would shadow the type inside the class body
 
 
-class NtmLegalRef(_Model):
-    ref: str
-    date: _Date | None = None  # None while the issue date is not verified
-    issuer: str
-    title: str
+class NtmLegalRef(LegalRef):
+    """A legal reference whose issue date may still be unknown."""
+
+    date: _Date | None = None  # type: ignore[assignment]  # None while the issue date is not verified
 
 
-class NtmCriterion(_Model):
-    id: str = Field(pattern=r"^\d+$")
+class NtmCriterion(FrozenModel):
+    id: CriterionId
     name: str
     status: IndicatorStatus = "confirmed"
 
 
-class CommuneGroup(_Model):
+class CommuneGroup(FrozenModel):
     id: Ident
     label: str
     status: IndicatorStatus = "confirmed"
 
 
-class RegionOverride(_Model):
+class RegionOverride(FrozenModel):
     """Communes whose profile `flag` is true are judged with the thresholds of `region`."""
 
     flag: Ident
@@ -66,23 +59,23 @@ class RegionOverride(_Model):
     reason: str
 
 
-class RateAtMostRegional(_Model):
+class RateAtMostRegional(FrozenModel):
     kind: Literal["rate_at_most_regional"]
     item: ItemId
     label: str  # how the explanation names the rate, e.g. "Tỷ lệ thấp còi"
     thresholds: dict[str, Decimal]  # region id -> ceiling in percent
 
 
-class InputTrue(_Model):
+class InputTrue(FrozenModel):
     kind: Literal["input_true"]
     input: Ident
 
 
-class ItemsAtTopBand(_Model):
+class ItemsAtTopBand(FrozenModel):
     kind: Literal["items_at_top_band"]
 
 
-class ItemsAtMax(_Model):
+class ItemsAtMax(FrozenModel):
     kind: Literal["items_at_max"]
 
 
@@ -92,11 +85,11 @@ NtmRule = Annotated[
 RULE_KINDS = ("rate_at_most_regional", "input_true", "items_at_top_band", "items_at_max")
 
 
-class Indicator(_Model):
+class Indicator(FrozenModel):
     # Some indicators are numbered differently by different copies of the decision: those have no
     # `number` and are keyed by their text.
     number: NtmNumber | None = None
-    criterion: str = Field(pattern=r"^\d+$")
+    criterion: CriterionId
     numbered_as: list[NtmNumber] = []
     text: str = Field(min_length=1)
     legal_ref: str
@@ -110,9 +103,9 @@ class Indicator(_Model):
         return self.number if self.number is not None else self.text
 
 
-class NtmTable(_Model):
+class NtmTable(FrozenModel):
     kind: Literal["ntm_link"]
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: DocumentId
     name: str
     legal_basis: list[NtmLegalRef] = Field(min_length=1)
     effective_from: date
@@ -124,9 +117,8 @@ class NtmTable(_Model):
     indicators: list[Indicator] = Field(min_length=1)
 
     def in_force(self, period: int) -> bool:
-        # As Catalog.for_period: an assessment is judged by what is in force at the end of its year.
-        day = date(period, 12, 31)
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        # As CriteriaSet.in_force: an assessment is judged by what is in force at the end of its year.
+        return _in_force(self.effective_from, self.effective_to, period)
 
     def indicator(self, key: str) -> Indicator:
         return next(i for i in self.indicators if i.key == key)
@@ -200,7 +192,7 @@ def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, st
         at: Loc = ("indicators", index)
         if ind.criterion not in ntm_criteria:
             out.append(((*at, "criterion"), nmsg.CK_UNKNOWN_NTM_CRITERION.format(id=ind.criterion)))
-        for n_index, number in enumerate([ind.number] + ind.numbered_as):
+        for n_index, number in enumerate([ind.number, *ind.numbered_as]):
             if number is not None and number.split(".")[0] != ind.criterion:
                 where = (*at, "number") if n_index == 0 else (*at, "numbered_as", n_index - 1)
                 out.append((where, nmsg.CK_NUMBER_CRITERION.format(number=number, crit=ind.criterion)))
@@ -268,34 +260,17 @@ def parse_ntm_table(data: Any, source: SourceMap, criteria_sets: Mapping[str, Cr
     try:
         table = NtmTable.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = _strip_union_tag(tuple(error["loc"]))
-            text = _pydantic_message(error)
-            problems.append(Problem(source.file, source.line_of(loc), format_loc(loc), text))
-        raise CriteriaError(problems) from None
+        raise CriteriaError(located(source, (
+            (_strip_union_tag(tuple(error["loc"])), _pydantic_message(error)) for error in exc.errors()
+        ))) from None
     found: list[tuple[Loc, str]] = []
     cs = criteria_sets.get(table.criteria_set)
     if cs is None:
         found.append((("criteria_set",), nmsg.CK_UNKNOWN_CRITERIA_SET.format(id=table.criteria_set)))
     found.extend(link_problems(table, cs))
     if found:
-        raise CriteriaError([
-            Problem(source.file, source.line_of(loc), format_loc(loc), text) for loc, text in found
-        ])
+        raise CriteriaError(located(source, found))
     return table
-
-
-def load_ntm_table(path: str | Path, criteria_sets: Mapping[str, CriteriaSet] | Sequence[CriteriaSet]
-                   ) -> NtmTable:
-    """Load and check one `kind: ntm_link` file; raise CriteriaError listing every problem."""
-    if not isinstance(criteria_sets, Mapping):
-        criteria_sets = {cs.id: cs for cs in criteria_sets}
-    try:
-        data, source = load_yaml_file(path)
-    except YamlSyntaxError as exc:
-        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
-    return parse_ntm_table(data, source, criteria_sets)
 
 
 # --- the district view ----------------------------------------------------------------------------------

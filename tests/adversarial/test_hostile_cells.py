@@ -118,7 +118,7 @@ def test_other_values_pass_unchanged(value):
 def test_the_form_uses_the_same_parser():
     from types import SimpleNamespace
 
-    from webform.scoring import parse_value
+    from webform.form_values import parse_value
 
     count = SimpleNamespace(type="count")
     for text, value in ACCEPTED:

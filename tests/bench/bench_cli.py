@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from engine import load_criteria_set  # noqa: E402
+from engine.io.load import load_criteria_set  # noqa: E402
 from tests.strategies import random_assessment  # noqa: E402
 
 

@@ -23,9 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from engine import Catalog, Engine, load_criteria_set  # noqa: E402
+from engine import Engine  # noqa: E402
 from engine.compile import build_fact, compile_rules, plan_items  # noqa: E402
+from engine.io.catalog import Catalog  # noqa: E402
 from engine.io.jsonout import result_json  # noqa: E402
+from engine.io.load import load_criteria_set  # noqa: E402
 from tests.oracle import evaluate  # noqa: E402
 from tests.strategies import random_assessment  # noqa: E402
 

@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 import reports  # noqa: E402
-from engine import Engine, load_criteria_set  # noqa: E402
+from engine import Engine  # noqa: E402
+from engine.io.load import load_criteria_set  # noqa: E402
 
 CRITERIA = ROOT / "criteria" / "qd06-2019.yaml"
 EXAMPLES = ROOT / "examples"

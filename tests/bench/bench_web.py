@@ -214,7 +214,7 @@ def main() -> int:
 
 def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
         ) -> tuple[bool, dict[int, int], tuple[float, float]]:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
     import yaml

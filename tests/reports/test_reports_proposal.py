@@ -157,17 +157,20 @@ def test_extra_annex_sections_are_appended(toi_results, cs, toi_doc):
     assert "15.3 Đạt 6.2 Chưa đạt" in last and "Ghi chú thử." in last
 
 
-def test_result_json_dump_renders_like_the_result(toi_results, cs, toi_doc):
-    """The web app may hold `result.model_dump(mode="json")`; the same records come out."""
+def test_records_take_the_engines_types(toi_results, cs, toi_doc):
+    """Reports take a Result and the CriteriaSet it was scored under from their caller: a JSON dump, or no
+    set, is refused before anything is rendered (reports never load a catalog of their own)."""
     rs, rv = toi_results
-    pages = pdf_pages(reports.render_self_assessment(rs.model_dump(mode="json"), criteria_set=cs,
-                                                     assessment=toi_doc, document_date="2022-11-10"),
-                      "self-ia-toi-json")
-    assert "Tổng điểm tự đánh giá: 845/1.000 điểm" in " ".join(pages)
+    with pytest.raises(TypeError, match="Result"):
+        reports.render_self_assessment(rs.model_dump(mode="json"), criteria_set=cs, assessment=toi_doc)
+    with pytest.raises(TypeError, match="criteria_set"):
+        reports.render_proposal(rs, rv, [], None, criteria_set=None, assessment=toi_doc)
+    with pytest.raises(TypeError, match="criteria_set"):
+        reports.render_proposal(rs, rv, [], None, assessment=toi_doc)
 
 
-@pytest.mark.parametrize("set_from", ["given", "catalogue"])
-def test_criteria_set_defaults_to_the_results(toi_results, cs, set_from):
+@pytest.mark.parametrize("set_from", ["given", "results"])
+def test_summary_notice_comes_from_the_set_or_the_results(toi_results, cs, set_from):
     rs, rv = toi_results
     pdf = reports.render_summary([rs], None, criteria_set=cs if set_from == "given" else None,
                                  document_date="2022-12-02")
@@ -215,14 +218,14 @@ def test_threads_render_the_same_document(toi_results, cs, toi_doc):
     assert a == b and len(a) >= 5
 
 
-def test_the_short_signature_the_web_app_calls(toi_results):
-    """render_proposal(result_self, result_verified, corrections, config): the criteria set is found from
-    the result, commune and period come from the result."""
+def test_the_short_signature_the_web_app_calls(toi_results, cs):
+    """render_proposal(result_self, result_verified, corrections, config, criteria_set=cs): without the
+    assessment, commune and period come from the result."""
     rs, rv = toi_results
     corrections = [{"field": "c2_registered_on_time", "commune_value": 42, "verified_value": 41,
                     "reason": "Lý do thử", "evidence": "Nguồn thử"}]
-    text = " ".join(pdf_pages(reports.render_proposal(rs, rv, corrections, reports.load_config()),
-                              "proposal-short-call"))
+    text = " ".join(pdf_pages(reports.render_proposal(rs, rv, corrections, reports.load_config(),
+                                                      criteria_set=cs), "proposal-short-call"))
     assert "TỜ TRÌNH" in text and "Xã Ia Tơi (mã 23538)" in text and "Lý do thử" in text
     assert reports.pdf_filename("proposal", rv) == "ho-so-de-nghi-cong-nhan-23538-2022.pdf"
     assert reports.pdf_filename("summary", period=2022) == "bao-cao-tong-hop-2022.pdf"

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 import reports
-from engine import load_criteria_set
+from engine.io.load import load_criteria_set
 from reports.cli import report
 from tests.reports.conftest import EXAMPLES, OUT, ROOT, norm, pdf_pages, pdffonts
 
@@ -131,7 +131,8 @@ def test_cfc_has_the_report_group():
 
 def test_proposal_appends_the_ntm_link_annex(proposal_file, tmp_path, review):
     """With the NTM link tables the engine derives each indicator's status; the proposal prints them all."""
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
     from tests.reports.conftest import apply_review
 
     catalog = Catalog.load()

@@ -6,9 +6,15 @@ SQLite by default (a migrated template file copied per test); set TEST_DATABASE_
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from webform import create_app
 from webform.migrate import upgrade
-from webform.seed import ensure_registry, seed_demo
+from webform.seed import ensure_registry, print_accounts, seed_demo
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 TABLES = ["pdf_cache", "login_attempts", "history", "item_reviews", "corrections", "assessments",
@@ -182,3 +188,129 @@ def engine_total(app: Flask, values: dict[str, Any], commune: dict[str, Any] | N
     eng = scoring.engine(scoring.for_period(2022).id)
     profile = commune or IA_TOI
     return eng.score({"commune": profile, "period": 2022, "values": values})
+
+
+# --- the browser tests: live servers, one Chromium, signing in -----------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output"
+CHROMIUM = "/usr/bin/chromium"  # Debian's, never `playwright install`
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+# A start on a busy machine (migrations, seeding, forking workers) takes far longer than on a quiet one.
+START_TIMEOUT = 180.0
+
+
+class LiveServer(str):
+    """The base URL of a served app (`server + "/path"` works), and how a user signs in to it."""
+
+    log: Path
+
+    def login(self, page: Any, username: str, password: str = PASSWORD) -> None:
+        page.goto(self + "/auth/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(tmp: Path, *options: str) -> Iterator[LiveServer]:
+    """`python -m webform.serve` (as `make run` does) on a new SQLite file in `tmp`, stopped afterwards."""
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}", SECRET_KEY="e2e-secret",
+               CFC_ENV="development")
+    log_path = tmp / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port), *options],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = LiveServer(f"http://127.0.0.1:{port}")
+        base.log = log_path
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/auth/login", timeout=2)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        raise RuntimeError(log_path.read_text()) from None
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"server did not start:\n{log_path.read_text()}") from None
+                    time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            try:  # gunicorn lets its workers finish (graceful_timeout 10 s), slower on a busy machine
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _seeded(path: Path, with_figures: bool) -> Path:
+    """The database `webform.serve` builds before it serves: migrated, the demo accounts and communes."""
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e-secret", "ENV_NAME": "development"})
+    printed = io.StringIO()
+    with app.app_context(), redirect_stdout(printed):
+        print_accounts(seed_demo(app, with_figures=with_figures))
+    app.extensions["cfc_db"].dispose()
+    assert "xa-iatoi" in printed.getvalue() and PASSWORD in printed.getvalue()  # the demo accounts
+    return path
+
+
+# Seeding is half of a server's start-up: each demo database is built once per session and copied for each
+# module. The modules cannot share one server: each moves the demo's records (Xã Ia Tơi's 2022 record from
+# empty to submitted, or from submitted into review) to a state another module's assertions rule out.
+@pytest.fixture(scope="session")
+def _demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _seeded(tmp_path_factory.mktemp("demo-db") / "template.sqlite3", with_figures=True)
+
+
+@pytest.fixture(scope="session")
+def _empty_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _seeded(tmp_path_factory.mktemp("empty-demo-db") / "template.sqlite3", with_figures=False)
+
+
+def _serve_copy(template: Path, tmp: Path) -> Iterator[LiveServer]:
+    shutil.copyfile(template, tmp / "e2e.sqlite3")
+    with live_server(tmp, "--no-seed") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def demo(_demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`make run`'s demo (`webform.serve`): Ia Tơi submitted with the example figures, Ia Đal and Ia Dom
+    drafts with theirs; a fresh copy for each module."""
+    yield from _serve_copy(_demo_db, tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def server(_empty_demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo with empty self-assessments (`webform.serve --empty-demo`): the officer types every figure,
+    as in a real first year; a fresh copy for each module."""
+    yield from _serve_copy(_empty_demo_db, tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for every browser test; each test opens its own contexts."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run `make system-deps`")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

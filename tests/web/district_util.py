@@ -80,8 +80,8 @@ def store_values(app: Flask, code: str, values: dict[str, Any], state: str, peri
     officer can no longer log in, e.g. one merged away)."""
     from webform import history
     from webform.db import get_session
+    from webform.engines import make_assessment, score_or_none, scoring
     from webform.models import Assessment
-    from webform.scoring import make_assessment, score_or_none, scoring
 
     with app.test_request_context():
         session = get_session()

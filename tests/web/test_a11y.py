@@ -8,20 +8,15 @@ are written to test-output/axe-report.json.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import PG_URL
-from .test_e2e import ARGS, CHROMIUM, SHOTS, _free_port, _login
+from .conftest import PG_URL, SHOTS, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(__file__).parent / "axe"
@@ -44,45 +39,6 @@ def axe_script() -> Path:
             pytest.fail("npm is missing: run `make system-deps` (installs nodejs and npm)")
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, check=True)
     return AXE
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The `make run` demo: Ia Tơi has submitted, Ia Đal and Ia Dom are drafts with figures."""
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("a11y")
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'a11y.sqlite3'}", SECRET_KEY="a11y-secret",
-               CFC_ENV="development")
-    with open(tmp / "server.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(base + "/auth/login", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError((tmp / "server.log").read_text()) from None
-                    time.sleep(0.1)
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: run `make system-deps`")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 class Audit:
@@ -135,22 +91,22 @@ def audit(axe_script: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     (SHOTS / "axe-report.json").write_text(json.dumps(a.report, ensure_ascii=False, indent=1))
 
 
-def _as(browser: Any, demo: str, username: str | None, viewport: dict[str, int],
+def _as(browser: Any, demo: LiveServer, username: str | None, viewport: dict[str, int],
         js: bool = True) -> tuple[Any, Any]:
     ctx = browser.new_context(viewport=viewport, locale="vi-VN", bypass_csp=True, java_script_enabled=js)
     page = ctx.new_page()
     if username:
-        _login(page, demo, username)
+        demo.login(page, username)
     return ctx, page
 
 
-def _open_form(page: Any, demo: str) -> None:
+def _open_form(page: Any, demo: LiveServer) -> None:
     page.goto(demo + "/assessment/")
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
 
 
-def _commune_states(page: Any, demo: str, audit: Callable[[Any, str], None], tag: str) -> None:
+def _commune_states(page: Any, demo: LiveServer, audit: Callable[[Any, str], None], tag: str) -> None:
     page.goto(demo + "/assessment/")
     audit(page, f"commune-home{tag}")
     _open_form(page, demo)
@@ -167,7 +123,7 @@ def _commune_states(page: Any, demo: str, audit: Callable[[Any, str], None], tag
     audit(page, f"commune-upload{tag}")
 
 
-def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: str, audit: Audit):
+def test_no_serious_or_critical_violation_on_any_page(browser: Any, demo: LiveServer, audit: Audit):
     for tag, viewport in (("", DESKTOP), ("@390", PHONE)):
         ctx, page = _as(browser, demo, None, viewport)
         page.goto(demo + "/auth/login")
@@ -283,7 +239,8 @@ def _tab_until_hidden_by_bar(page: Any, stops: int) -> list[str]:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE, {"width": 1280, "height": 720}],
                          ids=["1366x768", "390x844", "1280x720"])
-def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, viewport: dict[str, int]):
+def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: LiveServer,
+                                                       viewport: dict[str, int]):
     ctx, page = _as(browser, demo, "xa-iadal", viewport)
     _open_form(page, demo)
     page.focus("#v_children_under16")
@@ -291,7 +248,7 @@ def test_the_sticky_bar_never_hides_the_focused_field(browser: Any, demo: str, v
     ctx.close()
 
 
-def test_a_field_with_an_error_keeps_its_focus_ring_and_is_marked_invalid(browser: Any, demo: str):
+def test_a_field_with_an_error_keeps_its_focus_ring_and_is_marked_invalid(browser: Any, demo: LiveServer):
     ctx, page = _as(browser, demo, "xa-iadal", DESKTOP)
     _open_form(page, demo)
     page.fill("#v_c5_deaths", "mot")
@@ -330,7 +287,7 @@ def _action_column_in_view(page: Any, table: str) -> bool:
                          table)
 
 
-def test_tables_stay_usable_on_a_phone(browser: Any, demo: str):
+def test_tables_stay_usable_on_a_phone(browser: Any, demo: LiveServer):
     for viewport, tag in ((PHONE, "390"), (DESKTOP, "1366")):
         ctx, page = _as(browser, demo, "thamdinh", viewport)
         _shoot(page, f"narrow-queue-{tag}")
@@ -372,7 +329,7 @@ def test_tables_stay_usable_on_a_phone(browser: Any, demo: str):
         ctx.close()
 
 
-def test_the_live_score_stays_in_reach_while_typing_on_a_phone(browser: Any, demo: str):
+def test_the_live_score_stays_in_reach_while_typing_on_a_phone(browser: Any, demo: LiveServer):
     ctx, page = _as(browser, demo, "xa-iadal", PHONE)
     _open_form(page, demo)
     before = page.locator("#bar-total").text_content()

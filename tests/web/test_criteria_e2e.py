@@ -5,59 +5,26 @@ assessments are read; the version is activated. Screenshots in test-output/ (cri
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .test_e2e import ROOT, SHOTS, _free_port, _login, browser  # noqa: F401 - the shared browser fixture
+from .conftest import ROOT, SHOTS, LiveServer
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="run once, on SQLite")
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`make run`'s demo: Ia Tơi submitted with the example figures, Ia Đal and Ia Dom drafts with theirs."""
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("criteria-e2e")
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}", SECRET_KEY="e2e-secret",
-               CFC_ENV="development")
-    with open(tmp / "server.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(base + "/auth/login", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        raise RuntimeError((tmp / "server.log").read_text()) from None
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError("server did not start")
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
 
 
 def _no_sideways_scroll(page: Any, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 5
 
 
-def test_administrator_enters_an_item_of_the_official_table(demo_server: str, browser: Any,  # noqa: F811
+def test_administrator_enters_an_item_of_the_official_table(demo: LiveServer, browser: Any,
                                                              tmp_path: Path) -> None:
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, demo_server, "quantri")
-    page.goto(demo_server + "/admin/")
+    demo.login(page, "quantri")
+    page.goto(demo + "/admin/")
     page.click("#criteria-link")
     page.wait_for_selector("h1:has-text('Bộ tiêu chí')")
     assert page.locator("#versions tr").count() == 2  # header + the default of the install
@@ -144,7 +111,7 @@ def test_administrator_enters_an_item_of_the_official_table(demo_server: str, br
     # The commune's draft now says which version it is scored under.
     ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, demo_server, "xa-iadal")
+    demo.login(page, "xa-iadal")
     page.click("text=Mở")
     page.wait_for_selector("#version-note")
     note = page.locator("#version-note").inner_text()

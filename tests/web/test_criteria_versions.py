@@ -204,7 +204,7 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
     assert Engine(cs).score({"commune": IA_TOI, "period": 2022, "values": example_values()}).total == 850
     assert engine_total(app, example_values()).total == 845
     # An effective date after the demo's years (2022 and 2026) covers no assessment of the demo.
-    later = text_of(admin.get(f"/admin/criteria/{vid}?effective=2027-01-01").text)
+    later = text_of(admin.get(f"/admin/criteria/{vid}?effective=01/01/2027").text)
     assert "Chưa có hồ sơ nào thuộc các năm phiên bản này sẽ áp dụng." in later
 
 
@@ -223,12 +223,16 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     refused = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "2019-01-03"})
     assert refused.status_code == 400
     assert "Đánh dấu ô xác nhận đã xem các thay đổi" in refused.text
-    assert admin.post(f"/admin/criteria/{vid}/activate",
-                      data={"effective_from": "03/01/2019", "confirm": "1"}).status_code == 400
+    # The date is typed dd/mm/yyyy, as everywhere in the app: a day that does not exist is refused beside
+    # its field, with what was typed still there, and nothing is activated.
+    bad = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "31/02/2022", "confirm": "1"})
+    assert bad.status_code == 400
+    assert "Ngày có hiệu lực không hợp lệ (ví dụ: 01/01/2026)." in bad.text
+    assert re.search(r'name="effective_from"[^>]*value="31/02/2022"', bad.text)
     with app.app_context():
         assert get_session().get(CriteriaVersion, vid).activated_at is None
 
-    r = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "2022-01-01", "confirm": "1"})
+    r = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "01/01/2022", "confirm": "1"})
     assert r.status_code == 302
     done = text_of(admin.get(r.headers["Location"]).text)
     assert "Đã kích hoạt phiên bản" in done and "4 hồ sơ nháp hoặc bị trả lại đã chuyển" in done

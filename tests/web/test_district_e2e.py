@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import example_values
-from .test_e2e import SHOTS, _login, browser, server  # noqa: F401 - fixtures shared with the main e2e run
+from .conftest import SHOTS, LiveServer, example_values
 
 
 def _filled_template(path: Any) -> None:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
     from engine.io.sheets import template_workbook
 
-    from .test_e2e import ROOT
+    from .conftest import ROOT
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
     wb = template_workbook(cs, 2022, [{"code": "23538", "name": "Xã Ia Tơi", "district": "Huyện Ia H'Drai",
@@ -26,10 +25,10 @@ def _filled_template(path: Any) -> None:
     wb.save(path)
 
 
-def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any) -> None:  # noqa: F811
+def test_upload_then_district_overview(server: LiveServer, browser: Any, tmp_path: Any) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "xa-iatoi")
+    server.login(page, "xa-iatoi")
     page.click("text=Bảng tính Excel")
     # The page opens on the newest year (2026 since the reform); this file is the 2022 one.
     page.goto(server + "/district/upload?period=2022")
@@ -48,7 +47,7 @@ def test_upload_then_district_overview(server: str, browser: Any, tmp_path: Any)
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "thamdinh")
+    server.login(page, "thamdinh")
     page.click("text=Tổng hợp cấp huyện")
     page.wait_for_selector("svg.chart")
     assert page.locator("svg.chart").count() == 2

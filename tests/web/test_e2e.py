@@ -6,111 +6,25 @@ are checked; screenshots go to test-output/.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import IA_TOI, PG_URL, example_values
-
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-output"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .conftest import IA_TOI, PG_URL, ROOT, SHOTS, LiveServer, example_values
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done once, on SQLite")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}",
-        SECRET_KEY="e2e-secret",
-        CFC_ENV="development",
-    )
-    log_file = open(tmp / "server.log", "w")  # noqa: SIM115 - stays open for the server's whole life
-    proc = subprocess.Popen(
-        # Empty self-assessments: the officer types every figure, as in a real first year.
-        [sys.executable, "-m", "webform.serve", "--port", str(port), "--empty-demo"],
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/auth/login", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((tmp / "server.log").read_text()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log_file.close()
-    log = (tmp / "server.log").read_text()
-    assert "xa-iatoi" in log and "demo2022" in log  # the demo accounts were printed
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: run `make system-deps`")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo2022")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
 def _expected(values: dict[str, Any]) -> Any:
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
     profile = IA_TOI
     return Engine(cs).score({"commune": profile, "period": 2022, "values": values})
 
 
-def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: str, browser: Any):
+def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: LiveServer, browser: Any):
     values = example_values()
     expected_self = _expected(values)
     new_supported = values["c6_special_supported"] + 2
@@ -119,7 +33,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     # --- the commune officer, on a phone-sized screen first, then a desktop
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "xa-iatoi")
+    server.login(page, "xa-iatoi")
     assert page.url.endswith("/assessment/")
     page.click("tr:has-text('2022') >> text=Mở")
     page.wait_for_selector("#assessment-form")
@@ -161,7 +75,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     # --- the district reviewer
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "thamdinh")
+    server.login(page, "thamdinh")
     assert page.url.endswith("/review/")
     page.screenshot(path=str(SHOTS / "05-review-queue.png"))
     page.click("tr:has-text('Xã Ia Tơi') >> text=Thẩm định")
@@ -212,10 +126,10 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: s
     ctx.close()
 
 
-def test_form_works_with_javascript_off(server: str, browser: Any):
+def test_form_works_with_javascript_off(server: LiveServer, browser: Any):
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1024, "height": 800})
     page = ctx.new_page()
-    _login(page, server, "xa-iadal")
+    server.login(page, "xa-iadal")
     page.click("tr:has-text('2022') >> text=Mở")
     page.fill("#v_children_under16", "1200")
     page.fill("#v_c2_births", "30")
@@ -237,11 +151,11 @@ def test_form_works_with_javascript_off(server: str, browser: Any):
     ctx.close()
 
 
-def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
+def test_typed_figures_survive_a_lost_page(server: LiveServer, browser: Any):
     """Typed but not saved (connection dropped, tab closed): the browser offers them back."""
     ctx = browser.new_context(viewport={"width": 1024, "height": 800})
     page = ctx.new_page()
-    _login(page, server, "xa-iadal")
+    server.login(page, "xa-iadal")
     page.click("tr:has-text('2026') >> text=Mở")
     page.wait_for_selector("#assessment-form")
     page.fill("#v_children_under16", "777")
@@ -265,13 +179,13 @@ def test_typed_figures_survive_a_lost_page(server: str, browser: Any):
     ctx.close()
 
 
-def test_province_team_2026_journey(server: str, browser: Any):
+def test_province_team_2026_journey(server: LiveServer, browser: Any):
     """2026: the provincial team (no district any more) finds a commune among 96 by typing without
     diacritics, sees the overview of the province, and reads Ia Dom's 2022 history under Ia Tơi."""
     for width, height, tag in ((1366, 768, "desktop"), (390, 844, "phone")):
         ctx = browser.new_context(viewport={"width": width, "height": height})
         page = ctx.new_page()
-        _login(page, server, "thamdinh-qn")
+        server.login(page, "thamdinh-qn")
         page.wait_for_selector("#queue")
         assert "Thẩm định cấp tỉnh — Tỉnh Quảng Ngãi" in page.inner_text("h1")
         assert page.locator("#queue tr").count() == 97  # header + 96 communes of 2026

@@ -10,8 +10,7 @@ import pytest
 
 from tests.sheet_files import minimal_xlsx
 
-from .conftest import PG_URL
-from .test_e2e import SHOTS, _login, browser, server  # noqa: F401 - the fixtures
+from .conftest import PG_URL, SHOTS, LiveServer
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="the browser run is done once, on SQLite")
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -25,11 +24,11 @@ def _watch(page: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_pages_run_under_the_csp_and_the_refusals_read_well(server: str, browser: Any, size: str):  # noqa: F811
+def test_pages_run_under_the_csp_and_the_refusals_read_well(server: LiveServer, browser: Any, size: str):
     ctx = browser.new_context(viewport=SIZES[size], locale="vi-VN")
     page = ctx.new_page()
     violations = _watch(page)
-    _login(page, server, "xa-iatoi")
+    server.login(page, "xa-iatoi")
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
     page.fill("#v_c2_births", "14.2")  # live.js: the message comes from the server as the officer types
@@ -64,7 +63,7 @@ def test_pages_run_under_the_csp_and_the_refusals_read_well(server: str, browser
     ctx = browser.new_context(viewport=SIZES[size], locale="vi-VN")
     page = ctx.new_page()
     violations += _watch(page)
-    _login(page, server, "thamdinh")
+    server.login(page, "thamdinh")
     page.goto(server + "/district/?period=2022")  # inline SVG charts and the coloured matrix cells
     page.wait_for_load_state()
     page.screenshot(path=str(SHOTS / f"sec-district-{size}.png"))

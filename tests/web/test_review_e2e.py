@@ -9,17 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from .conftest import IA_TOI, example_values
-from .test_e2e import SHOTS, _login, browser, server  # noqa: F401 - fixtures shared
+from .conftest import IA_TOI, SHOTS, LiveServer, example_values
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
 def _items() -> list[str]:
-    from engine import Catalog
+    from engine.io.catalog import Catalog
 
-    from .test_e2e import ROOT
+    from .conftest import ROOT
 
     return [i.id for i in Catalog.load(ROOT / "criteria").for_period(2022).items]
 
@@ -47,13 +46,14 @@ def _in_view(page: Any, selector: str) -> bool:
         " return r.top >= 0 && r.bottom <= window.innerHeight; }", selector)
 
 
-def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F811
+def test_review_journey_with_javascript(server: LiveServer, browser: Any):
     items = _items()
     n = len(items)
     values = example_values()  # Xã Ia Tơi: "Đạt", so the journey goes on to the tờ trình
-    from engine import Catalog, Engine
+    from engine import Engine
+    from engine.io.catalog import Catalog
 
-    from .test_e2e import ROOT
+    from .conftest import ROOT
 
     eng = Engine(Catalog.load(ROOT / "criteria").for_period(2022))
     expected = eng.score({"commune": IA_TOI, "period": 2022, "values": values})
@@ -62,7 +62,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     # wait_for_function evaluates its predicate as a string, which the app's CSP (no unsafe-eval) forbids.
     ctx = browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)
     page = ctx.new_page()
-    _login(page, server, "xa-iatoi")
+    server.login(page, "xa-iatoi")
     assert page.locator("#years-link").is_visible()  # "Qua các năm" from the home page
     assert page.locator("#copy").is_visible()  # a new year can start from this year's figures
     _shot(page, "00-commune-home")
@@ -91,7 +91,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     # --- the reviewer
     ctx = browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)  # string predicates
     page = ctx.new_page()
-    _login(page, server, "thamdinh")
+    server.login(page, "thamdinh")
     page.click("tr:has-text('Xã Ia Tơi') >> text=Thẩm định")
     page.wait_for_selector("#progress")
     assert page.locator("#progress-text").text_content() == f"Đã xem 0/{n} mục"
@@ -186,7 +186,7 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     # --- the commune sees what the team changed
     ctx = browser.new_context(viewport=DESKTOP, locale="vi-VN", bypass_csp=True)  # string predicates
     page = ctx.new_page()
-    _login(page, server, "xa-iatoi")
+    server.login(page, "xa-iatoi")
     page.click("tr:has-text('2022') >> text=Mở")
     page.wait_for_selector("#corrections")
     assert "Hồ sơ trợ giúp ghi nhiều hơn" in page.locator("#t-c6_special_supported").inner_text()
@@ -199,14 +199,14 @@ def test_review_journey_with_javascript(server: str, browser: Any):  # noqa: F81
     ctx.close()
 
 
-def test_review_without_javascript(server: str, browser: Any):  # noqa: F811
+def test_review_without_javascript(server: LiveServer, browser: Any):
     values = example_values("ia-dom-2022.yaml")
     # Figures that do not pass: the confirmation says so plainly.
     values.update(c1_officer=False, c12_play_area=False, c13_children_satisfied=0, c13_adults_satisfied=0)
     values.setdefault("c9_checked", values["c9_eligible"])  # the example leaves this one blank
     ctx = browser.new_context(java_script_enabled=False, viewport=DESKTOP, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "xa-iadal")  # (Ia Dom's officer is deactivated since the 2025 merge)
+    server.login(page, "xa-iadal")  # (Ia Dom's officer is deactivated since the 2025 merge)
     page.click("tr:has-text('2022') >> text=Mở")
     _fill(page, values)
     page.click("button[value=submit]")
@@ -220,7 +220,7 @@ def test_review_without_javascript(server: str, browser: Any):  # noqa: F811
 
     ctx = browser.new_context(java_script_enabled=False, viewport=DESKTOP, locale="vi-VN")
     page = ctx.new_page()
-    _login(page, server, "thamdinh")
+    server.login(page, "thamdinh")
     page.goto(server + "/review/?period=2022")
     page.click("tr:has-text('Xã Ia Đal') >> text=Thẩm định")
     page.click("#actions button:has-text('Bắt đầu thẩm định')")  # the bottom copy works as well

@@ -133,7 +133,7 @@ def test_migrations_upgrade_downgrade_and_keep_data(tmp_path: Path):
 
 def test_web_scores_are_the_engines(app: Flask):
     """The web layer's cached scoring returns exactly what the engine computes."""
-    from webform.scoring import make_assessment, score_or_none
+    from webform.engines import make_assessment, score_or_none
 
     scoring = app.extensions["cfc_scoring"]
     eng = scoring.engine(scoring.for_period(2022).id)

@@ -1,0 +1,72 @@
+"""Criteria and link files read from disk: the path-based loaders over the core's bytes/text parsers.
+
+The core (engine/criteria.py, engine/ntm/models.py, engine/yamlsource.py) parses documents given as bytes or
+text and never opens a file; this module is where a path becomes those bytes, bounded before reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_bytes
+from engine.ntm.models import NtmTable, parse_ntm_table
+from engine.yamlsource import MAX_BYTES, TOO_BIG, SourceMap, YamlSyntaxError, load_yaml_bytes
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's verbatim bytes (what a content hash is taken of), refused before reading when it is larger
+    than any real input."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise YamlSyntaxError(str(path), None, TOO_BIG)
+        return path.read_bytes()
+    except OSError as exc:
+        raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
+
+
+def read_text(path: str | Path) -> str:
+    """A file's text, refused before reading when it is larger than any real input."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
+
+
+def load_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
+    return load_yaml_bytes(read_bytes(path), str(path))
+
+
+def load_criteria_set(path: str | Path) -> CriteriaSet:
+    """Load and check one criteria file; raise CriteriaError listing every problem."""
+    try:
+        raw = read_bytes(path)
+    except YamlSyntaxError as exc:
+        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
+    return load_criteria_bytes(raw, str(path))
+
+
+def load_ntm_table(path: str | Path, criteria_sets: Mapping[str, CriteriaSet] | Sequence[CriteriaSet]
+                   ) -> NtmTable:
+    """Load and check one `kind: ntm_link` file; raise CriteriaError listing every problem."""
+    if not isinstance(criteria_sets, Mapping):
+        criteria_sets = {cs.id: cs for cs in criteria_sets}
+    try:
+        data, source = load_yaml_file(path)
+    except YamlSyntaxError as exc:
+        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
+    return parse_ntm_table(data, source, criteria_sets)
+
+
+def kind_of(path: str | Path) -> str | None:
+    """The document's top-level `kind:` (child_friendly_criteria, ntm_link, ...), read from that one line; the
+    full parse happens in the loader of that kind."""
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.startswith("kind:"):
+            return str(yaml.safe_load(line)["kind"])
+    return None
