@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -342,6 +342,35 @@ def _proposal_context(result_self: Result, result_verified: Result, corrections:
     return _Proposal(ctx, _notice(cs, [result_verified]), cfg.demo)
 
 
+@dataclass
+class Part:
+    """One document of a file, laid out alone (its own first page and page numbering)."""
+
+    template: str
+    context: dict
+    notice: str
+    demo: bool
+    title: str
+
+    def render(self):
+        return _render(self.template, self.context, self.notice, self.demo, self.title)
+
+
+@dataclass
+class PdfFile:
+    """The documents of one PDF file, in order, and the file's metadata."""
+
+    parts: list[Part]
+    title: str
+    author: str = ""
+    subject: str = ""
+
+
+def render_parts(f: PdfFile) -> bytes:
+    """Lay out every part here, one after the other, and join their pages into one PDF."""
+    return _write([p.render() for p in f.parts], f.title, author=f.author, subject=f.subject)
+
+
 def render_proposal(
     result_self: Result,
     result_verified: Result,
@@ -355,6 +384,7 @@ def render_proposal(
     numbers: Mapping[str, Any] | None = None,
     annexes: Sequence[AnnexSection] | None = None,
     include_to_trinh: bool | None = None,
+    renderer: Callable[[PdfFile], bytes] | None = None,
 ) -> bytes:
     """The proposal file of one commune: Tờ trình, Biên bản thẩm định, Phụ lục bảng điểm (+ `annexes`).
 
@@ -371,6 +401,8 @@ def render_proposal(
         [] for none; a list replaces the default (add `reports.ntm_annex(result_verified)` to keep it).
     include_to_trinh: default True when the verified result is recognised, else the file holds the
         biên bản and annexes only (a commune that is not recognised is not proposed).
+    renderer: what turns the file's parts into the PDF (default: render_parts, here, one after the other;
+        the web app passes reports.pool's, which renders them at once in warm processes).
     """
     fonts.check_fonts()
     cfg = config if isinstance(config, ReportConfig) else load_config(config)
@@ -383,10 +415,10 @@ def render_proposal(
         include_to_trinh = ctx["recognised"]
     abbrev = cfg.reviewing_body.abbrev
     period = ctx["period"]
-    docs = []
+    docs: list[Part] = []
     to_trinh_number = _number(ctx["numbers"].get("to_trinh"), "TTr", abbrev)
     if include_to_trinh:
-        docs.append(_render("to_trinh.html", {
+        docs.append(Part("to_trinh.html", {
             **ctx,
             "number": to_trinh_number,
             "place_date": place_date(cfg.reviewing_body.place, ctx["document_date"]),
@@ -394,7 +426,7 @@ def render_proposal(
                        f"phù hợp với trẻ em năm {period}",
         }, p.notice, p.demo, f"Tờ trình đề nghị công nhận {ctx['commune_text']} năm {period}"))
     bien_ban_number = _number(ctx["numbers"].get("bien_ban"), "BB", abbrev)
-    docs.append(_render("bien_ban.html", {
+    docs.append(Part("bien_ban.html", {
         **ctx,
         "number": bien_ban_number,
         "place_date": place_date(ctx["commune_place"], ctx["review_date"]),
@@ -411,7 +443,7 @@ def render_proposal(
         extra = [default] if default is not None else []
     else:
         extra = [a for a in annexes if a is not None]
-    docs.append(_render("annex_scores.html", {
+    docs.append(Part("annex_scores.html", {
         **ctx,
         "both": True,
         "attached": attached,
@@ -419,10 +451,10 @@ def render_proposal(
         "extra_annexes": extra,
         "annex_numbers": ROMAN[: len(extra) + 1],
     }, p.notice, p.demo, f"Phụ lục bảng điểm {ctx['commune_text']} năm {period}"))
-    return _write(docs, f"Hồ sơ đề nghị công nhận {ctx['commune_text']} năm {period}",
-                  author=ctx["reviewing_full"],
-                  subject=f"Tờ trình, biên bản thẩm định và phụ lục bảng điểm đánh giá xã, phường, thị trấn "
-                          f"phù hợp với trẻ em năm {period} của {ctx['commune_text']}")
+    return (renderer or render_parts)(PdfFile(
+        docs, f"Hồ sơ đề nghị công nhận {ctx['commune_text']} năm {period}", author=ctx["reviewing_full"],
+        subject=f"Tờ trình, biên bản thẩm định và phụ lục bảng điểm đánh giá xã, phường, thị trấn "
+                f"phù hợp với trẻ em năm {period} của {ctx['commune_text']}"))
 
 
 # --------------------------------------------------------------------------- self-assessment report

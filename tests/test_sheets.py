@@ -220,4 +220,13 @@ def test_batch_on_a_folder(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "Đã chấm: 3 xã — đạt: 1, không đạt: 2." in run.stdout
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 4
+    # Labels for people: the set's name and the missing figures' labels, not their codes.
+    header = rows[0]
+    by_code = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    names = {r["Bộ tiêu chí"] for r in by_code.values()}
+    assert names == {"Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em"}
+    assert by_code["23537"]["Thiếu số liệu"] == "Số trẻ em được khám sức khỏe định kỳ"
+    text = out.read_text(encoding="utf-8")
+    assert "qd06-2019" not in text and "c9_checked" not in text

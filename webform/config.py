@@ -9,6 +9,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -54,4 +58,7 @@ def from_env(instance_path: Path) -> dict:
         "PDF_CACHE_MB": float(os.environ.get("CFC_PDF_CACHE_MB", "256")),
         # The proposal file is rendered in the background as soon as the team verifies (webform/documents.py).
         "PDF_RENDER_AHEAD": _bool(os.environ.get("CFC_PDF_RENDER_AHEAD"), True),
+        # Warm processes per app process that render a proposal's documents at once (reports/pool.py);
+        # 0: render in the requesting process.
+        "PDF_PROCS": int(os.environ.get("CFC_PDF_PROCS") or _cores()),
     }

@@ -75,9 +75,20 @@ def proposal_pdf(a: Assessment) -> tuple[bytes, str, bool]:
     corrections = [Correction(field=c.input_id, commune_value=c.commune_value, verified_value=c.team_value,
                               reason=c.reason, evidence=c.evidence) for c in a.corrections]
     pdf = render_proposal(result_self, result_verified, corrections, cfg, criteria_set=cs, assessment=doc,
-                          review_date=review_date, document_date=a.proposal_date, numbers=numbers)
+                          review_date=review_date, document_date=a.proposal_date, numbers=numbers,
+                          renderer=_renderer())
     pdfcache.store(a.id, "proposal", key, pdf)
     return pdf, filename, False
+
+
+def _renderer() -> Any:
+    """The warm process pool's renderer (its documents at once), or None: here, one after the other."""
+    size = int(current_app.config.get("PDF_PROCS") or 0)
+    if size <= 0:
+        return None
+    from reports import pool
+
+    return pool.render_file if pool.start(size) is not None else None
 
 
 _AHEAD: tuple[int, ThreadPoolExecutor] | None = None

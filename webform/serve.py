@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import threading
 from typing import Any
 
 from . import create_app
@@ -24,12 +25,29 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _start_pdf_pool(app: Any) -> None:
+    # Each serving process starts its own warm PDF processes (after the fork, never before: a pool's
+    # threads and pipes do not survive one). In a thread: the fork server imports WeasyPrint before it
+    # forks the first process, and the worker must not wait for that to take its first requests.
+    size = int(app.config.get("PDF_PROCS") or 0)
+    if size > 0:
+        from reports import pool
+
+        threading.Thread(target=pool.start, args=(size,), name="cfc-pdf-pool-start", daemon=True).start()
+
+
 def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # Connections opened by the parent (migrations, seeding) must not be shared by the children.
         app.extensions["cfc_db"].dispose(close=False)
+        _start_pdf_pool(app)
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        from reports import pool
+
+        pool.shutdown()
 
     options = {
         "bind": f"{host}:{port}",
@@ -40,6 +58,7 @@ def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> Non
         "timeout": 120,  # a PDF of a whole district takes seconds, not minutes
         "graceful_timeout": 10,
         "post_fork": post_fork,
+        "worker_exit": worker_exit,
         "proc_name": "cfc",
         "errorlog": "-",
         "loglevel": "warning",
@@ -89,6 +108,7 @@ def main() -> None:
     if workers == 0 or not hasattr(os, "fork"):
         from waitress import serve
 
+        _start_pdf_pool(app)
         print(f"Đang phục vụ tại {where}  (một tiến trình; Ctrl+C để dừng)", flush=True)
         serve(app, host=args.host, port=args.port, threads=max(args.threads, 8), ident="cfc")
         return

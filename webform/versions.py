@@ -313,18 +313,34 @@ def _points(total: int | None) -> str:
 
 @dataclass
 class VersionNote:
-    """ "Chấm theo phiên bản …", and for a record that keeps its version, the newer one's result."""
+    """ "Chấm theo bộ tiêu chí …", and for a record that keeps its version, the newer one's result. Pages
+    name a version as an officer knows it: the set's name, its legal basis and the day it took effect
+    (the internal code and hash are for the criteria administration pages)."""
 
     label: str
     effective_from: date | None
+    title: str = ""
+    basis: str = ""
     newer_label: str | None = None
+    newer_effective_from: date | None = None
     newer_total: int | None = None
     newer_verdict: str | None = None
+
+
+def _title_and_basis(cs: CriteriaSet | None) -> tuple[str, str]:
+    if cs is None:
+        return "", ""
+    refs = [b.ref for b in (cs.legal_basis or []) if getattr(b, "ref", "")]
+    return cs.name, refs[0] if refs else ""
 
 
 def version_note(session: Session, a: Assessment) -> VersionNote:
     own = version_by_hash(session, a.criteria_hash)
     note = VersionNote(own.label if own else a.criteria_set_id, own.effective_from if own else None)
+    try:
+        note.title, note.basis = _title_and_basis(criteria_of(a))
+    except Exception:  # noqa: BLE001 - a set that no longer loads is still named by its code
+        note.title = note.label
     if a.state in EDITABLE_STATES:
         return note
     current = version_in_force(session, a.period)
@@ -332,6 +348,7 @@ def version_note(session: Session, a: Assessment) -> VersionNote:
         result = score_or_none(scoring().engine_for(criteria_set_of(current)),
                                make_assessment(a.commune.profile(a.period), a.period, scoring_values(a)))
         note.newer_label = current.label
+        note.newer_effective_from = current.effective_from
         if result is not None:
             note.newer_total, note.newer_verdict = result.total, result.verdict
     return note

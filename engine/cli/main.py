@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from importlib.metadata import EntryPoint, entry_points
@@ -157,10 +158,16 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
                 invalid.append((entry.name, errors))
             else:
                 results.append(result)
+    # The sets the results were scored with: the file names each by its Vietnamese name, and the missing
+    # figures by their labels, as the web export does (the codes are for machines, not for officers).
+    sets = {}
+    for set_id in {r.criteria_set for r in results}:
+        with contextlib.suppress(KeyError):  # a set given by --criteria outside the folder: its codes
+            sets[set_id] = engines.criteria_set(set_id)
     if output.suffix.lower() == ".csv":
-        output.write_bytes(results_csv_bytes(results))
+        output.write_bytes(results_csv_bytes(results, sets=sets))
     else:
-        results_workbook(results, invalid).save(output)
+        results_workbook(results, invalid, sets=sets).save(output)
     for line in summary_lines(results, invalid, output):
         click.echo(line)
     sys.exit(2 if invalid else 0)

@@ -27,6 +27,8 @@ from .conftest import IA_TOI, assessment_of, engine_total, example_values, form_
 from .test_review import accept_rest, act, submit
 
 ROOT = Path(__file__).resolve().parents[2]
+VERSION_NOTE = ("Chấm theo bộ tiêu chí Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em "
+                "(Quyết định số 06/QĐ-TTg)")
 DEFAULT = (ROOT / "criteria" / "qd06-2019.yaml").read_bytes()
 DEFAULT_HASH = hashlib.sha256(DEFAULT).hexdigest()
 # The reform of tests/test_criteria_diff.py: band edges moved, the mountain-commune threshold raised to 850.
@@ -99,8 +101,10 @@ def test_fresh_install_starts_from_the_files(app: Flask, admin: FlaskClient, off
         assert (v.content, v.content_hash) == (DEFAULT, DEFAULT_HASH)
         assert v.effective_from.isoformat() == "2019-01-03"
     assert assessment_of(app).criteria_hash == DEFAULT_HASH
-    assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {DEFAULT_HASH[:12]}" in text_of(
-        officer.get(f"/assessment/{assessment_of(app).id}").text)
+    html = officer.get(f"/assessment/{assessment_of(app).id}").text
+    note = text_of(html.split('id="version-note"', 1)[1].split("</p>", 1)[0])
+    # The record names its version as an officer knows it, not by the internal code.
+    assert f"{VERSION_NOTE}, phiên bản có hiệu lực từ 03/01/2019." in note and "qd06-2019" not in note
     # The legal table: every item with its bands, status and source.
     table = text_of(admin.get(f"/admin/criteria/{v.id}").text)
     assert "1.1 Có bố trí người làm công tác bảo vệ trẻ em cấp xã" in table
@@ -244,10 +248,10 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     kept = assessment_of(app)
     assert (kept.criteria_hash, kept.verified_total, kept.verified_recognised) == (DEFAULT_HASH, 845, True)
     page = text_of(reviewer.get(f"/review/{aid}").text)
-    assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {DEFAULT_HASH[:12]}" in page
-    assert (f"Hồ sơ giữ kết quả theo phiên bản qd06-2019 · {DEFAULT_HASH[:12]}. Phiên bản đang có hiệu lực "
-            f"cho năm 2022 là qd06-2019 · {new_hash[:12]}: theo phiên bản đó, tổng điểm 850, kết luận Đạt.") \
-        in page
+    assert f"{VERSION_NOTE}, phiên bản có hiệu lực từ 03/01/2019." in page
+    assert ("Hồ sơ giữ kết quả theo phiên bản có hiệu lực từ 03/01/2019. Phiên bản đang có hiệu lực "
+            "cho năm 2022 là phiên bản có hiệu lực từ 01/01/2022: theo phiên bản đó, tổng điểm 850, "
+            "kết luận Đạt.") in page
     assert "Kết quả tạm tính: 22 mục" in page
     assert 'id="verified-total">845<' in reviewer.get(f"/review/{aid}").text
 
@@ -264,7 +268,7 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     assert "Áp dụng phiên bản bộ tiêu chí" in history
     # The moved draft's form names its new version.
     form = logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}")
-    assert f"Chấm theo phiên bản bộ tiêu chí qd06-2019 · {new_hash[:12]}" in text_of(form.text)
+    assert f"{VERSION_NOTE}, phiên bản có hiệu lực từ 01/01/2022." in text_of(form.text)
     again = admin.post(f"/admin/criteria/{vid}/activate",
                        data={"effective_from": "2020-01-01", "confirm": "1"})
     assert again.status_code == 409 and "đã được kích hoạt" in again.text

@@ -104,12 +104,13 @@ def test_self_assessment_cached_and_renewed_after_a_state_change(app: Flask, off
 def test_cache_is_bounded_in_bytes(app: Flask, officer, reviewer):
     aid = _verified(app, officer, reviewer)
     size = len(reviewer.get(f"/review/{aid}/proposal.pdf").data)
-    app.config["PDF_CACHE_MB"] = size * 1.5 / 2**20  # room for one PDF, not two
+    # Room for one PDF, not two (the self-assessment report is the smaller of the two).
+    app.config["PDF_CACHE_MB"] = size * 1.01 / 2**20
     assert officer.get(f"/assessment/{aid}/self-assessment.pdf").status_code == 200
     rows = _rows(app)
     assert [r[1] for r in rows] == ["self_assessment"]  # the older one went
     with app.app_context():
-        assert get_session().scalar(select(func.sum(CachedPdf.size))) <= size * 1.5
+        assert get_session().scalar(select(func.sum(CachedPdf.size))) <= size * 1.01
 
 
 def test_proposal_rendered_ahead_once_verified(app: Flask, officer, reviewer):
@@ -121,3 +122,35 @@ def test_proposal_rendered_ahead_once_verified(app: Flask, officer, reviewer):
     first = reviewer.get(f"/review/{aid}/proposal.pdf")
     assert first.status_code == 200 and first.headers["X-CFC-PDF-Cache"] == "hit"
     assert "Ia Tơi" in _text(first.data)
+
+
+def test_a_killed_pdf_process_still_gives_the_right_proposal(app: Flask, officer, reviewer):
+    import os
+    import signal
+    import time
+
+    from reports import pool
+
+    app.config["PDF_PROCS"] = 2
+    broken = pool.start(2)
+    broken.wait_ready()
+    victim = broken.pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    for _ in range(100):
+        if not Path(f"/proc/{victim}").exists() or "Z" in Path(f"/proc/{victim}/stat").read_text()[-60:]:
+            break
+        time.sleep(0.05)
+    aid = _verified(app, officer, reviewer)
+    url = f"/review/{aid}/proposal.pdf"
+    pooled = reviewer.get(url)
+    assert pooled.status_code == 200 and pooled.headers["X-CFC-PDF-Cache"] == "miss"
+    assert pool.current() is not broken
+    # The same file rendered in the app process (no pool), from an emptied cache: the same text.
+    app.config["PDF_PROCS"] = 0
+    with app.app_context():
+        session = get_session()
+        session.query(CachedPdf).delete()
+        session.commit()
+    serial = reviewer.get(url)
+    assert serial.status_code == 200 and serial.headers["X-CFC-PDF-Cache"] == "miss"
+    assert _text(pooled.data) == _text(serial.data) and "Ia Tơi" in _text(pooled.data)

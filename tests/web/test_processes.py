@@ -209,3 +209,46 @@ def test_twenty_clients_two_workers_no_error_no_lost_save(database, tmp_path):
                                    .where(Assessment.id.in_(list(last_saved)))).all())
     engine.dispose()
     assert {aid: v["children_under16"] for aid, v in stored.items()} == last_saved
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def test_no_pdf_process_outlives_the_server(database, tmp_path):
+    url, _ = database
+    with server(url, 1, tmp_path / "a.log") as port:
+        master = next(int(p.parent.name) for p in Path("/proc").glob("[0-9]*/cmdline")
+                      if f"--port\0{port}\0".encode() in p.read_bytes())
+        # The worker, its fork server and resource tracker, and the two warm PDF processes.
+        for _ in range(300):
+            family = _descendants(master)
+            if len(family) >= 5:
+                break
+            time.sleep(0.1)
+        assert len(family) >= 5, family
+    def running(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+        except OSError:
+            return False
+
+    for _ in range(150):
+        left = {p for p in family if running(p)}
+        if not left:
+            break
+        time.sleep(0.1)
+    assert not left
