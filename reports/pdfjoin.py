@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary
@@ -47,7 +48,7 @@ def _copy(dst: pikepdf.Pdf, obj: pikepdf.Object) -> pikepdf.Object:
     return obj
 
 
-def _copy_outline(src_items, dst_items, dst: pikepdf.Pdf, page_of: dict) -> None:
+def _copy_outline(src_items: Any, dst_items: Any, dst: pikepdf.Pdf, page_of: dict) -> None:
     for item in src_items:
         dest = item.destination
         new_dest = None

@@ -32,6 +32,8 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from typing import Any
 
 from .render import Part, PdfFile, _write, render_parts
 
@@ -49,7 +51,7 @@ def default_size() -> int:
 
 
 # --------------------------------------------------------------------------- in the pool's processes
-def _watch_app(alive) -> None:
+def _watch_app(alive: Connection) -> None:
     # The app process holds the only writing end of this pipe: reading ends when it has gone, however
     # it went (a kill too). Watching the parent would not do: that is the fork server, which itself
     # waits for its children to close its own pipe.
@@ -58,7 +60,7 @@ def _watch_app(alive) -> None:
     os._exit(0)
 
 
-def _warm(warmed=None, alive=None) -> None:
+def _warm(warmed: Any = None, alive: Connection | None = None) -> None:
     """Pool process start: load fonts, stylesheet and templates, and lay out one page, so that the first
     document costs no more than the next; then say so (`warmed`, a semaphore the app can wait on)."""
     if alive is not None:

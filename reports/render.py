@@ -352,7 +352,7 @@ class Part:
     demo: bool
     title: str
 
-    def render(self):
+    def render(self) -> Any:
         return _render(self.template, self.context, self.notice, self.demo, self.title)
 
 
