@@ -146,8 +146,9 @@ SCRIPT = textwrap.dedent("""
         import multiprocessing.resource_tracker as rt
         others = [fs._forkserver._forkserver_pid, rt._resource_tracker._pid]
         print(" ".join(str(x) for x in p.pids() + others), flush=True)
-        if sys.argv[1] == "wait":
-            sys.stdin.read()
+        # Both wait for the test to have seen the processes alive: "exit" then returns (atexit runs),
+        # "wait" is killed while it waits.
+        sys.stdin.readline()
 """)
 
 
@@ -161,5 +162,8 @@ def test_no_pool_process_outlives_the_app_process(tmp_path, how):
     assert len(pids) == 4 and all(_alive(p) for p in pids)
     if how == "killed":
         proc.kill()  # no atexit, no shutdown: the processes notice their parent has gone
+    else:
+        proc.stdin.write("\n")  # a normal exit
+        proc.stdin.flush()
     proc.wait(timeout=60)
     assert _wait_gone(pids) == []
