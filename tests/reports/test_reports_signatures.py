@@ -81,6 +81,8 @@ def test_the_pages_render(proposal_pdf: bytes):
     require_tool("pdftoppm")
     out = OUT / "pages"
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("proposal-*.png"):  # an earlier run's pages (the record may since have fewer)
+        old.unlink()
     path = OUT / "signatures-proposal.pdf"
     path.write_bytes(proposal_pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(out / "proposal")], check=True)
