@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -268,138 +268,252 @@ def _pydantic_problems(exc: ValidationError, source: SourceMap) -> list[Problem]
     return located(source, ((tuple(error["loc"]), msg.pydantic_error_vi(error)) for error in exc.errors()))
 
 
-def _semantic_problems(cs: CriteriaSet) -> list[tuple[Loc, str]]:
+# A problem found inside a document: the path to what is wrong, and the Vietnamese sentence saying what.
+Found = tuple[Loc, str]
+
+
+def _semantic_problems(cs: CriteriaSet) -> list[Found]:
     """Checks pydantic cannot express: sums, ordering, uniqueness and references."""
-    out: list[tuple[Loc, str]] = []
+    return [found for check in _SET_CHECKS for found in check(cs)]
 
-    def duplicates(values: list[str]) -> set[str]:
-        return {v for v, n in Counter(values).items() if n > 1}
 
+def _duplicates(values: list[str]) -> set[str]:
+    return {v for v, n in Counter(values).items() if n > 1}
+
+
+def _duplicate_ids(cs: CriteriaSet) -> Iterator[Found]:
     for key, ids in (
         ("tiers", [t.id for t in cs.tiers]),
         ("regions", [r.id for r in cs.regions]),
         ("inputs", [i.id for i in cs.inputs]),
         ("criteria", [c.id for c in cs.criteria]),
     ):
-        for dup in sorted(duplicates(ids)):
+        for dup in sorted(_duplicates(ids)):
+            # Point at the second occurrence: the first one is the original, the copy is the mistake.
             index = ids.index(dup, ids.index(dup) + 1)
-            out.append(((key, index, "id"), msg.CK_DUPLICATE_ID.format(id=dup)))
+            yield (key, index, "id"), msg.CK_DUPLICATE_ID.format(id=dup)
 
-    declared = {i.id: i for i in cs.inputs}
-    used: set[str] = set()
+
+def _declared_inputs(cs: CriteriaSet) -> dict[str, InputDef]:
+    return {i.id: i for i in cs.inputs}
+
+
+def _part_of_problems(cs: CriteriaSet) -> Iterator[Found]:
+    declared = _declared_inputs(cs)
     for ii, inp in enumerate(cs.inputs):
-        if inp.part_of is not None:
-            whole = declared.get(inp.part_of)
-            if whole is None:
-                out.append((("inputs", ii, "part_of"), msg.CK_UNKNOWN_INPUT.format(id=inp.part_of)))
-            elif whole.type != "count" or inp.type != "count":
-                out.append((("inputs", ii, "part_of"), msg.CK_PART_NOT_COUNT))
-            elif inp.part_of == inp.id:
-                out.append((("inputs", ii, "part_of"), msg.CK_PART_OF_SELF))
+        if inp.part_of is None:
+            continue
+        # One message per input, the first that applies: a part of an unknown input has no type to check.
+        whole = declared.get(inp.part_of)
+        if whole is None:
+            yield ("inputs", ii, "part_of"), msg.CK_UNKNOWN_INPUT.format(id=inp.part_of)
+        elif whole.type != "count" or inp.type != "count":
+            yield ("inputs", ii, "part_of"), msg.CK_PART_NOT_COUNT
+        elif inp.part_of == inp.id:
+            yield ("inputs", ii, "part_of"), msg.CK_PART_OF_SELF
 
+
+def _criteria_problems(cs: CriteriaSet) -> Iterator[Found]:
+    """Each criterion's items, then whether the items' maxima add up to the criterion's."""
+    declared = _declared_inputs(cs)
     for ci, crit in enumerate(cs.criteria):
         for ti, item in enumerate(crit.items):
             at: Loc = ("criteria", ci, "items", ti)
             if item.criterion != crit.id:
-                out.append(((*at, "id"), msg.CK_ITEM_ID_PREFIX.format(id=item.id, crit=crit.id)))
-            out.extend(((*at, *loc), text) for loc, text in _item_problems(item, declared))
-            used.update(item.inputs)
+                yield (*at, "id"), msg.CK_ITEM_ID_PREFIX.format(id=item.id, crit=crit.id)
+            yield from (((*at, *loc), text) for loc, text in _item_problems(item, declared))
         total = sum(item.max for item in crit.items)
         if total != crit.max:
-            text = msg.CK_CRITERION_SUM.format(id=crit.id, max=crit.max, sum=total)
-            out.append((("criteria", ci, "max"), text))
+            yield ("criteria", ci, "max"), msg.CK_CRITERION_SUM.format(id=crit.id, max=crit.max, sum=total)
+
+
+def _duplicate_item_ids(cs: CriteriaSet) -> Iterator[Found]:
+    # Item ids must be unique across the whole set, not only inside one criterion.
     seen: set[str] = set()
     for ci, crit in enumerate(cs.criteria):
         for ti, item in enumerate(crit.items):
             if item.id in seen:
-                out.append((("criteria", ci, "items", ti, "id"), msg.CK_DUPLICATE_ID.format(id=item.id)))
+                yield ("criteria", ci, "items", ti, "id"), msg.CK_DUPLICATE_ID.format(id=item.id)
             seen.add(item.id)
 
+
+def _total_sum(cs: CriteriaSet) -> Iterator[Found]:
     grand = sum(c.max for c in cs.criteria)
     if grand != cs.total:
-        out.append((("total",), msg.CK_TOTAL_SUM.format(total=cs.total, sum=grand)))
-    if cs.effective_to is not None and cs.effective_to < cs.effective_from:
-        out.append((("effective_to",), msg.CK_DATES))
+        yield ("total",), msg.CK_TOTAL_SUM.format(total=cs.total, sum=grand)
 
+
+def _dates(cs: CriteriaSet) -> Iterator[Found]:
+    if cs.effective_to is not None and cs.effective_to < cs.effective_from:
+        yield ("effective_to",), msg.CK_DATES
+
+
+def _unused_inputs(cs: CriteriaSet) -> Iterator[Found]:
+    used = {name for crit in cs.criteria for item in crit.items for name in item.inputs}
     # An input that is only the whole of a part (never read by an item) still counts as used.
     wholes = {i.part_of for i in cs.inputs if i.part_of and i.id in used}
     for ii, inp in enumerate(cs.inputs):
         if inp.id not in used and inp.id not in wholes:
-            out.append((("inputs", ii, "id"), msg.CK_UNUSED_INPUT.format(id=inp.id)))
-    return out
+            yield ("inputs", ii, "id"), msg.CK_UNUSED_INPUT.format(id=inp.id)
 
 
-def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[tuple[Loc, str]]:
-    out: list[tuple[Loc, str]] = []
-    fields_by_rule = {
-        "yes_no": ("input",),
-        "count_higher": ("input",),
-        "count_lower": ("input",),
-        "rate_higher": ("numerator", "denominator", "if_none"),
-        "rate_lower": ("numerator", "denominator", "if_none"),
-    }
-    needed = fields_by_rule[item.rule]
+# The checks of a whole set, in the order their problems are reported.
+_SET_CHECKS: tuple[Callable[[CriteriaSet], Iterable[Found]], ...] = (
+    _duplicate_ids,
+    _part_of_problems,
+    _criteria_problems,
+    _duplicate_item_ids,
+    _total_sum,
+    _dates,
+    _unused_inputs,
+)
+
+
+# The item fields each rule reads; any other of these fields is a mistake.
+_FIELDS_BY_RULE: dict[str, tuple[str, ...]] = {
+    "yes_no": ("input",),
+    "count_higher": ("input",),
+    "count_lower": ("input",),
+    "rate_higher": ("numerator", "denominator", "if_none"),
+    "rate_lower": ("numerator", "denominator", "if_none"),
+}
+# The band field each rule compares with; a band sets exactly this one of when / at_least / at_most.
+_BOUND_BY_RULE: dict[str, str] = {
+    "yes_no": "when",
+    "count_higher": "at_least",
+    "rate_higher": "at_least",
+    "count_lower": "at_most",
+    "rate_lower": "at_most",
+}
+
+
+def _item_problems(item: Item, declared: dict[str, InputDef]) -> list[Found]:
+    """An item's problems, paths relative to the item, in the order of _ITEM_CHECKS."""
+    return [found for check in _ITEM_CHECKS for found in check(item, declared)]
+
+
+def _rule_fields(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
+    needed = _FIELDS_BY_RULE[item.rule]
     for name in ("input", "numerator", "denominator", "if_none"):
         present = getattr(item, name) is not None
         if name in needed and not present:
-            out.append(((name,), msg.CK_RULE_NEEDS.format(rule=item.rule, field=name)))
+            yield (name,), msg.CK_RULE_NEEDS.format(rule=item.rule, field=name)
         elif name not in needed and present:
-            out.append(((name,), msg.CK_RULE_FORBIDS.format(rule=item.rule, field=name)))
+            yield (name,), msg.CK_RULE_FORBIDS.format(rule=item.rule, field=name)
 
+
+def _input_refs(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
     expected_type = "bool" if item.rule == "yes_no" else "count"
     for name in ("input", "numerator", "denominator"):
         ref = getattr(item, name)
         if ref is None:
             continue
         if ref not in declared:
-            out.append(((name,), msg.CK_UNKNOWN_INPUT.format(id=ref)))
+            yield (name,), msg.CK_UNKNOWN_INPUT.format(id=ref)
         elif declared[ref].type != expected_type:
-            out.append(((name,), msg.CK_INPUT_TYPE.format(id=ref, type=expected_type, rule=item.rule)))
-    if (
-        item.is_rate and item.numerator in declared and item.denominator in declared
-        and declared[item.numerator].part_of != item.denominator
-    ):
-        out.append((("numerator",), msg.CK_NUMERATOR_PART.format(num=item.numerator, den=item.denominator)))
+            yield (name,), msg.CK_INPUT_TYPE.format(id=ref, type=expected_type, rule=item.rule)
 
-    bound = {"yes_no": "when", "count_higher": "at_least", "rate_higher": "at_least",
-             "count_lower": "at_most", "rate_lower": "at_most"}[item.rule]
+
+def _numerator_part(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
+    # A rate is a part over its whole: declaring the numerator `part_of` the denominator is what lets the
+    # assessment refuse a part larger than its whole (engine/assessment.py). Unknown inputs and wrong
+    # types are _input_refs' to report.
+    if not (item.is_rate and item.numerator in declared and item.denominator in declared):
+        return
+    if declared[item.numerator].part_of != item.denominator:
+        yield ("numerator",), msg.CK_NUMERATOR_PART.format(num=item.numerator, den=item.denominator)
+
+
+def _bands(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
+    """Each band on its own, all its problems before the next band's."""
     for bi, band in enumerate(item.bands):
-        for name in ("when", "at_least", "at_most"):
-            present = getattr(band, name) is not None
-            if name == bound and not present:
-                out.append((("bands", bi), msg.CK_BAND_NEEDS.format(rule=item.rule, field=name)))
-            elif name != bound and present:
-                out.append((("bands", bi, name), msg.CK_BAND_FORBIDS.format(rule=item.rule, field=name)))
-        if item.rule == "yes_no" and band.when is False:
-            out.append((("bands", bi, "when"), msg.CK_YES_NO_TRUE))
-        if item.status == "confirmed" and band.status == "provisional":
-            out.append((("bands", bi, "status"), msg.CK_CONFIRMED_BAND))
-        threshold = band.threshold
-        if threshold is None:
-            continue
-        if item.is_rate:
-            if threshold > 100:
-                out.append((("bands", bi, bound), msg.CK_RATE_RANGE))
-            if (threshold * RATE_UNITS) % 1:
-                out.append((("bands", bi, bound), msg.CK_RATE_PRECISION))
-        elif threshold % 1:
-            out.append((("bands", bi, bound), msg.CK_COUNT_WHOLE))
-    if item.status == "confirmed" and item.source is None:
-        out.append((("status",), msg.CK_CONFIRMED_SOURCE))
-    if item.rule == "yes_no" and len(item.bands) != 1:
-        out.append((("bands",), msg.CK_YES_NO_ONE_BAND))
+        for check in _BAND_CHECKS:
+            yield from ((("bands", bi, *loc), text) for loc, text in check(item, band))
 
+
+def _band_fields(item: Item, band: Band) -> Iterator[Found]:
+    bound = _BOUND_BY_RULE[item.rule]
+    for name in ("when", "at_least", "at_most"):
+        present = getattr(band, name) is not None
+        if name == bound and not present:
+            yield (), msg.CK_BAND_NEEDS.format(rule=item.rule, field=name)
+        elif name != bound and present:
+            yield (name,), msg.CK_BAND_FORBIDS.format(rule=item.rule, field=name)
+
+
+def _yes_no_when(item: Item, band: Band) -> Iterator[Found]:
+    # The engine scores a yes/no item on «Có» only (engine/compile.py compares with True), so a band
+    # `when: false` would not mean what it says.
+    if item.rule == "yes_no" and band.when is False:
+        yield ("when",), msg.CK_YES_NO_TRUE
+
+
+def _band_status(item: Item, band: Band) -> Iterator[Found]:
+    if item.status == "confirmed" and band.status == "provisional":
+        yield ("status",), msg.CK_CONFIRMED_BAND
+
+
+def _band_threshold(item: Item, band: Band) -> Iterator[Found]:
+    threshold = band.threshold
+    if threshold is None:
+        return
+    where = (_BOUND_BY_RULE[item.rule],)
+    if item.is_rate:
+        if threshold > 100:
+            yield where, msg.CK_RATE_RANGE
+        # See RATE_UNITS: a finer threshold could not be compared exactly.
+        if (threshold * RATE_UNITS) % 1:
+            yield where, msg.CK_RATE_PRECISION
+    elif threshold % 1:
+        yield where, msg.CK_COUNT_WHOLE
+
+
+# The checks of one band, in the order their problems are reported; paths relative to the band.
+_BAND_CHECKS: tuple[Callable[[Item, Band], Iterable[Found]], ...] = (
+    _band_fields,
+    _yes_no_when,
+    _band_status,
+    _band_threshold,
+)
+
+
+def _confirmed_source(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
+    if item.status == "confirmed" and item.source is None:
+        yield ("status",), msg.CK_CONFIRMED_SOURCE
+
+
+def _yes_no_one_band(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
+    if item.rule == "yes_no" and len(item.bands) != 1:
+        yield ("bands",), msg.CK_YES_NO_ONE_BAND
+
+
+def _band_order(item: Item, declared: dict[str, InputDef]) -> Iterator[Found]:
+    """Bands are listed best first: each next band gives fewer points for a weaker result (a lower
+    threshold when higher is better, a higher one otherwise)."""
+    bound = _BOUND_BY_RULE[item.rule]
     for bi in range(1, len(item.bands)):
         prev, band = item.bands[bi - 1], item.bands[bi]
         if band.points >= prev.points:
-            out.append((("bands", bi, "points"), msg.CK_BAND_POINTS_ORDER))
+            yield ("bands", bi, "points"), msg.CK_BAND_POINTS_ORDER
         if prev.threshold is None or band.threshold is None:
             continue
         if item.higher_is_better and band.threshold >= prev.threshold:
-            out.append((("bands", bi, bound), msg.CK_BAND_ORDER_HIGHER))
+            yield ("bands", bi, bound), msg.CK_BAND_ORDER_HIGHER
         if not item.higher_is_better and band.threshold <= prev.threshold:
-            out.append((("bands", bi, bound), msg.CK_BAND_ORDER_LOWER))
-    return out
+            yield ("bands", bi, bound), msg.CK_BAND_ORDER_LOWER
+
+
+# The checks of one item, in the order their problems are reported. Each takes the inputs the set
+# declares, whether or not it reads them, so they can sit in one table.
+_ITEM_CHECKS: tuple[Callable[[Item, dict[str, InputDef]], Iterable[Found]], ...] = (
+    _rule_fields,
+    _input_refs,
+    _numerator_part,
+    _bands,
+    _confirmed_source,
+    _yes_no_one_band,
+    _band_order,
+)
 
 
 def parse_criteria_set(data: Any, source: SourceMap) -> CriteriaSet:

@@ -9,7 +9,7 @@ nothing here knows a particular indicator. The statuses themselves are derived i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from engine.assessment import Commune
 from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
 from engine.common import in_force as _in_force
-from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Problem, located
+from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Found, Problem, located
 from engine.flags import BASE_FIELDS, CommuneFlag
 from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
 from engine.ntm import messages as nmsg
@@ -168,12 +168,19 @@ def _pydantic_message(error: Any) -> str:
     return pydantic_error_vi(error)
 
 
-def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, str]]:
-    """Checks pydantic cannot express: references into the criteria set, regions, thresholds, uniqueness."""
-    out: list[tuple[Loc, str]] = []
-    if table.effective_to is not None and table.effective_to < table.effective_from:
-        out.append((("effective_to",), nmsg.CK_DATES))
+def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[Found]:
+    """Checks pydantic cannot express: references into the criteria set, regions, thresholds, uniqueness.
 
+    `cs` is None when the table names no known criteria set; the checks that need one are then skipped."""
+    return [found for check in _TABLE_CHECKS for found in check(table, cs)]
+
+
+def _table_dates(table: NtmTable, cs: CriteriaSet | None) -> Iterator[Found]:
+    if table.effective_to is not None and table.effective_to < table.effective_from:
+        yield ("effective_to",), nmsg.CK_DATES
+
+
+def _duplicate_ids(table: NtmTable, cs: CriteriaSet | None) -> Iterator[Found]:
     for key, ids in (
         ("ntm_criteria", [c.id for c in table.ntm_criteria]),
         ("commune_groups", [g.id for g in table.commune_groups]),
@@ -181,53 +188,116 @@ def link_problems(table: NtmTable, cs: CriteriaSet | None) -> list[tuple[Loc, st
     ):
         counts = Counter(ids)
         for index, value in enumerate(ids):
+            # Every occurrence after the first is reported.
             if counts[value] > 1 and ids.index(value) != index:
-                out.append(((key, index, "id"), nmsg.CK_DUPLICATE_ID.format(id=value)))
+                yield (key, index, "id"), nmsg.CK_DUPLICATE_ID.format(id=value)
+
+
+def _duplicate_indicators(table: NtmTable, cs: CriteriaSet | None) -> Iterator[Found]:
     keys = [i.key for i in table.indicators]
     for index, key in enumerate(keys):
         if keys.index(key) != index:
+            # The key is the number, or the text when there is none: point at the field it came from.
             field = "number" if table.indicators[index].number is not None else "text"
-            out.append((("indicators", index, field), nmsg.CK_DUPLICATE_INDICATOR.format(key=key)))
+            yield ("indicators", index, field), nmsg.CK_DUPLICATE_INDICATOR.format(key=key)
 
-    ntm_criteria = {c.id for c in table.ntm_criteria}
+
+def _indicators(table: NtmTable, cs: CriteriaSet | None) -> Iterator[Found]:
+    """Each indicator on its own, all its problems before the next indicator's."""
     for index, ind in enumerate(table.indicators):
-        at: Loc = ("indicators", index)
-        if ind.criterion not in ntm_criteria:
-            out.append(((*at, "criterion"), nmsg.CK_UNKNOWN_NTM_CRITERION.format(id=ind.criterion)))
-        for n_index, number in enumerate([ind.number, *ind.numbered_as]):
-            if number is not None and number.split(".")[0] != ind.criterion:
-                where = (*at, "number") if n_index == 0 else (*at, "numbered_as", n_index - 1)
-                out.append((where, nmsg.CK_NUMBER_CRITERION.format(number=number, crit=ind.criterion)))
-        if ind.rule is None and ind.status != "unverified":
-            out.append(((*at, "status"), nmsg.CK_RULE_REQUIRED))
-        if isinstance(ind.rule, ItemsAtTopBand | ItemsAtMax) and not ind.items:
-            out.append(((*at, "items"), nmsg.CK_RULE_NEEDS_ITEMS.format(kind=ind.rule.kind)))
-        if isinstance(ind.rule, RateAtMostRegional) and ind.rule.item not in ind.items:
-            out.append(((*at, "rule", "item"), nmsg.CK_RULE_ITEM_NOT_LINKED.format(id=ind.rule.item)))
-        for i_index, item_id in enumerate(ind.items):
-            if ind.items.index(item_id) != i_index:
-                out.append(((*at, "items", i_index), nmsg.CK_DUPLICATE_ITEM.format(id=item_id)))
-        if isinstance(ind.rule, RateAtMostRegional):
-            for region, threshold in ind.rule.thresholds.items():
-                where = (*at, "rule", "thresholds", region)
-                if not 0 <= threshold <= 100:
-                    out.append((where, nmsg.CK_RATE_RANGE))
-                elif (threshold * RATE_UNITS) % 1:
-                    out.append((where, nmsg.CK_RATE_PRECISION))
-        if cs is not None:
-            out.extend(((*at, *loc), text) for loc, text in _indicator_refs(ind, cs))
+        for check in _INDICATOR_CHECKS:
+            yield from ((("indicators", index, *loc), text) for loc, text in check(table, ind, cs))
 
+
+def _reserved_flags(table: NtmTable, cs: CriteriaSet | None) -> Iterator[Found]:
+    # A flag is read from the assessment's `commune` block, so it may not take a fixed field's name.
     for index, flag in enumerate(table.commune_flags):
         if flag.id in BASE_FIELDS:
-            out.append((("commune_flags", index, "id"), nmsg.CK_FLAG_RESERVED.format(id=flag.id)))
+            yield ("commune_flags", index, "id"), nmsg.CK_FLAG_RESERVED.format(id=flag.id)
+
+
+def _region_override(table: NtmTable, cs: CriteriaSet | None) -> Iterator[Found]:
     override = table.region_override
-    if override is not None:
-        if override.flag not in {f.id for f in table.commune_flags}:
-            out.append((("region_override", "flag"), nmsg.CK_OVERRIDE_FLAG.format(id=override.flag)))
-        if cs is not None and override.region not in {r.id for r in cs.regions}:
-            out.append((("region_override", "region"),
-                        nmsg.CK_REGION_UNKNOWN.format(id=override.region, cs=cs.id)))
-    return out
+    if override is None:
+        return
+    if override.flag not in {f.id for f in table.commune_flags}:
+        yield ("region_override", "flag"), nmsg.CK_OVERRIDE_FLAG.format(id=override.flag)
+    if cs is not None and override.region not in {r.id for r in cs.regions}:
+        yield ("region_override", "region"), nmsg.CK_REGION_UNKNOWN.format(id=override.region, cs=cs.id)
+
+
+# The checks of a whole table, in the order their problems are reported.
+_TABLE_CHECKS: tuple[Callable[[NtmTable, CriteriaSet | None], Iterable[Found]], ...] = (
+    _table_dates,
+    _duplicate_ids,
+    _duplicate_indicators,
+    _indicators,
+    _reserved_flags,
+    _region_override,
+)
+
+
+def _indicator_criterion(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    if ind.criterion not in {c.id for c in table.ntm_criteria}:
+        yield ("criterion",), nmsg.CK_UNKNOWN_NTM_CRITERION.format(id=ind.criterion)
+
+
+def _indicator_numbers(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    # An indicator's number, and each other number it goes by, starts with its NTM criterion ("5.2" is in 5).
+    for n_index, number in enumerate([ind.number, *ind.numbered_as]):
+        if number is not None and number.split(".")[0] != ind.criterion:
+            where: Loc = ("number",) if n_index == 0 else ("numbered_as", n_index - 1)
+            yield where, nmsg.CK_NUMBER_CRITERION.format(number=number, crit=ind.criterion)
+
+
+def _rule_required(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    # Without a rule the linker can only answer «cần xem xét» (engine/ntm/linker.py), which is the
+    # answer only for an unverified indicator.
+    if ind.rule is None and ind.status != "unverified":
+        yield ("status",), nmsg.CK_RULE_REQUIRED
+
+
+def _rule_items(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    """The rule reads the indicator's linked items: the rules over items need some, a rate rule its own."""
+    if isinstance(ind.rule, ItemsAtTopBand | ItemsAtMax) and not ind.items:
+        yield ("items",), nmsg.CK_RULE_NEEDS_ITEMS.format(kind=ind.rule.kind)
+    if isinstance(ind.rule, RateAtMostRegional) and ind.rule.item not in ind.items:
+        yield ("rule", "item"), nmsg.CK_RULE_ITEM_NOT_LINKED.format(id=ind.rule.item)
+
+
+def _duplicate_items(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    for i_index, item_id in enumerate(ind.items):
+        if ind.items.index(item_id) != i_index:
+            yield ("items", i_index), nmsg.CK_DUPLICATE_ITEM.format(id=item_id)
+
+
+def _rate_thresholds(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    if not isinstance(ind.rule, RateAtMostRegional):
+        return
+    for region, threshold in ind.rule.thresholds.items():
+        where: Loc = ("rule", "thresholds", region)
+        # Precision as for the criteria set's rates (see RATE_UNITS), checked only on a rate in range.
+        if not 0 <= threshold <= 100:
+            yield where, nmsg.CK_RATE_RANGE
+        elif (threshold * RATE_UNITS) % 1:
+            yield where, nmsg.CK_RATE_PRECISION
+
+
+def _criteria_set_refs(table: NtmTable, ind: Indicator, cs: CriteriaSet | None) -> Iterator[Found]:
+    if cs is not None:
+        yield from _indicator_refs(ind, cs)
+
+
+# The checks of one indicator, in the order their problems are reported; paths relative to the indicator.
+_INDICATOR_CHECKS: tuple[Callable[[NtmTable, Indicator, CriteriaSet | None], Iterable[Found]], ...] = (
+    _indicator_criterion,
+    _indicator_numbers,
+    _rule_required,
+    _rule_items,
+    _duplicate_items,
+    _rate_thresholds,
+    _criteria_set_refs,
+)
 
 
 def _indicator_refs(ind: Indicator, cs: CriteriaSet) -> list[tuple[Loc, str]]:
