@@ -82,57 +82,82 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def parse(item: Item, form: Any) -> tuple[ItemForm, dict[str, Any] | None]:
-    """The typed form and the item as a YAML mapping, or None with the errors beside the fields."""
-    count = 1 if item.rule == "yes_no" else min(MAX_ROWS, int(form.get("rows", "0") or 0)
-                                                  if str(form.get("rows", "0")).isdigit() else 0)
+def _row_count(item: Item, form: Any) -> int:
+    """How many band rows the form posted: one for a yes/no item, else the hidden count, capped."""
+    if item.rule == "yes_no":
+        return 1
+    return min(MAX_ROWS, int(form.get("rows", "0") or 0) if str(form.get("rows", "0")).isdigit() else 0)
+
+
+def _typed_form(item: Item, form: Any) -> ItemForm:
+    """The form as typed (NFC), to show again beside its errors."""
     rows = [BandRow(nfc(form.get(f"t{n}")), nfc(form.get(f"p{n}")), form.get(f"s{n}", ""))
-            for n in range(count)]
-    typed = ItemForm(rows=rows, status=form.get("status", ""), document=nfc(form.get("document")),
-                     article=nfc(form.get("article")), page=nfc(form.get("page")),
-                     if_none=form.get("if_none", ""), note=nfc(form.get("note")))
-    errors = typed.errors
+            for n in range(_row_count(item, form))]
+    return ItemForm(rows=rows, status=form.get("status", ""), document=nfc(form.get("document")),
+                    article=nfc(form.get("article")), page=nfc(form.get("page")),
+                    if_none=form.get("if_none", ""), note=nfc(form.get("note")))
+
+
+def _check_choices(item: Item, typed: ItemForm, errors: dict[str, str]) -> None:
     if typed.status not in ("confirmed", "provisional"):
         errors["status"] = "Chọn trạng thái của mục."
     if item.is_rate and typed.if_none not in ("full", "zero"):
         errors["if_none"] = "Chọn cách tính khi không có trường hợp phải tính."
+
+
+def _band_condition(item: Item, row: BandRow, n: int, errors: dict[str, str]) -> dict[str, Any] | None:
+    """The band's condition ("when" or the threshold), or None with the error beside the threshold."""
+    if item.rule == "yes_no":
+        row.threshold = "Có"  # shown in the form: a yes/no item has one band, for "yes"
+        return {"when": True}
+    if not row.threshold or not row.points:
+        errors[f"t{n}"] = MSG_PAIR
+        return None
+    value = _decimal(row.threshold)
+    if value is None:
+        errors[f"t{n}"] = MSG_NUMBER
+        return None
+    return {"at_least" if item.higher_is_better else "at_most":
+            int(value) if value == value.to_integral() else float(value)}
+
+
+def _band(item: Item, row: BandRow, n: int, errors: dict[str, str]) -> dict[str, Any] | None:
+    """One row as a YAML band, or None with the errors beside its fields."""
+    band = _band_condition(item, row, n, errors)
+    if band is None:
+        return None
+    if not row.points.isdigit() or int(row.points) <= 0:
+        errors[f"p{n}"] = MSG_POINTS
+        return None
+    band["points"] = int(row.points)
+    if row.status:
+        band["status"] = row.status
+    return band
+
+
+def _bands(item: Item, rows: list[BandRow], errors: dict[str, str]) -> list[dict[str, Any]]:
     bands: list[dict[str, Any]] = []
     for n, row in enumerate(rows):
         if row.status not in STATUS_CHOICES:
             errors[f"s{n}"] = "Chọn trạng thái."
-        if item.rule == "yes_no":
-            row.threshold = "Có"
-        elif not row.threshold and not row.points:
-            continue
-        elif not row.threshold or not row.points:
-            errors[f"t{n}"] = MSG_PAIR
-            continue
-        band: dict[str, Any] = {}
-        if item.rule == "yes_no":
-            band["when"] = True
-        else:
-            value = _decimal(row.threshold)
-            if value is None:
-                errors[f"t{n}"] = MSG_NUMBER
-                continue
-            band["at_least" if item.higher_is_better else "at_most"] = (
-                int(value) if value == value.to_integral() else float(value))
-        if not row.points.isdigit() or int(row.points) <= 0:
-            errors[f"p{n}"] = MSG_POINTS
-            continue
-        band["points"] = int(row.points)
-        if row.status:
-            band["status"] = row.status
-        bands.append(band)
-    if not bands and not errors:
-        errors["t0"] = MSG_ONE_BAND
+        if item.rule != "yes_no" and not row.threshold and not row.points:
+            continue  # an empty row is not a band
+        band = _band(item, row, n, errors)
+        if band is not None:
+            bands.append(band)
+    return bands
+
+
+def _check_texts(typed: ItemForm, errors: dict[str, str]) -> None:
     if typed.status == "confirmed" and (not typed.document or not typed.article):
         errors["document" if not typed.document else "article"] = MSG_SOURCE
     for name, limit in (("document", 300), ("article", 200), ("page", 40), ("note", 1000)):
         if len(getattr(typed, name)) > limit:
             errors[name] = f"Tối đa {limit} ký tự."
-    if errors:
-        return typed, None
+
+
+def _item_mapping(item: Item, typed: ItemForm, bands: list[dict[str, Any]]) -> dict[str, Any]:
+    """The item as YAML, its keys in the order the shipped files write them."""
     out: dict[str, Any] = {"id": item.id, "text": item.text, "legal_ref": item.legal_ref,
                            "status": typed.status}
     if typed.document or typed.article:
@@ -149,7 +174,21 @@ def parse(item: Item, form: Any) -> tuple[ItemForm, dict[str, Any] | None]:
     if item.is_rate:
         out["if_none"] = typed.if_none
     out["bands"] = bands
-    return typed, out
+    return out
+
+
+def parse(item: Item, form: Any) -> tuple[ItemForm, dict[str, Any] | None]:
+    """The typed form and the item as a YAML mapping, or None with the errors beside the fields."""
+    typed = _typed_form(item, form)
+    errors = typed.errors
+    _check_choices(item, typed, errors)
+    bands = _bands(item, typed.rows, errors)
+    if not bands and not errors:
+        errors["t0"] = MSG_ONE_BAND
+    _check_texts(typed, errors)
+    if errors:
+        return typed, None
+    return typed, _item_mapping(item, typed, bands)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -230,83 +230,111 @@ def _earliest(a: date | None, b: date | None) -> date | None:
     return None if a is None or b is None else min(a, b)
 
 
-def apply_plan(session: Any, plan: Plan) -> ImportReport:
-    """Create or update units and links to match the plan, in the caller's transaction. Never deletes."""
-    report = ImportReport(sources=list(plan.sources))
-    rows = list(session.scalars(select(Commune)))
-    by_key: dict[Key, Commune] = {(u.level, u.code, u.name): u for u in rows}
-    # Units carried over from free text (migration 0005) have no code yet: recognised by level and name,
-    # and for a district also by its province's name (many provinces had a "Huyện Châu Thành").
-    all_links = list(session.scalars(select(UnitParent)))
+def _codeless_units(rows: list[Commune], all_links: list[UnitParent]) -> dict[tuple[str, str, str], Commune]:
+    """Units carried over from free text (migration 0005) have no code yet: recognised by level and name,
+    and for a district also by its province's name (many provinces had a "Huyện Châu Thành")."""
     id_to_row = {u.id: u for u in rows}
     parent_name = {link.unit_id: id_to_row[link.parent_id].name for link in all_links}
     codeless: dict[tuple[str, str, str], Commune] = {}
     for u in rows:
         if not u.code:
             codeless.setdefault((u.level, u.name, parent_name.get(u.id, "")), u)
+    return codeless
 
+
+def _find_unit(p: Planned, plan: Plan, by_key: dict[Key, Commune],
+               codeless: dict[tuple[str, str, str], Commune]) -> Commune | None:
+    """The stored row of a planned unit: by (level, code, name), else a codeless one (taken once)."""
+    row = by_key.get(p.key)
+    if row is not None:
+        return row
+    parent_names = [plan.units[k].name for k, _f, _t in p.parents if k in plan.units]
+    for pname in parent_names + [""]:
+        row = codeless.pop((p.level, p.name, pname), None)
+        if row is not None:
+            return row
+    return None
+
+
+def _update_unit(row: Commune, p: Planned) -> bool:
+    """Bring an existing row to the plan; True if anything changed."""
+    changes = {"code": p.code, "kind": p.kind,
+               "valid_from": _earliest(row.valid_from, p.valid_from) if row.id else p.valid_from,
+               "valid_to": p.valid_to}
+    changed = False
+    for attr, value in changes.items():
+        if getattr(row, attr) != value:
+            setattr(row, attr, value)
+            changed = True
+    return changed
+
+
+def _apply_units(session: Any, plan: Plan, ordered: list[Planned], by_key: dict[Key, Commune],
+                 codeless: dict[tuple[str, str, str], Commune], report: ImportReport) -> dict[Key, Commune]:
+    """Create or update every planned unit (parents first); the rows by planned key."""
     resolved: dict[Key, Commune] = {}
-    rank = {LEVEL_PROVINCE: 0, LEVEL_DISTRICT: 1}
-    ordered = sorted(plan.units.values(), key=lambda p: rank.get(p.level, 2))
     for p in ordered:
-        row = by_key.get(p.key)
-        if row is None:
-            parent_names = [plan.units[k].name for k, _f, _t in p.parents if k in plan.units]
-            for pname in parent_names + [""]:
-                row = codeless.pop((p.level, p.name, pname), None)
-                if row is not None:
-                    break
+        row = _find_unit(p, plan, by_key, codeless)
         if row is None:
             row = Commune(code=p.code, name=p.name, level=p.level, kind=p.kind, valid_from=p.valid_from,
                           valid_to=p.valid_to, type="", region="")
             session.add(row)
             report.created[p.level] += 1
         else:
-            changes = {"code": p.code, "kind": p.kind,
-                       "valid_from": _earliest(row.valid_from, p.valid_from) if row.id else p.valid_from,
-                       "valid_to": p.valid_to}
-            changed = False
-            for attr, value in changes.items():
-                if getattr(row, attr) != value:
-                    setattr(row, attr, value)
-                    changed = True
+            changed = _update_unit(row, p)
             report.updated[p.level] += 1 if changed else 0
             report.unchanged[p.level] += 0 if changed else 1
         resolved[p.key] = row
-    session.flush()
+    return resolved
 
+
+def _apply_parent_link(session: Any, row: Commune, parent: Commune, start: date | None, end: date | None,
+                       existing: list[UnitParent], report: ImportReport) -> None:
+    link = next((x for x in existing if x.parent_id == parent.id), None)
+    if link is None:
+        session.add(UnitParent(unit_id=row.id, parent_id=parent.id, valid_from=start, valid_to=end))
+        report.links["created"] += 1
+    elif (link.valid_from, link.valid_to) != (start, end):
+        link.valid_from, link.valid_to = start, end
+        report.links["updated"] += 1
+    else:
+        report.links["unchanged"] += 1
+
+
+def _cut_unknown_links(p: Planned, existing: list[UnitParent], wanted_ids: set[int],
+                       report: ImportReport) -> None:
+    """A link the list does not know (typed by hand, or free text carried over) stops where the
+    official one starts: since 01/07/2025 no commune belongs to a district."""
+    starts = [s for _k, s, _e in p.parents if s is not None]
+    if not starts:
+        return
+    cut = min(starts) - timedelta(days=1)
+    for link in existing:
+        if link.parent_id not in wanted_ids and (link.valid_to is None or link.valid_to > cut) \
+                and (link.valid_from is None or link.valid_from <= cut):
+            link.valid_to = cut
+            report.links["updated"] += 1
+
+
+def _apply_parents(session: Any, ordered: list[Planned], resolved: dict[Key, Commune],
+                   by_key: dict[Key, Commune], all_links: list[UnitParent], report: ImportReport) -> None:
     links_of: dict[int, list[UnitParent]] = {}
     for link in all_links:
         links_of.setdefault(link.unit_id, []).append(link)
     for p in ordered:
         row = resolved[p.key]
         existing = links_of.get(row.id, [])
-        wanted_ids = set()
+        wanted_ids: set[int] = set()
         for pkey, start, end in p.parents:
             parent = resolved.get(pkey) or by_key.get(pkey)
             if parent is None:
                 continue
             wanted_ids.add(parent.id)
-            link = next((x for x in existing if x.parent_id == parent.id), None)
-            if link is None:
-                session.add(UnitParent(unit_id=row.id, parent_id=parent.id, valid_from=start, valid_to=end))
-                report.links["created"] += 1
-            elif (link.valid_from, link.valid_to) != (start, end):
-                link.valid_from, link.valid_to = start, end
-                report.links["updated"] += 1
-            else:
-                report.links["unchanged"] += 1
-        # A link the list does not know (typed by hand, or free text carried over) stops where the
-        # official one starts: since 01/07/2025 no commune belongs to a district.
-        starts = [s for _k, s, _e in p.parents if s is not None]
-        if starts:
-            cut = min(starts) - timedelta(days=1)
-            for link in existing:
-                if link.parent_id not in wanted_ids and (link.valid_to is None or link.valid_to > cut) \
-                        and (link.valid_from is None or link.valid_from <= cut):
-                    link.valid_to = cut
-                    report.links["updated"] += 1
+            _apply_parent_link(session, row, parent, start, end, existing, report)
+        _cut_unknown_links(p, existing, wanted_ids, report)
 
+
+def _apply_successors(session: Any, plan: Plan, resolved: dict[Key, Commune], report: ImportReport) -> None:
     existing_succ = {(s.predecessor_id, s.successor_id): s for s in session.scalars(select(UnitSuccessor))}
     for pred_key, succ_key, on, kind, source in plan.successors:
         pred, succ = resolved[pred_key], resolved[succ_key]
@@ -315,6 +343,7 @@ def apply_plan(session: Any, plan: Plan) -> ImportReport:
             link = UnitSuccessor(predecessor_id=pred.id, successor_id=succ.id, on=on, kind=kind,
                                  source=source)
             session.add(link)
+            # Kept so a pair listed twice in the plan is created once.
             existing_succ[(pred.id, succ.id)] = link
             report.successors["created"] += 1
         elif (link.on, link.kind, link.source) != (on, kind, source):
@@ -322,6 +351,21 @@ def apply_plan(session: Any, plan: Plan) -> ImportReport:
             report.successors["updated"] += 1
         else:
             report.successors["unchanged"] += 1
+
+
+def apply_plan(session: Any, plan: Plan) -> ImportReport:
+    """Create or update units and links to match the plan, in the caller's transaction. Never deletes."""
+    report = ImportReport(sources=list(plan.sources))
+    rows = list(session.scalars(select(Commune)))
+    by_key: dict[Key, Commune] = {(u.level, u.code, u.name): u for u in rows}
+    all_links = list(session.scalars(select(UnitParent)))
+    codeless = _codeless_units(rows, all_links)
+    rank = {LEVEL_PROVINCE: 0, LEVEL_DISTRICT: 1}
+    ordered = sorted(plan.units.values(), key=lambda p: rank.get(p.level, 2))
+    resolved = _apply_units(session, plan, ordered, by_key, codeless, report)
+    session.flush()  # the new rows get their ids, which the links need
+    _apply_parents(session, ordered, resolved, by_key, all_links, report)
+    _apply_successors(session, plan, resolved, report)
     session.flush()
     return report
 

@@ -121,29 +121,41 @@ def _text_cell(value: Any) -> str | None:
     return str(value)
 
 
-def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: str | None = None,
-                  flags: Sequence[DeclaredFlag] = ()) -> tuple[list[UnitChange], list[CellError]]:
-    """The changes a filled sheet asks for, and every bad cell. `registry`: the communes the administrator
-    may set (today's), by code; `flags`: the declared commune flags, whose columns (any of them, in any
-    order after the fixed five) the sheet may carry. The file is read like every upload
-    (engine/io/sheetfile.py: .xlsx, .xls or .ods, parsed in a bounded child process); a formula cell counts
-    as the value it shows."""
+def _sheet_rows(data: bytes, filename: str | None) -> list[list[Any]] | CellError:
+    """The rows of the units sheet, or the one error that stops the whole file."""
     from engine.io.sheetfile import SheetFileError, read_sheet
 
     try:
         sheet = read_sheet(data, SHEET, FIRST_ROW - 1 + MAX_ROWS, filename=filename)
     except SheetFileError as exc:
-        return [], [CellError("", 0, "", "", exc.message)]
+        return CellError("", 0, "", "", exc.message)
     if sheet.rows is None:
-        return [], [CellError("", 0, "", "", f"Tệp không có trang «{SHEET}»: hãy dùng tệp tải từ hệ thống.")]
+        return CellError("", 0, "", "", f"Tệp không có trang «{SHEET}»: hãy dùng tệp tải từ hệ thống.")
     if sheet.beyond:
-        return [], [CellError(SHEET, 0, "", "", f"Tệp có quá {MAX_ROWS} dòng.")]
-    rows = sheet.rows
-    ids = [str(k).strip() if k is not None else "" for k in rows[ID_ROW - 1]] if len(rows) >= ID_ROW else []
-    if ids[:len(KEYS)] != KEYS:
-        message = "Không tìm thấy dòng mã cột: hãy dùng tệp tải từ hệ thống."
-        return [], [CellError(SHEET, ID_ROW, "", "", message)]
-    by_id = {f.id: f for f in flags}
+        return CellError(SHEET, 0, "", "", f"Tệp có quá {MAX_ROWS} dòng.")
+    return sheet.rows
+
+
+@dataclass
+class _Columns:
+    """The sheet's column ids (its hidden row) and the flag columns among them."""
+
+    ids: list[str]
+    by_id: dict[str, DeclaredFlag]
+    flags: list[tuple[int, DeclaredFlag]]
+
+    @property
+    def width(self) -> int:
+        return max([len(KEYS), *(index + 1 for index, _ in self.flags)])
+
+    def error(self, number: int, col: int, message: str) -> CellError:
+        header = HEADERS[col] if col < len(HEADERS) else _flag_header(self.by_id[self.ids[col]])
+        return CellError(SHEET, number, get_column_letter(col + 1), header, message)
+
+
+def _flag_columns(ids: list[str],
+                  by_id: dict[str, DeclaredFlag]) -> list[tuple[int, DeclaredFlag]] | CellError:
+    """The flag columns after the fixed five: declared commune flags only, each at most once."""
     flag_cols: list[tuple[int, DeclaredFlag]] = []
     for index, key in enumerate(ids[len(KEYS):], start=len(KEYS)):
         if not key:
@@ -151,55 +163,109 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
         flag = by_id.get(key)
         if flag is None or any(f.id == key for _, f in flag_cols):
             why = "bị lặp" if flag is not None else "không phải cờ của xã được khai báo trong bảng liên hệ"
-            return [], [CellError(SHEET, ID_ROW, get_column_letter(index + 1), key[:60],
-                                  f"Cột «{key[:60]}» {why}: hãy dùng tệp tải từ hệ thống.")]
+            return CellError(SHEET, ID_ROW, get_column_letter(index + 1), key[:60],
+                             f"Cột «{key[:60]}» {why}: hãy dùng tệp tải từ hệ thống.")
         flag_cols.append((index, flag))
-    width = max([len(KEYS), *(index + 1 for index, _ in flag_cols)])
+    return flag_cols
+
+
+def _columns(rows: list[list[Any]], flags: Sequence[DeclaredFlag]) -> _Columns | CellError:
+    """The columns the id row declares (a sheet not exported by the system has none: refused whole)."""
+    ids = [str(k).strip() if k is not None else "" for k in rows[ID_ROW - 1]] if len(rows) >= ID_ROW else []
+    if ids[:len(KEYS)] != KEYS:
+        message = "Không tìm thấy dòng mã cột: hãy dùng tệp tải từ hệ thống."
+        return CellError(SHEET, ID_ROW, "", "", message)
+    by_id = {f.id: f for f in flags}
+    flag_cols = _flag_columns(ids, by_id)
+    if isinstance(flag_cols, CellError):
+        return flag_cols
+    return _Columns(ids, by_id, flag_cols)
+
+
+Check = tuple[int, str, dict[str, Any], str]  # (column, UnitChange.values key, accepted text -> value, error)
+
+
+def _checks(cs: Any, columns: _Columns) -> list[Check]:
+    """The settable columns: a tier or region by its label or id, a flag as Có/Không (case-insensitive)."""
     tiers = {_norm(t.label): t.id for t in cs.tiers} | {_norm(t.id): t.id for t in cs.tiers}
     regions = {_norm(r.label): r.id for r in cs.regions} | {_norm(r.id): r.id for r in cs.regions}
-    yes_no = {_norm(YES): True, _norm(NO): False}
+    yes_no: dict[str, Any] = {_norm(YES): True, _norm(NO): False}
+    see = " (xem trang «Danh mục»)"
+    checks: list[Check] = [(3, "type", tiers, "loại xã không có trong danh mục" + see),
+                           (4, "region", regions, "vùng không có trong danh mục" + see)]
+    checks += [(index, FLAG_KEY + flag.id, yes_no, "phải là Có hoặc Không") for index, flag in columns.flags]
+    return checks
+
+
+def _code_of(cell: Any) -> str:
+    if isinstance(cell, int | float) and not isinstance(cell, bool) and float(cell).is_integer():
+        return f"{int(cell):05d}"  # Excel made the code a number and dropped the leading zero
+    return _text_cell(cell) or ""
+
+
+def _code_problem(code: str, commune: Commune | None, seen: dict[str, int]) -> str | None:
+    if not code:
+        return "chưa có mã xã"
+    if commune is None:
+        return f"mã xã {code[:20]} không có trong danh mục đơn vị hiện hành"
+    if code in seen:
+        return f"{commune.name} đã có ở dòng {seen[code]}: mỗi xã một dòng"
+    return None
+
+
+def _row_values(cells: list[Any], number: int, checks: list[Check], columns: _Columns,
+                errors: list[CellError]) -> dict[str, Any]:
+    """The values a row sets; an empty cell keeps what is stored, a bad one is an error."""
+    values: dict[str, Any] = {}
+    for col, key, table, message in checks:
+        text = _text_cell(cells[col])
+        if text is None:
+            continue
+        found = table.get(_norm(text))
+        if found is None:
+            errors.append(columns.error(number, col, message))
+        else:
+            values[key] = found
+    return values
+
+
+def _read_rows(rows: list[list[Any]], columns: _Columns, checks: list[Check],
+               registry: dict[str, Commune]) -> tuple[list[UnitChange], list[CellError]]:
     errors: list[CellError] = []
     changes: list[UnitChange] = []
     seen: dict[str, int] = {}
+    width = columns.width
     for number, row in enumerate(rows[FIRST_ROW - 1:], start=FIRST_ROW):
         cells = list(row[:width]) + [None] * (width - len(row[:width]))
         if all(_text_cell(v) is None for v in cells):
             continue
-
-        def bad(col: int, message: str, number: int = number) -> None:
-            header = HEADERS[col] if col < len(HEADERS) else _flag_header(by_id[ids[col]])
-            errors.append(CellError(SHEET, number, get_column_letter(col + 1), header, message))
-
-        code_cell = cells[0]
-        if isinstance(code_cell, int | float) and not isinstance(code_cell, bool) \
-                and float(code_cell).is_integer():
-            code = f"{int(code_cell):05d}"  # Excel made the code a number and dropped the leading zero
-        else:
-            code = _text_cell(code_cell) or ""
+        code = _code_of(cells[0])
         commune = registry.get(code)
-        if not code:
-            bad(0, "chưa có mã xã")
-        elif commune is None:
-            bad(0, f"mã xã {code[:20]} không có trong danh mục đơn vị hiện hành")
-        elif code in seen:
-            bad(0, f"{commune.name} đã có ở dòng {seen[code]}: mỗi xã một dòng")
-        values: dict[str, Any] = {}
-        see = " (xem trang «Danh mục»)"
-        checks = [(3, "type", tiers, "loại xã không có trong danh mục" + see),
-                  (4, "region", regions, "vùng không có trong danh mục" + see)]
-        checks += [(index, FLAG_KEY + flag.id, yes_no, "phải là Có hoặc Không") for index, flag in flag_cols]
-        for col, key, table, message in checks:
-            text = _text_cell(cells[col])
-            if text is None:
-                continue
-            found = table.get(_norm(text))
-            if found is None:
-                bad(col, message)
-            else:
-                values[key] = found
+        problem = _code_problem(code, commune, seen)
+        if problem is not None:
+            errors.append(columns.error(number, 0, problem))
+        # Checked even when the code is bad, so that one upload lists every bad cell.
+        values = _row_values(cells, number, checks, columns, errors)
         if commune is not None and code not in seen:
             seen[code] = number
             changes.append(UnitChange(commune, values))
+    return changes, errors
+
+
+def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: str | None = None,
+                  flags: Sequence[DeclaredFlag] = ()) -> tuple[list[UnitChange], list[CellError]]:
+    """The changes a filled sheet asks for, and every bad cell. `registry`: the communes the administrator
+    may set (today's), by code; `flags`: the declared commune flags, whose columns (any of them, in any
+    order after the fixed five) the sheet may carry. The file is read like every upload
+    (engine/io/sheetfile.py: .xlsx, .xls or .ods, parsed in a bounded child process); a formula cell counts
+    as the value it shows."""
+    rows = _sheet_rows(data, filename)
+    if isinstance(rows, CellError):
+        return [], [rows]
+    columns = _columns(rows, flags)
+    if isinstance(columns, CellError):
+        return [], [columns]
+    changes, errors = _read_rows(rows, columns, _checks(cs, columns), registry)
     if not changes and not errors:
         errors.append(CellError(SHEET, FIRST_ROW, "", "", "Tệp chưa có dòng nào."))
     from engine.io.sheets import capped
