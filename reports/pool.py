@@ -5,8 +5,9 @@ requesting process they take about three quarters of a second, nearly all of it 
 renders each document in its own process, at the same time, and joins the written files (reports.pdfjoin):
 on two cores the file is ready in the time of its longest document.
 
-- How many: CFC_PDF_PROCS processes per app process (default: the number of cores; 0: no pool, render in
-  the requesting process). Each warm process holds WeasyPrint, the fonts and the templates: about 60-80 MB.
+- How many: CFC_PDF_PROCS processes per app process (default 0: no pool, render in the requesting
+  process; opt-in, since with one web worker per core the pool's processes compete with the workers).
+  Each warm process holds WeasyPrint, the fonts and the templates: about 60-80 MB.
   A process is replaced after MAX_TASKS documents so that a slow leak cannot grow without bound.
 - When: `start()` (gunicorn calls it in each worker after the fork; the app otherwise on first use). The
   processes come from a fork server started then, so they never inherit a web worker's threads or database
@@ -45,9 +46,7 @@ TIMEOUT = 60.0  # seconds for one file; a healthy pool takes well under one
 
 def default_size() -> int:
     value = os.environ.get("CFC_PDF_PROCS", "").strip()
-    if value:
-        return max(0, int(value))
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, int(value)) if value else 0
 
 
 # --------------------------------------------------------------------------- in the pool's processes

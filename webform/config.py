@@ -9,10 +9,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -59,6 +55,8 @@ def from_env(instance_path: Path) -> dict:
         # The proposal file is rendered in the background as soon as the team verifies (webform/documents.py).
         "PDF_RENDER_AHEAD": _bool(os.environ.get("CFC_PDF_RENDER_AHEAD"), True),
         # Warm processes per app process that render a proposal's documents at once (reports/pool.py);
-        # 0: render in the requesting process.
-        "PDF_PROCS": int(os.environ.get("CFC_PDF_PROCS") or _cores()),
+        # 0 (the default): render in the requesting process. Opt-in, because with one web worker per core the
+        # pool's processes compete with the workers: on 2 cores the web bench's p95 went from about 150 ms to
+        # about 570 ms with it (`make bench`), for a first proposal only about a fifth faster.
+        "PDF_PROCS": int(os.environ.get("CFC_PDF_PROCS") or 0),
     }

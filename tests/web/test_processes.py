@@ -38,10 +38,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(url: str, workers: int, log: Path, max_attempts: int = 1000) -> Iterator[int]:
+def server(url: str, workers: int, log: Path, max_attempts: int = 1000, **extra: str) -> Iterator[int]:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="shared-secret",
-               CFC_LOGIN_MAX_ATTEMPTS=str(max_attempts), CFC_WORKERS=str(workers), CFC_PDF_RENDER_AHEAD="0")
+               CFC_LOGIN_MAX_ATTEMPTS=str(max_attempts), CFC_WORKERS=str(workers), CFC_PDF_RENDER_AHEAD="0",
+               **extra)
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "webform.serve", "--port", str(port), "--no-seed"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -230,7 +231,7 @@ def _descendants(pid: int) -> set[int]:
 
 def test_no_pdf_process_outlives_the_server(database, tmp_path):
     url, _ = database
-    with server(url, 1, tmp_path / "a.log") as port:
+    with server(url, 1, tmp_path / "a.log", CFC_PDF_PROCS="2") as port:  # the pool is opt-in
         master = next(int(p.parent.name) for p in Path("/proc").glob("[0-9]*/cmdline")
                       if f"--port\0{port}\0".encode() in p.read_bytes())
         # The worker, its fork server and resource tracker, and the two warm PDF processes.
