@@ -95,7 +95,7 @@ def test_administrator_enters_an_item_of_the_official_table(demo: LiveServer, br
     page.wait_for_selector("text=Đánh dấu ô xác nhận đã xem các thay đổi")
     page.check("input[name=confirm]")
     page.click("#activate-btn")
-    page.wait_for_selector("text=Đã kích hoạt phiên bản")
+    page.wait_for_selector("text=Đã kích hoạt phiên bản", timeout=90_000)  # re-scores every record
     assert "3 hồ sơ nháp hoặc bị trả lại đã chuyển" in page.locator(".flash.success").first.inner_text()
     page.screenshot(path=str(SHOTS / "criteria-07-activated.png"))
     page.click("text=Bộ tiêu chí >> nth=0")
