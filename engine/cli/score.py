@@ -27,7 +27,7 @@ from engine.io.report_text import render_text
 
 MIN_PARALLEL = 400
 MAX_PROCS = 4
-CHUNK = 200  # files per chunk: each chunk is one write, and one message between processes
+CHUNK = 200  # files per chunk at most: each chunk is one write, and one message between processes
 
 # The worker processes' engines: set in the parent before the fork, inherited by the children.
 _engines: Engines | None = None
@@ -103,8 +103,10 @@ def score_files(engines: Engines, files: Sequence[str], as_json: bool,
                 out: IO[str]) -> tuple[bool, str | None]:
     """Write every file's output to `out` in input order; (whether any file failed, criteria error)."""
     global _engines
-    chunks = [files[i:i + CHUNK] for i in range(0, len(files), CHUNK)]
     procs = processes(len(files))
+    # A few chunks per worker, so that one slow chunk does not leave the others idle at the end.
+    size = CHUNK if procs == 1 else max(1, min(CHUNK, -(-len(files) // (procs * 4))))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
     failed = False
     ready = _ready(engines)
     # What was built so far (modules, models, compiled rules) lives as long as the process: frozen, the
