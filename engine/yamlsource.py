@@ -61,7 +61,7 @@ def _loader() -> type:
     return yaml.CSafeLoader
 
 
-_BASE = _loader()
+_BASE: Any = _loader()
 
 # The tag a plain scalar resolves to depends only on its text (SafeLoader has no path resolvers), and most
 # scalars of an assessment recur from file to file (every key, most small figures): the libyaml composer
@@ -72,7 +72,7 @@ _RESOLVED_MAX = 4096
 _RESOLVED_LEN = 40  # longer scalars are rare (names, help texts) and not worth keeping
 
 
-class _Loader(_BASE):  # type: ignore[misc, valid-type]
+class _Loader(_BASE):
     def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode or len(value) > _RESOLVED_LEN:
             return super().resolve(kind, value, implicit)
