@@ -185,3 +185,22 @@ def test_process_count_from_the_environment(monkeypatch):
     assert processes(5000) == 3 and processes(2) == 2
     monkeypatch.setenv("CFC_PROCS", "many")
     assert processes(5000) == 1
+
+
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path, procs):
+    """`cfc score --json *.yaml | head -1`: the rest goes nowhere, quietly."""
+    text = (EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8")
+    names = []
+    for n in range(600):
+        names.append(f"f{n:03d}.yaml")
+        (tmp_path / names[-1]).write_text(text, encoding="utf-8")
+    env = dict(__import__("os").environ, CFC_PROCS=procs)
+    with subprocess.Popen([sys.executable, "-m", "engine", "score", "--json", *names], cwd=tmp_path, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=300)
+    assert json.loads(first)["total"] == 845
+    assert "Traceback" not in err and "Exception" not in err, err

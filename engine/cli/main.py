@@ -78,6 +78,7 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
         sys.exit(2)
     # Written to directly, a chunk of files at a time: click.echo checks the stream and flushes for every
     # line, which cost more than scoring on thousands of files.
+    # A reader that stops early (`| head`) ends the run quietly: click handles the broken pipe.
     failed, error = score_files(engines, files, as_json, sys.stdout)
     sys.stdout.flush()
     if error is not None:

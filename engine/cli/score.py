@@ -80,10 +80,9 @@ def _ready(engines: Engines) -> bool:
     """Read the folder and compile every engine a file may need, before forking; False when the criteria
     are broken (scoring in this process then reports it where it did before: at the first file read)."""
     try:
-        for cs in engines.sets():
+        # A fixed set (--criteria) scores every file; otherwise any set of the folder may be in force.
+        for cs in [engines.fixed] if engines.fixed is not None else engines.sets():
             engines.engine_for(cs)
-        if engines.fixed is not None:
-            engines.engine_for(engines.fixed)
     except CriteriaError:
         return False
     return True
