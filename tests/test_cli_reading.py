@@ -15,6 +15,7 @@ import json
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -204,3 +205,45 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path, procs):
         proc.wait(timeout=300)
     assert json.loads(first)["total"] == 845
     assert "Traceback" not in err and "Exception" not in err, err
+
+
+def _dies_on_its_chunk(job):
+    """A worker killed from outside (the out-of-memory killer, say) while scoring the chunk of `kill.yaml`."""
+    import os
+    import signal
+
+    import engine.cli.score as sc
+
+    if any(name.endswith("kill.yaml") for name in job[0]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return sc.render(sc._engines, *job)
+
+
+def test_a_killed_worker_costs_time_not_output(tmp_path, monkeypatch):
+    """The chunks not yet written when a worker dies are scored by the command itself, in order: the output
+    is still that of one process (a pool waiting forever for a dead worker would hang `cfc score`)."""
+    import io
+
+    import engine.cli.score as sc
+    from engine.io.engines import Engines
+
+    text = (EXAMPLES / "ia-dom-2022.yaml").read_text(encoding="utf-8")
+    names = []
+    for n in range(40):
+        names.append(str(tmp_path / (f"f{n:02d}.yaml" if n != 25 else "kill.yaml")))
+        # Some scored with other figures, some refused (a negative count).
+        Path(names[-1]).write_text(text.replace("c2_births: ", f"c2_births: {'-' if n % 5 == 0 else n}")
+                                   if n % 3 else text, encoding="utf-8")
+    monkeypatch.setenv("CFC_PROCS", "1")
+    one = io.StringIO()
+    assert sc.score_files(Engines(), names, True, one) == (True, None)  # some files refused
+    assert one.getvalue().count('"errors"') == 5
+    monkeypatch.setenv("CFC_PROCS", "2")
+    monkeypatch.setattr(sc, "_work", _dies_on_its_chunk)
+    here = []  # the chunks this process scored itself (the workers' copies of the list are theirs)
+    render = sc.render
+    monkeypatch.setattr(sc, "render", lambda *a: here.append(a[1]) or render(*a))
+    many = io.StringIO()
+    assert sc.score_files(Engines(), names, True, many) == (True, None)
+    assert many.getvalue() == one.getvalue()
+    assert any(str(tmp_path / "kill.yaml") in chunk for chunk in here)  # from the dead worker's chunk on

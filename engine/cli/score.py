@@ -18,6 +18,8 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import IO
 
 from engine.criteria import CriteriaError
@@ -113,20 +115,26 @@ def score_files(engines: Engines, files: Sequence[str], as_json: bool,
     # copy the pages it would have touched. The command turned the collector off for that start-up.
     gc.freeze()
     gc.enable()
+    done = 0  # chunks written
     if procs > 1 and len(chunks) > 1 and ready:
         out.flush()  # a forked child must not inherit unwritten output (it flushes its copy on exit)
         sys.stderr.flush()
         _engines = engines
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(procs, initializer=_quiet) as pool:
-            for text, bad, error in pool.imap(_work, [(chunk, as_json) for chunk in chunks]):
+        pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+        try:
+            for text, bad, error in pool.map(_work, [(chunk, as_json) for chunk in chunks]):
                 out.write(text)
+                done += 1
                 failed = failed or bad
                 if error is not None:
                     return failed, error
-        _engines = None
-        return failed, None
-    for chunk in chunks:
+            return failed, None
+        except BrokenProcessPool:
+            pass  # a worker was killed (out of memory, say): the chunks not yet written are scored here
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _engines = None
+    for chunk in chunks[done:]:
         text, bad, error = render(engines, chunk, as_json)
         out.write(text)
         failed = failed or bad
