@@ -5,8 +5,8 @@ worker processes (forked once the engines are compiled, so no worker reads the c
 a chunk of consecutive files and returning its text; the chunks are written in input order, so the output is
 byte for byte what one process prints. A file's output depends on that file and the criteria only.
 
-CFC_PROCS sets the number of processes (1: none forked); by default one per available core, up to
-MAX_PROCS, and only for MIN_PARALLEL files or more (forking costs more than scoring a few files).
+CFC_PROCS sets the number of processes (1: none forked); by default, on Linux, one per available core, up
+to MAX_PROCS, and only for MIN_PARALLEL files or more (forking costs more than scoring a few files).
 """
 
 from __future__ import annotations
@@ -63,19 +63,19 @@ def render(engines: Engines, names: Sequence[str], as_json: bool) -> tuple[str, 
 
 def processes(count: int) -> int:
     """How many processes score `count` files (1: this one alone)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     wanted = os.environ.get("CFC_PROCS", "").strip()
     if wanted:
         try:
             return max(1, min(int(wanted), count))
         except ValueError:
             return 1
-    if count < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
+    # By default only on Linux, where forking a process without threads is the usual thing to do (macOS
+    # advises against fork without exec), and only on the cores this process may use.
+    if count < MIN_PARALLEL or not hasattr(os, "sched_getaffinity"):
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_PROCS))
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_PROCS))
 
 
 def _ready(engines: Engines) -> bool:
