@@ -246,7 +246,11 @@ def show_history(assessment_id: int) -> Any:
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
     labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định",
                    "proposal": "Số, ngày tờ trình", "criteria_version": "Phiên bản bộ tiêu chí"})
-    return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
+    from .versions import all_versions, version_name
+
+    # A version is stored in the history by its code and hash; people read the day it took effect.
+    versions = {v.label: version_name(v) for v in all_versions(get_session())}
+    return render_template("assessment/history.html", a=a, entries=entries, labels=labels, versions=versions)
 
 
 def _int(text: str | None) -> int | None:
