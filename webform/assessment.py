@@ -246,6 +246,9 @@ def show_history(assessment_id: int) -> Any:
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
     labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định",
                    "proposal": "Số, ngày tờ trình", "criteria_version": "Phiên bản bộ tiêu chí"})
+    from .flags import history_labels
+
+    labels.update(history_labels())
     from .versions import all_versions, version_name
 
     # A version is stored in the history by its code and hash; people read the day it took effect.

@@ -79,3 +79,7 @@ MSG_ALREADY_ACTIVE = "Phiên bản này đã được kích hoạt; không kích
 MSG_NO_CRITERIA_FILE = "Chọn tệp YAML của bộ tiêu chí để tải lên."
 MSG_EFFECTIVE_DATE = "Ngày có hiệu lực không hợp lệ (ví dụ: 01/01/2026)."
 MSG_CONFIRM = "Đánh dấu ô xác nhận đã xem các thay đổi và ảnh hưởng trước khi kích hoạt."
+# A commune flag is set by the administrator (Quản trị → Loại xã, vùng nông thôn mới, …): a self-assessment
+# sheet that says otherwise is refused rather than silently ignored.
+MSG_FLAG_NOT_FROM_SHEET = ("«{label}» của {name} đang là «{stored}»; thông tin này do quản trị hệ thống đặt, "
+                           "không sửa qua bảng tự đánh giá. Ghi «{stored}» hoặc để trống ô này.")

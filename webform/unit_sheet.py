@@ -273,17 +273,23 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
     return changes, capped(errors)
 
 
-def apply_changes(session: Any, changes: list[UnitChange]) -> UnitSheetReport:
+def apply_changes(session: Any, changes: list[UnitChange], user_id: int | None = None,
+                  reason: str = "") -> UnitSheetReport:
+    """Store a checked sheet's changes; a flag that changes goes into the history of the commune's records
+    (webform/flags.py:set_flags), with `reason`."""
+    from .flags import set_flags
+
     report = UnitSheetReport()
     for change in changes:
         c = change.commune
         changed = False
+        flags = {key[len(FLAG_KEY):]: value for key, value in change.values.items()
+                 if key.startswith(FLAG_KEY)}
         for key, value in change.values.items():
-            if key.startswith(FLAG_KEY):
-                changed = c.set_flag(key[len(FLAG_KEY):], value) or changed
-            elif getattr(c, key) != value:
+            if not key.startswith(FLAG_KEY) and getattr(c, key) != value:
                 setattr(c, key, value)
                 changed = True
+        changed = set_flags(session, c, flags, user_id, reason) or changed
         if not changed:
             report.unchanged += 1
             continue
