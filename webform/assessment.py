@@ -252,7 +252,8 @@ def show_history(assessment_id: int) -> Any:
     from .versions import all_versions, version_name
 
     # A version is stored in the history by its code and hash; people read the day it took effect.
-    versions = {v.label: version_name(v) for v in all_versions(get_session())}
+    # Two versions may take effect on the same day: the day each was activated tells them apart.
+    versions = {v.label: version_name(v, with_activation=True) for v in all_versions(get_session())}
     return render_template("assessment/history.html", a=a, entries=entries, labels=labels, versions=versions)
 
 

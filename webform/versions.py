@@ -86,14 +86,17 @@ def criteria_set_of(v: CriteriaVersion) -> CriteriaSet:
     return scoring().from_bytes(v.content, v.filename or v.label)
 
 
-def version_name(v: CriteriaVersion) -> str:
+def version_name(v: CriteriaVersion, with_activation: bool = False) -> str:
     """How pages, flashes and the history name a version to people: by the day it took effect, or, not yet
-    activated, by its upload ("bản có hiệu lực từ 03/01/2019"). The set's code and the content hash
+    activated, by its upload ("bản có hiệu lực từ 03/01/2019"); `with_activation` adds the day it was
+    activated (two versions may take effect on the same day). The set's code and the content hash
     (`v.label`) stay the identifier, shown to the administrator as secondary text."""
     from .templating import vn_datetime
 
     if v.active and v.effective_from is not None:
-        return f"bản có hiệu lực từ {v.effective_from:%d/%m/%Y}"
+        name = f"bản có hiệu lực từ {v.effective_from:%d/%m/%Y}"
+        # vn_datetime is "HH:MM dd/mm/yyyy" in Vietnam time: the day is its second half.
+        return f"{name}, kích hoạt ngày {vn_datetime(v.activated_at)[6:]}" if with_activation else name
     return f"bản tải lên lúc {vn_datetime(v.uploaded_at)}, chưa kích hoạt"
 
 
