@@ -152,7 +152,7 @@ def create_commune() -> Any:
     flags, flag_errors, flag_raw = parse_form(request.form)
     errors.update(flag_errors)
     f.update(flag_raw)
-    if errors:
+    if errors or parent is None:
         return _render_with(errors, f)
     session = get_session()
     from .models import UnitParent

@@ -137,6 +137,8 @@ def new() -> Any:
         return redirect(url_for("assessment.index"))
     session = get_session()
     commune = session.get(Commune, current_user.commune_id)
+    if commune is None:  # an officer's account always names its commune; a removed one has no record
+        abort(404)
     try:
         with write_lock():  # the flush starts the write transaction: hold the writers' queue from there
             a, source = create_draft(session, commune, period, cs, current_user.id,

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.diff import RULE_VI, STATUS_VI, band_text, inputs_text
+from engine.diff import RULE_VI, STATUS_VI, Change, band_text, inputs_text
 
 from . import criteria_form, versions
 from .auth import role_required
@@ -109,7 +109,9 @@ def _show(v: CriteriaVersion, status: int = 200, errors: dict[str, str] | None =
         errors.setdefault("effective_from", date_error)
     # A date refused stays in its field as typed, beside its message.
     typed = (text or "").strip() if "effective_from" in errors else f"{effective:%d/%m/%Y}"
-    base, changes, rows = None, [], []
+    base: CriteriaVersion | None = None
+    changes: list[Change] = []
+    rows: list[versions.ImpactRow] = []
     if not v.active or request.args.get("compare"):
         base, changes = versions.table_changes(session, v, effective)
         rows = versions.impact(session, v, effective)
