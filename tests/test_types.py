@@ -1,4 +1,5 @@
-"""mypy over engine/, reports/ and webform/ finds no error, so `make test` fails on a type error as `make lint` does.
+"""mypy over engine/, reports/ and webform/ finds no error, so `make test` fails on a type error as
+`make lint` does.
 
 SLOW (about 30 s on a quiet machine, more on a busy one): it runs the whole type checker with the settings of
 [tool.mypy] in pyproject.toml. Deselect with `-m "not slow"` while working on something else.
