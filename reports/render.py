@@ -101,6 +101,43 @@ def _fonts_and_stylesheet() -> tuple[Any, Any]:  # (FontConfiguration, CSS): Wea
     return cached
 
 
+# WeasyPrint's default stylesheet gives every element six pseudo-elements (::marker, ::footnote-call,
+# ::footnote-marker, ::note-call, ::note-marker, ::note-callback): each gets its computed style, about six
+# in seven of the cascade's work on these documents, though none of them is ever drawn here (the records
+# have no footnotes or notes, and their only list items are the dash lists, whose markers are off). The
+# records' copy of that stylesheet keeps every other rule and gives ::marker to list items only.
+_UA_UNIVERSAL_PSEUDO = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback)\b.*$",
+                                  re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=1)
+def _ua_stylesheet() -> Any:
+    """The default stylesheet for the records (parsed once per process; read only, so shared by threads),
+    or None when this WeasyPrint's differs from the one the rewrite was made for (then its own is used)."""
+    import weasyprint
+    from weasyprint import html as weasy_html
+
+    text = getattr(weasy_html, "UA", None)
+    if not isinstance(text, str) or "\n::marker {" not in text or not hasattr(weasyprint.HTML, "_ua_stylesheets"):
+        return None
+    text, removed = _UA_UNIVERSAL_PSEUDO.subn("", text.replace("\n::marker {", "\nli::marker {", 1))
+    if removed != 5:
+        return None
+    return weasyprint.CSS(string=text, counter_style=weasy_html.UA_COUNTER_STYLE)
+
+
+def _html(html: str) -> Any:
+    """weasyprint.HTML for a record, with the records' default stylesheet."""
+    import weasyprint
+
+    doc = weasyprint.HTML(string=html, base_url=str(HERE))
+    ua = _ua_stylesheet()
+    if ua is not None:
+        forms = doc._ua_stylesheets(forms=True)[1:]  # noqa: SLF001 - WeasyPrint's hook for this stylesheet
+        doc._ua_stylesheets = lambda forms=False: [ua, *forms] if forms else [ua]  # noqa: SLF001
+    return doc
+
+
 def _css_string(text: str) -> str:
     """A CSS string literal; newlines become \\A (the margin box uses white-space: pre-line)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
@@ -127,8 +164,7 @@ def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, 
     extra = _margin_css(notice, demo)
     if extra:
         stylesheets.append(weasyprint.CSS(string=extra, font_config=font_config))
-    doc = weasyprint.HTML(string=html, base_url=str(HERE)).render(stylesheets=stylesheets,
-                                                                    font_config=font_config)
+    doc = _html(html).render(stylesheets=stylesheets, font_config=font_config)
     doc.metadata.title = nfc(title)
     doc.metadata.lang = "vi"
     return doc
