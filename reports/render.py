@@ -41,6 +41,10 @@ HERE = Path(__file__).parent
 STYLESHEET = HERE / "static" / "document.css"
 NBSP = "\u00a0"
 _BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
+# Whitespace next to a table's own tags is never drawn (it is not in a cell), but each run would be a
+# text node for the parser and the box builder to wrap and drop.
+_AROUND_TABLE_TAGS = re.compile(r"\s+(?=</?(?:table|thead|tbody|tr|td|th|colgroup|col)\b)"
+                                r"|(?<=</(?:tr|td|th)>)\s+")
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 DEMO_NOTE = "Bản mẫu (demo): tên người ký là giả định, không có giá trị pháp lý."
 
@@ -159,6 +163,7 @@ def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, 
     # Whitespace between tags across line breaks is only template indentation: dropping it spares the HTML
     # parser and the box builder thousands of empty text nodes (no whitespace inside a line is touched).
     html = _BETWEEN_TAGS.sub("><", _env().get_template(template).render(**context))
+    html = _AROUND_TABLE_TAGS.sub("", html)
     font_config, stylesheet = _fonts_and_stylesheet()
     stylesheets = [stylesheet]
     extra = _margin_css(notice, demo)
