@@ -168,7 +168,13 @@ def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, 
     stylesheets = [stylesheet]
     extra = _margin_css(notice, demo)
     if extra:
-        stylesheets.append(weasyprint.CSS(string=extra, font_config=font_config))
+        # The notice is the same for every document of a criteria set: parsed once per thread.
+        margins: dict[str, Any] = _local.__dict__.setdefault("margins", {})
+        if extra not in margins:
+            if len(margins) > 32:
+                margins.clear()
+            margins[extra] = weasyprint.CSS(string=extra, font_config=font_config)
+        stylesheets.append(margins[extra])
     doc = _html(html).render(stylesheets=stylesheets, font_config=font_config)
     doc.metadata.title = nfc(title)
     doc.metadata.lang = "vi"
