@@ -110,8 +110,8 @@ def _fonts_and_stylesheet() -> tuple[Any, Any]:  # (FontConfiguration, CSS): Wea
 # in seven of the cascade's work on these documents, though none of them is ever drawn here (the records
 # have no footnotes or notes, and their only list items are the dash lists, whose markers are off). The
 # records' copy of that stylesheet keeps every other rule and gives ::marker to list items only.
-_UA_UNIVERSAL_PSEUDO = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback)\b.*$",
-                                  re.MULTILINE)
+_UA_UNIVERSAL_PSEUDO = re.compile(
+    r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback)\b.*$", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -122,7 +122,8 @@ def _ua_stylesheet() -> Any:
     from weasyprint import html as weasy_html
 
     text = getattr(weasy_html, "UA", None)
-    if not isinstance(text, str) or "\n::marker {" not in text or not hasattr(weasyprint.HTML, "_ua_stylesheets"):
+    if (not isinstance(text, str) or "\n::marker {" not in text
+            or not hasattr(weasyprint.HTML, "_ua_stylesheets")):
         return None
     text, removed = _UA_UNIVERSAL_PSEUDO.subn("", text.replace("\n::marker {", "\nli::marker {", 1))
     if removed != 5:
@@ -137,8 +138,8 @@ def _html(html: str) -> Any:
     doc = weasyprint.HTML(string=html, base_url=str(HERE))
     ua = _ua_stylesheet()
     if ua is not None:
-        forms = doc._ua_stylesheets(forms=True)[1:]  # noqa: SLF001 - WeasyPrint's hook for this stylesheet
-        doc._ua_stylesheets = lambda forms=False: [ua, *forms] if forms else [ua]  # noqa: SLF001
+        form_sheets = doc._ua_stylesheets(forms=True)[1:]  # noqa: SLF001 - WeasyPrint's hook for it
+        doc._ua_stylesheets = lambda forms=False: [ua, *form_sheets] if forms else [ua]  # noqa: SLF001
     return doc
 
 
