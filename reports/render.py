@@ -114,19 +114,25 @@ _UA_UNIVERSAL_PSEUDO = re.compile(
     r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback)\b.*$", re.MULTILINE)
 
 
+def records_ua_text(stock: str) -> str | None:
+    """WeasyPrint's default stylesheet `stock` as the records use it, or None when it is not the one this
+    rewrite was made for (then WeasyPrint's own is used, unchanged)."""
+    if "\n::marker {" not in stock:
+        return None
+    text, removed = _UA_UNIVERSAL_PSEUDO.subn("", stock.replace("\n::marker {", "\nli::marker {", 1))
+    return text if removed == 5 else None
+
+
 @functools.lru_cache(maxsize=1)
 def _ua_stylesheet() -> Any:
-    """The default stylesheet for the records (parsed once per process; read only, so shared by threads),
-    or None when this WeasyPrint's differs from the one the rewrite was made for (then its own is used)."""
+    """The default stylesheet for the records, parsed once per process (read only, so shared by threads);
+    None: WeasyPrint's own."""
     import weasyprint
     from weasyprint import html as weasy_html
 
-    text = getattr(weasy_html, "UA", None)
-    if (not isinstance(text, str) or "\n::marker {" not in text
-            or not hasattr(weasyprint.HTML, "_ua_stylesheets")):
-        return None
-    text, removed = _UA_UNIVERSAL_PSEUDO.subn("", text.replace("\n::marker {", "\nli::marker {", 1))
-    if removed != 5:
+    stock = getattr(weasy_html, "UA", None)
+    text = records_ua_text(stock) if isinstance(stock, str) else None
+    if text is None or not hasattr(weasyprint.HTML, "_ua_stylesheets"):
         return None
     return weasyprint.CSS(string=text, counter_style=weasy_html.UA_COUNTER_STYLE)
 
