@@ -72,6 +72,9 @@ class Engine:
             for plan in self._plans
         ]
         self._tiers = {t.id: t for t in cs.tiers}
+        texts = cs.recognition.conditions
+        self._not_met = (msg.not_met(texts.all_assessed), msg.not_met(texts.no_zero_criterion),
+                         msg.not_met(texts.threshold))
         self._linkers: dict[int, NtmLinker | None] = {}
         # Fragments engine/io/jsonout.py prepares for this engine's results (its own, bounded, business).
         self.json_memo: dict = {}
@@ -236,23 +239,22 @@ class Engine:
                           tier_id: str, missing: Sequence[str]) -> list[str]:
         # Each failed condition starts with "Chưa đạt:" so that a condition worded as a goal ("Tổng điểm đạt
         # điểm chuẩn…") is never read as met; the figure that fails it follows the dash.
-        cs = self.cs
         tier = self._tiers[tier_id]
-        texts = cs.recognition.conditions
+        all_assessed, no_zero, threshold = self._not_met
         failed: list[str] = []
-        unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
-        if unassessed:
-            labels = [cs.input(name).label for name in missing if name in self._read_inputs]
+        if not all(crit_assessed):
+            unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
+            labels = [self._labels[name] for name in missing if name in self._read_inputs]
             failed.append(
-                f"{msg.not_met(texts.all_assessed)} — tiêu chí {', '.join(unassessed)} "
+                f"{all_assessed} — tiêu chí {', '.join(unassessed)} "
                 f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})"
             )
-        failed.extend(f"{msg.not_met(texts.no_zero_criterion)} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
+        failed.extend(f"{no_zero} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
                       for s, got, assessed in zip(self._slices, crit_points, crit_assessed, strict=True)
                       if assessed and not got)
         if total < tier.threshold:
             failed.append(
-                f"{msg.not_met(texts.threshold)} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
+                f"{threshold} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
                 f"({tier.label})"
             )
         return failed

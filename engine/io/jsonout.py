@@ -14,6 +14,7 @@ results, fresh and read.
 from __future__ import annotations
 
 from json.encoder import encode_basestring as _escape  # the C escaper json.dumps(ensure_ascii=False) uses
+from typing import Any
 
 import orjson
 
@@ -76,7 +77,7 @@ class _Memo(dict):
     """A bounded memo of JSON fragments: once full it starts again (a long-running web process meets many
     criteria sets and communes, each fragment is cheap to rebuild)."""
 
-    def put(self, key: object, value: str) -> str:
+    def put(self, key: object, value: Any) -> Any:
         if len(self) >= _ESCAPED_MAX:
             self.clear()
         self[key] = value
@@ -88,6 +89,7 @@ _RATE_HEADS = _Memo()
 _CRITERIA = _Memo()
 _CONDITIONS = _Memo()
 _NTM_JSON: dict[int, tuple[NtmStatus, str]] = {}
+_NTM_PARTS = _Memo()
 _VALUE_KEYS = _Memo()
 _RESULT_HEADS = _Memo()
 
@@ -146,9 +148,15 @@ def _ntm(n: NtmStatus) -> str:
     known = _NTM_JSON.get(id(n))
     if known is not None and known[0] is n:
         return known[1]
-    text = (f'{{"indicator": {_s(n.indicator)}, "text": {_s(n.text)}, "status": {_s(n.status)}, '
-            f'"status_text": {_s(n.status_text)}, "explanation": {_escape(n.explanation)}, '
-            f'"items": {_strings(n.items)}}}')
+    # The rest (a rate's status, a status naming figures) is new: everything but its explanation comes
+    # from the table and recurs.
+    key = (n.indicator, n.text, n.status, n.status_text, *n.items)
+    parts = _NTM_PARTS.get(key)
+    if parts is None:
+        head = (f'{{"indicator": {_s(n.indicator)}, "text": {_s(n.text)}, "status": {_s(n.status)}, '
+                f'"status_text": {_s(n.status_text)}, "explanation": ')
+        parts = _NTM_PARTS.put(key, (head, f', "items": {_strings(n.items)}}}'))
+    text = parts[0] + _escape(n.explanation) + parts[1]
     if len(_NTM_JSON) >= 4096:
         _NTM_JSON.clear()
     _NTM_JSON[id(n)] = (n, text)
@@ -217,6 +225,7 @@ def _tables(engine: Engine) -> _Tables:
 def _items_fast(s: Scored, tables: _Tables) -> str:
     values = s.assessment.values
     fragments, heads = tables.items, tables.rate_heads
+    rates = s._rates
     out = []
     for position, (kind, value, reads) in enumerate(tables.plans):
         present, band = s.present[position], s.bands[position]
@@ -233,7 +242,8 @@ def _items_fast(s: Scored, tables: _Tables) -> str:
             if head is None:
                 text = _item_text(s.item(position))
                 head = heads[position][rank] = text[: text.index(', "rate": ') + 10]
-            rate, explanation = s.rate_texts(position)
+            texts = rates.get(position)
+            rate, explanation = s.rate_texts(position) if texts is None else texts
             out.append(f'{head}{_escape(rate)}, "explanation": {_escape(explanation)}}}')
             continue
         known = fragments[position].get(key)

@@ -10,7 +10,6 @@ indicator is compiled by its rule kind alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from decimal import Decimal
 
 from engine.assessment import Commune
 from engine.common import fact_slug
@@ -27,7 +26,7 @@ from engine.ntm.models import (
     link_problems,
     table_for_period,
 )
-from engine.rates import decimals_of, format_number, format_percent, rate_units, threshold_units
+from engine.rates import PercentFormat, decimals_of, format_number, rate_units, threshold_units
 from engine.result import ItemResult, NtmStatus, Result
 from engine.rules import Comparison, RuleSet
 from engine.yamlsource import format_loc
@@ -127,7 +126,7 @@ class NtmLinker:
         self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
         self._cache: dict[tuple, NtmStatus] = {}
         # Per rate indicator, region and outcome: the sentence around the figures (a few dozen at most).
-        self._rate_parts: dict[tuple, tuple[str, str, int, tuple[str, Decimal]]] = {}
+        self._rate_parts: dict[tuple, tuple[str, str, PercentFormat]] = {}
         # Worked out once, not per assessment: each item's band rank by points, each rule name's parts.
         self._ranks = {item.id: {got: band_rank(item, got)
                                  for got in (*(band.points for band in item.bands), item.none_points, 0)}
@@ -136,6 +135,7 @@ class NtmLinker:
         for name in rules:
             index, status, detail = name.split("#", 2)
             self._names[name] = (int(index), status, detail)
+        self._indicators = [(ind, isinstance(ind.rule, RateAtMostRegional)) for ind in table.indicators]
         # What each indicator reads, by position in cs.items, for facts built from the engine's own figures.
         positions = {item.id: position for position, item in enumerate(cs.items)}
         self._plans: list[tuple] = []
@@ -264,18 +264,22 @@ class NtmLinker:
             def keys(item_id: str) -> Hashable:
                 return items[item_id].explanation
         out = []
-        for index, ind in enumerate(self.table.indicators):
+        cache = self._cache
+        for index, (ind, is_rate) in enumerate(self._indicators):
             got = fired.get(index, [])
             # A status is a read-only value of what decided it: the rules that fired and, for a rate,
             # the two figures, for items, their explanations. Indicators on a yes/no input or on items
             # take few distinct values, so their statuses are made once and shared.
-            if isinstance(ind.rule, RateAtMostRegional):
+            if is_rate:
                 out.append(self._status(ind, got, values, commune, items))
                 continue
-            # Only the items a rule named (below the top band, below full points) are spelt out.
-            named = {detail for _, detail in got}
-            key = (index, tuple(got), *(keys(i) for i in ind.items if i in named))
-            status = self._cache.get(key)
+            if got and ind.items:
+                # Only the items a rule named (below the top band, below full points) are spelt out.
+                named = {detail for _, detail in got}
+                key: tuple = (index, tuple(got), *(keys(i) for i in ind.items if i in named))
+            else:
+                key = (index, tuple(got))
+            status = cache.get(key)
             if status is None:
                 status = self._status(ind, got, values, commune, items)
                 if len(self._cache) < 4096:
@@ -341,9 +345,9 @@ class NtmLinker:
                     head.format(label=rule.label),
                     tail.format(op=op, threshold=format_number(ceiling) + " %",
                                 region=_region_label(cs, region), why=why),
-                    max(2, decimals_of(ceiling)), (op, ceiling))
+                    PercentFormat(max(2, decimals_of(ceiling)), (op, ceiling)))
             num, den = int(values[item.numerator or ""]), int(values[item.denominator or ""])
-            return f"{parts[0]}{num}/{den} = {format_percent(num, den, parts[2], parts[3])}{parts[1]}"
+            return f"{parts[0]}{num}/{den} = {parts[2](num, den)}{parts[1]}"
         if isinstance(rule, InputTrue):
             label = cs.input(rule.input).label
             if status == "can_xem_xet":
