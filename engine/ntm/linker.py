@@ -10,6 +10,7 @@ indicator is compiled by its rule kind alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import cast
 
 from engine.assessment import Commune
 from engine.common import fact_slug
@@ -135,7 +136,13 @@ class NtmLinker:
         for name in rules:
             index, status, detail = name.split("#", 2)
             self._names[name] = (int(index), status, detail)
-        self._indicators = [(ind, isinstance(ind.rule, RateAtMostRegional)) for ind in table.indicators]
+        # What the statuses read of each indicator, read once: attribute reads and isinstance() on the
+        # pydantic models (ABCMeta's instance check) cost more than writing the status itself.
+        self._info = {id(ind): _Info(ind) for ind in table.indicators}
+        for ind in table.indicators:
+            if isinstance(ind.rule, InputTrue):
+                self._info[id(ind)].label = cs.input(ind.rule.input).label
+        self._indicators = [(ind, self._info[id(ind)].kind == _RATE) for ind in table.indicators]
         # What each indicator reads, by position in cs.items, for facts built from the engine's own figures.
         positions = {item.id: position for position, item in enumerate(cs.items)}
         self._plans: list[tuple] = []
@@ -273,10 +280,11 @@ class NtmLinker:
             if is_rate:
                 out.append(self._status(ind, got, values, commune, items))
                 continue
-            if got and ind.items:
+            linked = self._info[id(ind)].items
+            if got and linked:
                 # Only the items a rule named (below the top band, below full points) are spelt out.
                 named = {detail for _, detail in got}
-                key: tuple = (index, tuple(got), *(keys(i) for i in ind.items if i in named))
+                key: tuple = (index, tuple(got), *(keys(i) for i in linked if i in named))
             else:
                 key = (index, tuple(got))
             status = cache.get(key)
@@ -292,7 +300,8 @@ class NtmLinker:
 
     def _status(self, ind: Indicator, fired: list[tuple[str, str]], values: Mapping[str, int | bool],
                 commune: Commune, items: Mapping[str, ItemResult]) -> NtmStatus:
-        if ind.rule is None:
+        info = self._info[id(ind)]
+        if info.kind == _NO_RULE:
             status = "can_xem_xet"
             body = f"{nmsg.UNVERIFIED}; {nmsg.UNVERIFIED_NO_RULE}"
             if ind.note:
@@ -304,25 +313,26 @@ class NtmLinker:
             status = next((s for s in ("can_xem_xet", "chua_dat", "dat") if s in outcomes), "can_xem_xet")
             body = self._body(ind, status, fired, values, commune, items)
             tail = nmsg.STATUS_TEXT[status]
-            if status == "dat" and isinstance(ind.rule, ItemsAtTopBand | ItemsAtMax):
+            if status == "dat" and info.kind in (_TOP, _MAX):
                 tail += f" ({nmsg.SUPPORTING})"
             explanation = f"{body} → {tail}"
-            if ind.status == "unverified":
+            if info.unverified:
                 # A placeholder indicator never concludes on its own: the NTM team decides.
                 status = "can_xem_xet"
                 provisional = body if tail == nmsg.STATUS_TEXT[status] else f"{body} ({tail})"
                 explanation = (f"{nmsg.UNVERIFIED}; {nmsg.UNVERIFIED_PROVISIONAL}: {provisional}"
                                f" → {nmsg.STATUS_TEXT[status]}")
         return NtmStatus(
-            indicator=ind.key, text=ind.text, status=status, status_text=nmsg.STATUS_TEXT[status],
-            explanation=explanation, items=list(ind.items),
+            indicator=info.key, text=info.text, status=status, status_text=nmsg.STATUS_TEXT[status],
+            explanation=explanation, items=list(info.items),
         )
 
     def _body(self, ind: Indicator, status: str, fired: list[tuple[str, str]],
               values: Mapping[str, int | bool], commune: Commune, items: Mapping[str, ItemResult]) -> str:
-        cs, rule = self.cs, ind.rule
+        cs, info = self.cs, self._info[id(ind)]
         details = [d for s, d in fired if s == status]
-        if isinstance(rule, RateAtMostRegional):
+        if info.kind == _RATE:
+            rule = cast(RateAtMostRegional, ind.rule)
             item = cs.item(rule.item)
             if status == "can_xem_xet":
                 if "none" in details:
@@ -348,16 +358,16 @@ class NtmLinker:
                     PercentFormat(max(2, decimals_of(ceiling)), (op, ceiling)))
             num, den = int(values[item.numerator or ""]), int(values[item.denominator or ""])
             return f"{parts[0]}{num}/{den} = {parts[2](num, den)}{parts[1]}"
-        if isinstance(rule, InputTrue):
-            label = cs.input(rule.input).label
+        if info.kind == _INPUT:
+            label = info.label
             if status == "can_xem_xet":
                 return nmsg.INPUT_MISSING.format(label=label)
             return (nmsg.INPUT_YES if status == "dat" else nmsg.INPUT_NO).format(label=label)
-        top = isinstance(rule, ItemsAtTopBand)
+        top = info.kind == _TOP
         if status == "dat":
-            return (nmsg.ITEMS_ALL_TOP if top else nmsg.ITEMS_ALL_MAX).format(items=", ".join(ind.items))
+            return (nmsg.ITEMS_ALL_TOP if top else nmsg.ITEMS_ALL_MAX).format(items=", ".join(info.items))
         reasons = []
-        for item_id in ind.items:  # in the table's order, not the order the rules fired in
+        for item_id in info.items:  # in the table's order, not the order the rules fired in
             if "missing:" + item_id in details:
                 reasons.append(nmsg.ITEM_MISSING.format(item=item_id))
             elif item_id in details:
@@ -374,6 +384,33 @@ class NtmLinker:
     def close(self) -> None:
         if self.rules is not None:
             self.rules.close()
+
+
+_NO_RULE, _RATE, _INPUT, _TOP, _MAX = range(5)
+
+
+class _Info:
+    """An indicator's fields as the statuses read them (see NtmLinker.__init__)."""
+
+    __slots__ = ("kind", "key", "text", "items", "unverified", "label")
+
+    def __init__(self, ind: Indicator) -> None:
+        rule = ind.rule
+        if isinstance(rule, RateAtMostRegional):
+            self.kind = _RATE
+        elif isinstance(rule, InputTrue):
+            self.kind = _INPUT
+        elif isinstance(rule, ItemsAtTopBand):
+            self.kind = _TOP
+        elif isinstance(rule, ItemsAtMax):
+            self.kind = _MAX
+        else:
+            self.kind = _NO_RULE
+        self.key = ind.key
+        self.text = ind.text
+        self.items = tuple(ind.items)
+        self.unverified = ind.status == "unverified"
+        self.label = ""  # an input's label, set by the linker that knows the criteria set
 
 
 def _region_label(cs: CriteriaSet, region: str) -> str:
