@@ -72,12 +72,13 @@ class PercentFormat:
     scaled once for every number of decimals it may need (Decimal arithmetic per rate cost more than
     the rest of the formatting)."""
 
-    __slots__ = ("places", "holds", "edges", "scales")
+    __slots__ = ("places", "holds", "edges", "scales", "units")
 
     def __init__(self, places: int = 2, claim: tuple[str, Decimal] | None = None) -> None:
         self.places = places
         steps = range(_MAX_EXTRA_DECIMALS + 1)
         self.scales = [100 * 10 ** (places + k) * 2 for k in steps]
+        self.units = [10 ** (places + k) for k in steps]
         if claim is None:
             self.holds = None
             self.edges: list[int] = []
@@ -97,4 +98,10 @@ class PercentFormat:
             while extra < _MAX_EXTRA_DECIMALS and not holds(shown, edges[extra]):
                 extra += 1
                 shown = (numerator * scales[extra] + denominator) // twice
-        return _format_scaled(shown, self.places + extra) + " %"
+        # _format_scaled(), inlined: this runs for every rate of every result.
+        places = self.places + extra
+        whole, frac = divmod(shown, self.units[extra])
+        text = str(whole) if whole < 1000 else format_number(whole)
+        if places and frac:
+            return f"{text},{f'{frac:0{places}d}'.rstrip('0')} %"
+        return text + " %"

@@ -72,6 +72,8 @@ class Engine:
             for plan in self._plans
         ]
         self._tiers = {t.id: t for t in cs.tiers}
+        self._rate_plans = [(p.numerator or "", p.denominator or "", says.rate_explanation)
+                            for p, says in zip(self._plans, self._explainers, strict=True)]
         texts = cs.recognition.conditions
         self._not_met = (msg.not_met(texts.all_assessed), msg.not_met(texts.no_zero_criterion),
                          msg.not_met(texts.threshold))
@@ -301,10 +303,10 @@ class Scored:
         an NTM status naming it read the same texts)."""
         texts = self._rates.get(position)
         if texts is None:
-            plan, values = self.engine._plans[position], self.assessment.values
-            texts = self._rates[position] = self.engine._explainers[position].rate_explanation(
-                int(values[plan.numerator]), int(values[plan.denominator]),  # type: ignore[index]
-                cast("int | None", self.bands[position]))
+            numerator, denominator, explain = self.engine._rate_plans[position]
+            values = self.assessment.values
+            texts = self._rates[position] = explain(int(values[numerator]), int(values[denominator]),
+                                                    cast("int | None", self.bands[position]))
         return texts
 
     def item(self, position: int) -> ItemResult:
