@@ -252,6 +252,15 @@ class Result(_Out):
                 getattr(self, name)
             self._source = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (or copied) whole: the source holds the engine, which stays in its process.
+        self.detach()
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def as_dict(self) -> dict[str, Any]:
         # `file` first, as `cfc score --json` shows it.
         data = {name: _plain(getattr(self, name)) for name in RESULT_FIELDS}

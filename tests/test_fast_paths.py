@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import random
 from decimal import Decimal
 
@@ -65,9 +67,17 @@ def test_a_result_changed_by_hand_is_written_from_its_fields(ia_toi):
     assert result.source is None  # detached: the rules' figures no longer describe it
     assert len(result.items) == 3 and result.ntm  # the other lazy fields were filled before
     assert result_json(result) == json.dumps(result.as_dict(), ensure_ascii=False)
-    copy = WITH_NTM.score(ia_toi).model_copy(update={"total": 1})
-    assert copy.total == 1 and copy.items == WITH_NTM.score(ia_toi).items
-    assert result_json(copy) == json.dumps(copy.as_dict(), ensure_ascii=False)
+    changed = WITH_NTM.score(ia_toi).model_copy(update={"total": 1})
+    assert changed.total == 1 and changed.items == WITH_NTM.score(ia_toi).items
+    assert result_json(changed) == json.dumps(changed.as_dict(), ensure_ascii=False)
+
+
+def test_a_result_pickles_and_copies_whole(ia_toi):
+    result = WITH_NTM.score(ia_toi)
+    want = WITH_NTM.score(ia_toi).as_dict()
+    assert pickle.loads(pickle.dumps(result)).as_dict() == want
+    assert copy.copy(WITH_NTM.score(ia_toi)).as_dict() == want
+    assert copy.deepcopy(WITH_NTM.score(ia_toi)).as_dict() == want
 
 
 def test_results_compare_by_value(ia_toi):

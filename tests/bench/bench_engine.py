@@ -130,7 +130,7 @@ def main() -> None:
     print(f"ratio plain / engine        {plain_rate / engine_rate:>10.1f} ×")
     print(f"engine + NTM link           {ntm_rate:>10,.0f} assessments/s   (what cfc and the web app run)")
     print(f"  … and its JSON line       {full_rate:>10,.0f} assessments/s   (target ≥ 5,000; before 1,340)")
-    print(f"  … every object read       {read_rate:>10,.0f} assessments/s   (items, criteria, NTM texts built)")
+    print(f"  … every object read       {read_rate:>10,.0f} assessments/s   (every text built)")
     print(f"  … JSON by json.dumps      {old_json:>10,.0f} assessments/s   (as_dict + json.dumps, before)")
     print(f"rules only, direct dispatch {direct_rate:>10,.0f} facts/s   (engine/rules.py)")
     print(f"rules only, stock actions   {naive_rate:>10,.0f} facts/s   (Host + a Python action per rule)")
