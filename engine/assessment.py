@@ -122,7 +122,7 @@ class AssessmentValidator:
 
         if errors or commune is None or type(period) is not int:  # the period was checked above
             return None, errors
-        missing = [i.id for i in self.cs.inputs if i.id not in values]
+        missing = [name for name, _ in self._kinds if name not in values]
         return ValidAssessment(commune, period, values, missing), []
 
     def _commune(self, raw: Any, errors: list[FieldError]) -> Commune | None:

@@ -58,6 +58,8 @@ class Engine:
         for crit in cs.criteria:
             self._slices.append((crit.id, crit.name, crit.max, start, start + len(crit.items)))
             start += len(crit.items)
+        self._criterion_of = [index for index, (_, _, _, start, end) in enumerate(self._slices)
+                              for _ in range(start, end)]
         # Per rule name: (item position, band, points), so that a firing sets the item's figures at once.
         self._fired_as: dict[str, tuple[int, int | str, int]] = {}
         for name, (position, band) in self._rule_index.items():
@@ -137,22 +139,25 @@ class Engine:
         count = len(present)
         bands: list[int | str | None] = [None] * count
         points = [0] * count
-        fired_as = self._fired_as
+        fired_as, criterion_of = self._fired_as, self._criterion_of
+        crit_points = [0] * len(self._slices)
         for name in self.rules.fire(fact):
             position, band, got = fired_as[name]
             if bands[position] is not None:  # bands compile to exclusive rules; two would be a compiler bug
                 raise RuntimeError(f"item {self._plans[position].item.id} matched two bands")
             bands[position] = band
             points[position] = got
-        crit_points = []
-        crit_assessed = []
-        for _, _, _, start, end in self._slices:
-            crit_points.append(sum(points[start:end]))
-            crit_assessed.append(all(present[start:end]))
+            crit_points[criterion_of[position]] += got  # an item no rule matched scores 0
+        if assessment.missing:
+            crit_assessed = [all(present[start:end]) for _, _, _, start, end in self._slices]
+            all_assessed = all(crit_assessed)
+            no_zero = all(p or not a for p, a in zip(crit_points, crit_assessed, strict=True))
+        else:
+            crit_assessed = [True] * len(self._slices)
+            all_assessed = True
+            no_zero = 0 not in crit_points
         total = sum(crit_points)
         tier = self._tiers[assessment.commune.type]
-        all_assessed = all(crit_assessed)
-        no_zero = all(p or not a for p, a in zip(crit_points, crit_assessed, strict=True))
         recognised = all_assessed and no_zero and total >= tier.threshold
         linker = self.linker(assessment.period)
         ntm_fired = None

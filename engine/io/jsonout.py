@@ -210,7 +210,7 @@ class _Tables:
         # (kind, input compared, inputs read): kind 0 compares one input, 1 is a rate.
         self.plans = [(0 if p.numerator is None else 1, p.value, p.reads) for p in engine._plans]
         self.items: list[dict[tuple, str]] = [{} for _ in self.plans]
-        self.rate_heads: list[dict[int | None, str]] = [{} for _ in self.plans]
+        self.rate_heads: list[dict[int | None, tuple[str, str]]] = [{} for _ in self.plans]
         self.criteria: list[dict[tuple[int, bool], str]] = [{} for _ in engine._slices]
         self.conditions: dict[tuple[bool, bool, bool], str] = {}
 
@@ -224,33 +224,37 @@ def _tables(engine: Engine) -> _Tables:
 
 def _items_fast(s: Scored, tables: _Tables) -> str:
     values = s.assessment.values
-    fragments, heads = tables.items, tables.rate_heads
     rates = s._rates
     out = []
-    for position, (kind, value, reads) in enumerate(tables.plans):
-        present, band = s.present[position], s.bands[position]
+    for position, (kind, value, reads), present, band, fragments, heads in zip(
+            range(len(tables.plans)), tables.plans, s.present, s.bands, tables.items, tables.rate_heads,
+            strict=True):
         if not present:
             key: tuple = ("missing", *(name in values for name in reads))
         elif kind == 0:
-            key = (band, values[value])  # type: ignore[index]
+            key = (band, values[value])
         elif band == NONE_BAND:
             key = (band,)
         else:
-            # A rate: the figures change with every result; everything before them only with the band.
-            rank: int | None = band  # type: ignore[assignment]
-            head = heads[position].get(rank)
-            if head is None:
-                text = _item_text(s.item(position))
-                head = heads[position][rank] = text[: text.index(', "rate": ') + 10]
+            # A rate: the figures change with every result; everything else only with the band. The rate
+            # text is digits, "/", "=", ",", "." and " %": nothing JSON escapes.
+            rank: int | None = band
+            parts = heads.get(rank)
+            if parts is None:
+                item = s.item(position)
+                text = _item_text(item)
+                assert item.rate is not None and item.explanation.startswith(item.rate)
+                parts = heads[rank] = (text[: text.index(', "rate": ') + 10],
+                                       _escape(item.explanation[len(item.rate):])[1:-1])
             texts = rates.get(position)
-            rate, explanation = s.rate_texts(position) if texts is None else texts
-            out.append(f'{head}{_escape(rate)}, "explanation": {_escape(explanation)}}}')
+            rate = (s.rate_texts(position) if texts is None else texts)[0]
+            out.append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
             continue
-        known = fragments[position].get(key)
+        known = fragments.get(key)
         if known is None:
             known = _item_text(s.item(position))
-            if len(fragments[position]) < _FRAGMENTS_MAX:
-                fragments[position][key] = known
+            if len(fragments) < _FRAGMENTS_MAX:
+                fragments[key] = known
         out.append(known)
     return ", ".join(out)
 
