@@ -311,7 +311,7 @@ class Scored:
             numerator, denominator, explain = self.engine._rate_plans[position]
             values = self.assessment.values
             texts = self._rates[position] = explain(int(values[numerator]), int(values[denominator]),
-                                                    cast("int | None", self.bands[position]))
+                                                    self.bands[position])  # type: ignore[arg-type]
         return texts
 
     def item(self, position: int) -> ItemResult:
@@ -331,6 +331,9 @@ class Scored:
     def item_key(self, item_id: str) -> Hashable:
         """What the explanation of an item depends on (its band and figures)."""
         position = self.engine._positions[item_id]
+        texts = self._rates.get(position)
+        if texts is not None:  # a counted rate whose texts were made
+            return ("rate", self.bands[position], texts)
         if self.is_counted_rate(position):
             return ("rate", self.bands[position], self.rate_texts(position))
         return self.engine.item_key(position, self.present[position], self.bands[position],

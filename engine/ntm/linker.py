@@ -367,8 +367,8 @@ class NtmLinker:
         if status == "dat":
             return (nmsg.ITEMS_ALL_TOP if top else nmsg.ITEMS_ALL_MAX).format(items=", ".join(info.items))
         reasons = []
-        for item_id in info.items:  # in the table's order, not the order the rules fired in
-            if "missing:" + item_id in details:
+        for item_id, missing_detail in info.missing:  # in the table's order, not the order the rules fired in
+            if missing_detail in details:
                 reasons.append(nmsg.ITEM_MISSING.format(item=item_id))
             elif item_id in details:
                 ir = items[item_id]
@@ -392,7 +392,7 @@ _NO_RULE, _RATE, _INPUT, _TOP, _MAX = range(5)
 class _Info:
     """An indicator's fields as the statuses read them (see NtmLinker.__init__)."""
 
-    __slots__ = ("kind", "key", "text", "items", "unverified", "label")
+    __slots__ = ("kind", "key", "text", "items", "missing", "unverified", "label")
 
     def __init__(self, ind: Indicator) -> None:
         rule = ind.rule
@@ -409,6 +409,7 @@ class _Info:
         self.key = ind.key
         self.text = ind.text
         self.items = tuple(ind.items)
+        self.missing = tuple((item_id, "missing:" + item_id) for item_id in ind.items)  # rule details
         self.unverified = ind.status == "unverified"
         self.label = ""  # an input's label, set by the linker that knows the criteria set
 
