@@ -74,6 +74,7 @@ class Engine:
             for plan in self._plans
         ]
         self._tiers = {t.id: t for t in cs.tiers}
+        self._why_tails: dict[tuple, str] = {}  # one per rate item and band
         self._rate_plans = [(p.numerator or "", p.denominator or "", says.rate_explanation)
                             for p, says in zip(self._plans, self._explainers, strict=True)]
         texts = cs.recognition.conditions
@@ -211,6 +212,18 @@ class Engine:
                 cache[key] = cached
         return cached
 
+    def why_tail(self, position: int, band: int | str | None) -> str:
+        """A counted rate item's explanation after its rate text and before its arrow, then its points:
+        " < 98 %, 35/50 điểm" (what the NTM link quotes of an item below the bar)."""
+        key = (position, band)
+        tail = self._why_tails.get(key)
+        if tail is None:
+            plan = self._plans[position]
+            points = 0 if band is None else plan.band_points[band]  # type: ignore[index]
+            before = self._explainers[position].tails[band].rsplit(" → ", 1)[0]  # type: ignore[index]
+            tail = self._why_tails[key] = f"{before}, {points}/{plan.item.max} điểm"
+        return tail
+
     def item_key(self, position: int, present: bool, band: int | str | None,
                  values: Mapping[str, int | bool]) -> tuple:
         """What an item's result depends on, for an item other than a rate with something to count."""
@@ -328,6 +341,15 @@ class Scored:
         return self.engine.item_result(position, self.present[position], self.bands[position],
                                        self.assessment.values)
 
+    def why(self, item_id: str) -> str:
+        """What an item's explanation says before its arrow, with its points ("47/48 = 97,92 % < 98 %,
+        35/50 điểm"): for a counted rate, its rate text and a part prepared per band."""
+        position = self.engine._positions[item_id]
+        if self.is_counted_rate(position):
+            return self.rate_texts(position)[0] + self.engine.why_tail(position, self.bands[position])
+        ir = self.item(position)
+        return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
+
     def item_key(self, item_id: str) -> Hashable:
         """What the explanation of an item depends on (its band and figures)."""
         position = self.engine._positions[item_id]
@@ -367,7 +389,7 @@ class Scored:
         if self.linker is None or self.ntm_fired is None:
             return []
         return self.linker.statuses_for(self.ntm_fired, self.assessment.values, self.assessment.commune,
-                                        _ItemsById(self), self.item_key)
+                                        _ItemsById(self), self.item_key, self.why)
 
 
 class _ItemsById(Mapping[str, ItemResult]):

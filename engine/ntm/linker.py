@@ -262,11 +262,17 @@ class NtmLinker:
 
     def statuses_for(self, fired: Mapping[int, list[tuple[str, str]]], values: Mapping[str, int | bool],
                      commune: Commune, items: Mapping[str, ItemResult],
-                     keys: Callable[[str], Hashable] | None = None) -> list[NtmStatus]:
+                     keys: Callable[[str], Hashable] | None = None,
+                     why: Callable[[str], str] | None = None) -> list[NtmStatus]:
         """The statuses from what the rules decided (fire()); `items` is read only for the items a rule
         named (below the top band, below full points). `keys`: per item id, a key that names its
         explanation (the figures it was scored from), read in place of the explanation to find a shared
-        status."""
+        status. `why`: per item id, what its explanation says before the arrow, with its points
+        ("47/48 = 97,92 % < 98 %, 35/50 điểm"), in place of reading it from `items`."""
+        if why is None:
+            def why(item_id: str) -> str:
+                ir = items[item_id]
+                return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
         if keys is None:
             def keys(item_id: str) -> Hashable:
                 return items[item_id].explanation
@@ -278,7 +284,7 @@ class NtmLinker:
             # the two figures, for items, their explanations. Indicators on a yes/no input or on items
             # take few distinct values, so their statuses are made once and shared.
             if is_rate:
-                out.append(self._status(ind, got, values, commune, items))
+                out.append(self._status(ind, got, values, commune, why))
                 continue
             linked = self._info[id(ind)].items
             if got and linked:
@@ -289,7 +295,7 @@ class NtmLinker:
                 key = (index, tuple(got))
             status = cache.get(key)
             if status is None:
-                status = self._status(ind, got, values, commune, items)
+                status = self._status(ind, got, values, commune, why)
                 if len(self._cache) < 4096:
                     self._cache[key] = status
             out.append(status)
@@ -299,7 +305,7 @@ class NtmLinker:
         return result.model_copy(update={"ntm": self.statuses(result, commune)})
 
     def _status(self, ind: Indicator, fired: list[tuple[str, str]], values: Mapping[str, int | bool],
-                commune: Commune, items: Mapping[str, ItemResult]) -> NtmStatus:
+                commune: Commune, why: Callable[[str], str]) -> NtmStatus:
         info = self._info[id(ind)]
         if info.kind == _NO_RULE:
             status = "can_xem_xet"
@@ -311,7 +317,7 @@ class NtmLinker:
             outcomes = {s for s, _ in fired}
             # A rule that cannot decide (missing figure, item below the bar) outweighs one that can.
             status = next((s for s in ("can_xem_xet", "chua_dat", "dat") if s in outcomes), "can_xem_xet")
-            body = self._body(ind, status, fired, values, commune, items)
+            body = self._body(ind, status, fired, values, commune, why)
             tail = nmsg.STATUS_TEXT[status]
             if status == "dat" and info.kind in (_TOP, _MAX):
                 tail += f" ({nmsg.SUPPORTING})"
@@ -328,7 +334,7 @@ class NtmLinker:
         )
 
     def _body(self, ind: Indicator, status: str, fired: list[tuple[str, str]],
-              values: Mapping[str, int | bool], commune: Commune, items: Mapping[str, ItemResult]) -> str:
+              values: Mapping[str, int | bool], commune: Commune, why: Callable[[str], str]) -> str:
         cs, info = self.cs, self._info[id(ind)]
         details = [d for s, d in fired if s == status]
         if info.kind == _RATE:
@@ -347,14 +353,14 @@ class NtmLinker:
             if parts is None:
                 # Everything but the two figures, once per region and outcome: RATE_RESULT cut at {rate}.
                 ceiling = rule.thresholds[region]
-                why = ""
+                because = ""
                 if overridden and self.table.region_override is not None:
-                    why = f", {self.table.region_override.reason}"
+                    because = f", {self.table.region_override.reason}"
                 head, tail = nmsg.RATE_RESULT.split("{rate}")
                 parts = self._rate_parts[parts_key] = (
                     head.format(label=rule.label),
                     tail.format(op=op, threshold=format_number(ceiling) + " %",
-                                region=_region_label(cs, region), why=why),
+                                region=_region_label(cs, region), why=because),
                     PercentFormat(max(2, decimals_of(ceiling)), (op, ceiling)))
             num, den = int(values[item.numerator or ""]), int(values[item.denominator or ""])
             return f"{parts[0]}{num}/{den} = {parts[2](num, den)}{parts[1]}"
@@ -371,13 +377,12 @@ class NtmLinker:
             if missing_detail in details:
                 reasons.append(nmsg.ITEM_MISSING.format(item=item_id))
             elif item_id in details:
-                ir = items[item_id]
-                why = ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
+                said = why(item_id)
                 if top:
                     reasons.append(nmsg.ITEM_BELOW_TOP.format(
-                        item=item_id, top=self._top_band[item_id], why=why))
+                        item=item_id, top=self._top_band[item_id], why=said))
                 else:
-                    reasons.append(nmsg.ITEM_BELOW_MAX.format(item=item_id, why=why))
+                    reasons.append(nmsg.ITEM_BELOW_MAX.format(item=item_id, why=said))
         text = "; ".join(reasons) or nmsg.NO_DATA
         return text[0].upper() + text[1:]
 
