@@ -20,6 +20,7 @@ from engine.flags import BASE_FIELDS
 # No commune counts anywhere near this many of anything; the cap keeps absurd figures (and values the rule
 # engine cannot hold exactly) out.
 MAX_COUNT = 10_000_000
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class AssessmentValidator:
         self._values_model = create_model(
             f"Values_{cs.id.replace('-', '_')}", __config__=ConfigDict(extra="forbid"), **fields
         )
+        # The fast path for plain dicts of exact ints and booleans (see _values): in form order.
+        self._kinds = [(inp.id, inp.type == "count") for inp in cs.inputs]
         self._tiers = {t.id for t in cs.tiers}
         self._regions = {r.id for r in cs.regions}
         self._parts = [(i.id, i.part_of) for i in cs.inputs if i.part_of]
@@ -119,7 +122,7 @@ class AssessmentValidator:
 
         if errors or commune is None or type(period) is not int:  # the period was checked above
             return None, errors
-        missing = [i.id for i in self.cs.inputs if i.id not in values]
+        missing = [name for name, _ in self._kinds if name not in values]
         return ValidAssessment(commune, period, values, missing), []
 
     def _commune(self, raw: Any, errors: list[FieldError]) -> Commune | None:
@@ -157,17 +160,22 @@ class AssessmentValidator:
         if len(errors) > start:
             return None
         fixed = {key: raw[key] for key in BASE_FIELDS if key in raw}
+        if all(type(value) is str for value in fixed.values()):
+            # Every field was checked above and is a plain string: what validating would give.
+            return Commune.model_construct(**fixed, flags=flags)
         return Commune.model_validate({**fixed, "flags": flags})
 
     def _values(self, raw: dict[str, Any], errors: list[FieldError]) -> dict[str, int | bool]:
-        try:
-            model = self._values_model.model_validate(raw)
-        except ValidationError as exc:
-            for error in exc.errors():
-                name = str(error["loc"][0]) if error["loc"] else ""
-                errors.append(FieldError(f"values.{name}", self._value_message(name, error)))
-            return {}
-        values = {k: v for k, v in model.model_dump().items() if v is not None}
+        values = self._plain_values(raw)
+        if values is None:
+            try:
+                model = self._values_model.model_validate(raw)
+            except ValidationError as exc:
+                for error in exc.errors():
+                    name = str(error["loc"][0]) if error["loc"] else ""
+                    errors.append(FieldError(f"values.{name}", self._value_message(name, error)))
+                return {}
+            values = {k: v for k, v in model.model_dump().items() if v is not None}
         for part, whole in self._parts:
             if part in values and whole in values and values[part] > values[whole]:
                 errors.append(FieldError(
@@ -176,6 +184,27 @@ class AssessmentValidator:
                     f"«{_label(self.cs, whole)}» ({values[whole]}).",
                 ))
         return values
+
+    def _plain_values(self, raw: dict[str, Any]) -> dict[str, int | bool] | None:
+        """The values, in form order, when every key is an input and every value an exact int in range,
+        an exact bool or None (what a JSON or YAML file and the web form give): what the pydantic model
+        would give, without its cost. None for anything else, which the model then checks and explains."""
+        values: dict[str, int | bool] = {}
+        found = 0
+        for name, is_count in self._kinds:
+            value = raw.get(name, _ABSENT)
+            if value is _ABSENT:
+                continue
+            found += 1
+            if value is None:
+                continue
+            if is_count:
+                if type(value) is not int or not 0 <= value <= MAX_COUNT:
+                    return None
+            elif type(value) is not bool:
+                return None
+            values[name] = value
+        return values if found == len(raw) else None  # else a key that is no input
 
     def _value_message(self, name: str, error: Mapping[str, Any]) -> str:
         if error["type"] == "extra_forbidden":

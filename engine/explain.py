@@ -12,7 +12,7 @@ from decimal import Decimal
 from engine import messages as msg
 from engine.compile import NONE_BAND
 from engine.criteria import Item
-from engine.rates import decimals_of, format_number, format_percent
+from engine.rates import PercentFormat, decimals_of, format_number, format_percent
 
 
 class ItemExplainer:
@@ -36,6 +36,7 @@ class ItemExplainer:
         # figure is the only part that changes from one assessment to the next.
         self.tails: dict[int | None, str] = {}
         self.claims: dict[int | None, tuple[str, Decimal] | None] = {}
+        self.percents: dict[int | None, PercentFormat] = {}
         if item.rule != "yes_no":
             for band in [None, *range(len(item.bands))]:
                 points = 0 if band is None else item.bands[band].points
@@ -43,6 +44,7 @@ class ItemExplainer:
                 self.tails[band] = f" {op} {self.edges[edge]} → {points}/{item.max} điểm"
                 threshold = self.thresholds[edge]
                 self.claims[band] = (op, threshold) if threshold is not None else None
+        self.percents = {band: PercentFormat(self.places, claim) for band, claim in self.claims.items()}
 
     def band_text(self, band: int | str | None) -> str | None:
         """The band that gave the points, as the criteria table states it."""
@@ -72,8 +74,7 @@ class ItemExplainer:
     def rate_explanation(self, numerator: int, denominator: int, band: int | None) -> tuple[str, str]:
         """A rate item's rate text and explanation, when its denominator is not 0: the same texts as
         rate_text() and explain(), built from the prepared tail."""
-        rate = (f"{numerator}/{denominator} = "
-                f"{format_percent(numerator, denominator, self.places, self.claims[band])}")
+        rate = f"{numerator}/{denominator} = {self.percents[band](numerator, denominator)}"
         return rate, rate + self.tails[band]
 
     def explain(self, value: int | bool | None, band: int | str | None, points: int,

@@ -65,3 +65,43 @@ def format_percent(numerator: int, denominator: int, places: int = 2,
             places += 1
             shown = _scaled_percent(numerator, denominator, places)
     return _format_scaled(shown, places) + " %"
+
+
+class PercentFormat:
+    """format_percent() for one number of places and one comparison, with the comparison's threshold
+    scaled once for every number of decimals it may need (Decimal arithmetic per rate cost more than
+    the rest of the formatting)."""
+
+    __slots__ = ("places", "holds", "edges", "scales", "units")
+
+    def __init__(self, places: int = 2, claim: tuple[str, Decimal] | None = None) -> None:
+        self.places = places
+        steps = range(_MAX_EXTRA_DECIMALS + 1)
+        self.scales = [100 * 10 ** (places + k) * 2 for k in steps]
+        self.units = [10 ** (places + k) for k in steps]
+        if claim is None:
+            self.holds = None
+            self.edges: list[int] = []
+        else:
+            op, threshold = claim
+            self.holds = _HOLDS[op]
+            self.edges = [int(threshold * 10 ** (places + k)) for k in steps]
+
+    def __call__(self, numerator: int, denominator: int) -> str:
+        twice = 2 * denominator
+        scales = self.scales
+        shown = (numerator * scales[0] + denominator) // twice
+        extra = 0
+        holds = self.holds
+        if holds is not None:
+            edges = self.edges
+            while extra < _MAX_EXTRA_DECIMALS and not holds(shown, edges[extra]):
+                extra += 1
+                shown = (numerator * scales[extra] + denominator) // twice
+        # _format_scaled(), inlined: this runs for every rate of every result.
+        places = self.places + extra
+        whole, frac = divmod(shown, self.units[extra])
+        text = str(whole) if whole < 1000 else format_number(whole)
+        if places and frac:
+            return f"{text},{f'{frac:0{places}d}'.rstrip('0')} %"
+        return text + " %"

@@ -1,17 +1,18 @@
 """The result of scoring one assessment: what `cfc score --json` prints and every page and PDF shows.
 
-Plain slotted dataclasses rather than pydantic models: a result is built from already validated data for
+Plain slotted classes rather than pydantic models: a result is built from already validated data for
 every assessment scored, and building ~40 pydantic objects each time cost more than the rule engine (and a
 frozen dataclass's __init__ costs more than a plain one's; `make bench` measures scoring). Treat results as
-read-only values.
+read-only values. A result from the engine builds its item, criterion, condition and NTM objects (and
+their sentences) on first read: scoring decides the figures, and a JSON line or a page reads the texts.
 `as_dict()` gives the JSON form; `model_dump()` and `model_copy()` keep the pydantic spelling callers use.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 
 def _plain(value: Any) -> Any:
@@ -81,8 +82,35 @@ class NtmStatus(_Out):
     items: list[str]
 
 
-@dataclass(slots=True)
+class ResultSource(Protocol):
+    """What fills a result's lazy fields on first read (engine/scoring.py keeps the figures the rules
+    decided; the sentences and objects are made only when something reads them)."""
+
+    def criteria(self) -> list[CriterionResult]: ...
+    def items(self) -> list[ItemResult]: ...
+    def conditions(self) -> list[ConditionResult]: ...
+    def failed_conditions(self) -> list[str]: ...
+    def ntm(self) -> list[NtmStatus]: ...
+
+
+# The fields of a result, in the order as_dict() and `cfc score --json` give them (after `file`).
+RESULT_FIELDS = ("commune", "commune_name", "period", "criteria_set", "criteria_hash", "total", "max_total",
+                 "tier", "tier_label", "threshold", "recognised", "verdict", "provisional_items",
+                 "provisional_notice", "criteria", "items", "conditions", "failed_conditions",
+                 "missing_inputs", "values", "ntm", "file")
+_LAZY = ("criteria", "items", "conditions", "failed_conditions", "ntm")
+
+
 class Result(_Out):
+    """A plain slotted class rather than a dataclass: `criteria`, `items`, `conditions`,
+    `failed_conditions` and `ntm` are built on first read (most of the time of scoring went into
+    sentences nobody read); they read and assign like the other fields."""
+
+    __slots__ = ("commune", "commune_name", "period", "criteria_set", "criteria_hash", "total", "max_total",
+                 "tier", "tier_label", "threshold", "recognised", "verdict", "provisional_items",
+                 "provisional_notice", "_criteria", "_items", "_conditions", "_failed_conditions",
+                 "missing_inputs", "values", "_ntm", "file", "_source")
+
     commune: str
     commune_name: str
     period: int
@@ -97,19 +125,161 @@ class Result(_Out):
     verdict: str
     provisional_items: int
     provisional_notice: str | None
-    criteria: list[CriterionResult]
-    items: list[ItemResult]
-    conditions: list[ConditionResult]
-    failed_conditions: list[str]
     missing_inputs: list[str]
     values: dict[str, int | bool]
-    ntm: list[NtmStatus] = field(default_factory=list)
-    file: str | None = None
+    file: str | None
+    _criteria: list[CriterionResult] | None
+    _items: list[ItemResult] | None
+    _conditions: list[ConditionResult] | None
+    _failed_conditions: list[str] | None
+    _ntm: list[NtmStatus] | None
+    _source: ResultSource | None
+
+    @property
+    def criteria(self) -> list[CriterionResult]:
+        value = self._criteria
+        if value is None:
+            # Two threads may both build it: the same value either way, and the slot keeps one of them.
+            source = self._source
+            value = self._criteria = [] if source is None else source.criteria()
+        return value
+
+    @criteria.setter
+    def criteria(self, value: list[CriterionResult]) -> None:
+        self.detach()
+        self._criteria = value
+
+    @property
+    def items(self) -> list[ItemResult]:
+        value = self._items
+        if value is None:
+            # Two threads may both build it: the same value either way, and the slot keeps one of them.
+            source = self._source
+            value = self._items = [] if source is None else source.items()
+        return value
+
+    @items.setter
+    def items(self, value: list[ItemResult]) -> None:
+        self.detach()
+        self._items = value
+
+    @property
+    def conditions(self) -> list[ConditionResult]:
+        value = self._conditions
+        if value is None:
+            # Two threads may both build it: the same value either way, and the slot keeps one of them.
+            source = self._source
+            value = self._conditions = [] if source is None else source.conditions()
+        return value
+
+    @conditions.setter
+    def conditions(self, value: list[ConditionResult]) -> None:
+        self.detach()
+        self._conditions = value
+
+    @property
+    def failed_conditions(self) -> list[str]:
+        value = self._failed_conditions
+        if value is None:
+            # Two threads may both build it: the same value either way, and the slot keeps one of them.
+            source = self._source
+            value = self._failed_conditions = [] if source is None else source.failed_conditions()
+        return value
+
+    @failed_conditions.setter
+    def failed_conditions(self, value: list[str]) -> None:
+        self.detach()
+        self._failed_conditions = value
+
+    @property
+    def ntm(self) -> list[NtmStatus]:
+        value = self._ntm
+        if value is None:
+            # Two threads may both build it: the same value either way, and the slot keeps one of them.
+            source = self._source
+            value = self._ntm = [] if source is None else source.ntm()
+        return value
+
+    @ntm.setter
+    def ntm(self, value: list[NtmStatus]) -> None:
+        self.detach()
+        self._ntm = value
+
+    def __init__(self, commune: str, commune_name: str, period: int, criteria_set: str, criteria_hash: str,
+                 total: int, max_total: int, tier: str, tier_label: str, threshold: int, recognised: bool,
+                 verdict: str, provisional_items: int, provisional_notice: str | None,
+                 criteria: list[CriterionResult] | None = None, items: list[ItemResult] | None = None,
+                 conditions: list[ConditionResult] | None = None, failed_conditions: list[str] | None = None,
+                 missing_inputs: list[str] | None = None, values: dict[str, int | bool] | None = None,
+                 ntm: list[NtmStatus] | None = None, file: str | None = None,
+                 source: ResultSource | None = None) -> None:
+        self.commune = commune
+        self.commune_name = commune_name
+        self.period = period
+        self.criteria_set = criteria_set
+        self.criteria_hash = criteria_hash
+        self.total = total
+        self.max_total = max_total
+        self.tier = tier
+        self.tier_label = tier_label
+        self.threshold = threshold
+        self.recognised = recognised
+        self.verdict = verdict
+        self.provisional_items = provisional_items
+        self.provisional_notice = provisional_notice
+        self._source = source
+        # Without a source, a field not given is empty (as the dataclass's `ntm` defaulted to []).
+        empty = source is None
+        self._criteria = [] if criteria is None and empty else criteria
+        self._items = [] if items is None and empty else items
+        self._conditions = [] if conditions is None and empty else conditions
+        self._failed_conditions = [] if failed_conditions is None and empty else failed_conditions
+        self._ntm = [] if ntm is None and empty else ntm
+        self.missing_inputs = [] if missing_inputs is None else missing_inputs
+        self.values = {} if values is None else values
+        self.file = file
+
+    @property
+    def source(self) -> ResultSource | None:
+        """What fills the lazy fields not read yet (None once the result was changed by hand)."""
+        return self._source
+
+    def detach(self) -> None:
+        """Fill every lazy field and forget the source: a result changed by hand no longer matches what its
+        source would say (engine/io/jsonout.py then writes it from its fields alone)."""
+        if self._source is not None:
+            for name in _LAZY:
+                getattr(self, name)
+            self._source = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (or copied) whole: the source holds the engine, which stays in its process.
+        self.detach()
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def as_dict(self) -> dict[str, Any]:
         # `file` first, as `cfc score --json` shows it.
-        data = _Out.as_dict(self)
+        data = {name: _plain(getattr(self, name)) for name in RESULT_FIELDS}
         return {"file": data.pop("file"), **data}
+
+    def model_copy(self, update: dict[str, Any] | None = None) -> Result:
+        fields = {name: getattr(self, name) for name in RESULT_FIELDS}
+        fields.update(update or {})
+        return Result(**fields)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in RESULT_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __repr__(self) -> str:
+        return "Result(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in RESULT_FIELDS) + ")"
 
     def item(self, item_id: str) -> ItemResult:
         return next(i for i in self.items if i.id == item_id)

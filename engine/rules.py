@@ -39,6 +39,7 @@ import orjson
 Op = Literal["==", ">=", "<=", ">", "<"]
 _OPS = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
 _DISCRIMINATOR = ("cfc_fact", True)
+_DISCRIMINATOR_JSON = orjson.dumps({_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}).decode()[1:-1]  # "cfc_fact":true
 _NOT_HANDLED = 1  # durable_rules' result code: no rule matched
 # Matches every fact. A fact that matches no rule leaves no session behind, and `delete_state` on such a
 # session id crashes the C engine (segfault, seen when the first fact of a ruleset matched nothing); with
@@ -85,31 +86,35 @@ class RuleSet:
 
     def fire(self, fact: Mapping[str, int | bool]) -> list[str]:
         """Assert one fact in a fresh session and return the names of the rules that matched it."""
+        if "sid" in fact or _DISCRIMINATOR[0] in fact:
+            raise ValueError("a fact must not carry the session id or the discriminator itself")
         sid = str(next(_sessions))
-        payload: dict[str, int | bool | str] = dict(fact)
-        payload["sid"] = sid
-        payload[_DISCRIMINATOR[0]] = _DISCRIMINATOR[1]
-        text = orjson.dumps(payload).decode()
+        # The fact's own fields, then the session id and the discriminator: orjson writes the fact, and the
+        # two fields are put in front of its first key (an empty fact is "{}").
+        body = orjson.dumps(fact).decode()
+        text = f'{{"sid":"{sid}",{_DISCRIMINATOR_JSON}{"," if len(body) > 2 else ""}{body[1:]}'
         fired: list[str] = []
+        handle = self._handle
+        complete = _dre.complete_and_start_action
         with _lock:
             try:
-                code, state = _dre.assert_fact(self._handle, text)
+                code, state = _dre.assert_fact(handle, text)
                 if code == _NOT_HANDLED:
                     raise RuleEngineError("durable_rules did not handle a fact that always matches")
-                started = _dre.start_action_for_state(self._handle, state)
+                started = _dre.start_action_for_state(handle, state)
                 action = started[1] if started else None
                 while action:
                     # The action JSON is {"<rule name>": {...}}: the name is all we need.
                     name = action[2 : action.index('"', 2)]
                     if name != _ALWAYS:
                         fired.append(name)
-                    action = _dre.complete_and_start_action(self._handle, state)
+                    action = complete(handle, state)
             except _dre.error as exc:  # pragma: no cover - the C engine's own failures
                 raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
             finally:
                 # Nothing may have been stored for this session; that is fine.
                 with contextlib.suppress(_dre.error):
-                    _dre.delete_state(self._handle, sid)
+                    _dre.delete_state(handle, sid)
         return fired
 
     def close(self) -> None:

@@ -3,21 +3,22 @@ totals, the verdict and every failed recognition condition."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from engine import messages as msg
 from engine.assessment import AssessmentValidator, FieldError, InvalidAssessment, ValidAssessment
-from engine.compile import NONE_BAND, build_fact, compile_rules, plan_items, rule_index
-from engine.criteria import CriteriaSet
+from engine.compile import NONE_BAND, compile_rules, plan_items, rule_index
+from engine.criteria import RATE_UNITS, CriteriaSet
 from engine.explain import ItemExplainer
 from engine.flags import DeclaredFlag, declared_flags
 from engine.ntm.linker import NtmLinker, linker_for_period
 from engine.ntm.models import NtmTable
-from engine.result import ConditionResult, CriterionResult, ItemResult, Result
+from engine.result import ConditionResult, CriterionResult, ItemResult, NtmStatus, Result
 from engine.rules import RuleSet
 
 _ITEM_CACHE_MAX = 1024  # per item (a few MB at most); other counts are simply built each time
+_PERIODS_MAX = 256  # periods whose link table was looked up (years 2000–2100 are valid)
 
 
 class Engine:
@@ -50,12 +51,38 @@ class Engine:
             for says in self._explainers
         ]
         self._rule_index = rule_index(cs)
+        self._positions = {item.id: position for position, item in enumerate(cs.items)}
         self._labels = {i.id: i.label for i in cs.inputs}
         self._slices: list[tuple[str, str, int, int, int]] = []
         start = 0
         for crit in cs.criteria:
             self._slices.append((crit.id, crit.name, crit.max, start, start + len(crit.items)))
             start += len(crit.items)
+        self._criterion_of = [index for index, (_, _, _, start, end) in enumerate(self._slices)
+                              for _ in range(start, end)]
+        # Per rule name: (item position, band, points), so that a firing sets the item's figures at once.
+        self._fired_as: dict[str, tuple[int, int | str, int]] = {}
+        for name, (position, band) in self._rule_index.items():
+            plan = self._plans[position]
+            got = plan.none_points if band == NONE_BAND else plan.band_points[band]  # type: ignore[index]
+            self._fired_as[name] = (position, band, got)
+        # Per item, what the fact needs: (field, inputs read, the input compared or None, numerator,
+        # denominator, scale, round up). A rate in RATE_UNITS is numerator * scale // denominator.
+        self._fact_plan = [
+            (plan.field, frozenset(plan.reads), plan.value, plan.numerator, plan.denominator,
+             100 * RATE_UNITS, plan.round_up)
+            for plan in self._plans
+        ]
+        self._tiers = {t.id: t for t in cs.tiers}
+        self._why_tails: dict[tuple, str] = {}  # one per rate item and band
+        self._rate_plans = [(p.numerator or "", p.denominator or "", says.rate_explanation)
+                            for p, says in zip(self._plans, self._explainers, strict=True)]
+        texts = cs.recognition.conditions
+        self._not_met = (msg.not_met(texts.all_assessed), msg.not_met(texts.no_zero_criterion),
+                         msg.not_met(texts.threshold))
+        self._linkers: dict[int, NtmLinker | None] = {}
+        # Fragments engine/io/jsonout.py prepares for this engine's results (its own, bounded, business).
+        self.json_memo: dict = {}
 
     def validate(self, data: Any) -> list[FieldError]:
         return self.validator.validate(data)[1]
@@ -67,27 +94,103 @@ class Engine:
             raise InvalidAssessment(errors)
         return self.score_valid(valid)
 
-    def score_valid(self, assessment: ValidAssessment) -> Result:
+    def linker(self, period: int) -> NtmLinker | None:
+        """The link table's linker in force for a period (None: no table links this set then)."""
+        try:
+            return self._linkers[period]
+        except KeyError:
+            linker = linker_for_period(self.ntm, period)
+            if len(self._linkers) < _PERIODS_MAX:
+                self._linkers[period] = linker
+            return linker
+
+    def facts(self, assessment: ValidAssessment) -> tuple[dict[str, int | bool], list[bool]]:
+        """The fact the rules judge — one field per assessable item; an item with a missing input has none,
+        so none of its rules can fire — and, per item, whether it could be assessed (compile.build_fact,
+        from plans prepared once)."""
         values = assessment.values
-        fact, present = build_fact(self._plans, values)
-        bands: list[int | str | None] = [None] * len(self._plans)
+        fact: dict[str, int | bool] = {}
+        missing = assessment.missing
+        if missing:
+            absent = set(missing)
+            present = [absent.isdisjoint(plan[1]) for plan in self._fact_plan]
+        else:
+            present = [True] * len(self._fact_plan)
+        for ok, (field, _, value, numerator, denominator, scale, round_up) in zip(
+                present, self._fact_plan, strict=True):
+            if not ok:
+                continue
+            if numerator is None:
+                fact[field] = values[value]  # type: ignore[index]
+                continue
+            den = int(values[denominator])  # type: ignore[index]
+            if den == 0:
+                fact[field + "_none"] = True
+            elif round_up:
+                fact[field] = -(-int(values[numerator]) * scale // den)
+            else:
+                fact[field] = int(values[numerator]) * scale // den
+        return fact, present
+
+    def score_valid(self, assessment: ValidAssessment) -> Result:
+        """Every band and NTM status is decided by the rules here (durable_rules, engine/rules.py); the
+        result's item, criterion and NTM objects and their sentences are made when first read."""
+        values = assessment.values
+        fact, present = self.facts(assessment)
+        count = len(present)
+        bands: list[int | str | None] = [None] * count
+        points = [0] * count
+        fired_as, criterion_of = self._fired_as, self._criterion_of
+        crit_points = [0] * len(self._slices)
         for name in self.rules.fire(fact):
-            position, band = self._rule_index[name]
+            position, band, got = fired_as[name]
             if bands[position] is not None:  # bands compile to exclusive rules; two would be a compiler bug
                 raise RuntimeError(f"item {self._plans[position].item.id} matched two bands")
             bands[position] = band
-        item_result = self._item_result
-        items = [item_result(position, present[position], bands[position], values)
-                 for position in range(len(self._plans))]
-        result = self._assemble(assessment, items)
-        linker = linker_for_period(self.ntm, result.period)
+            points[position] = got
+            crit_points[criterion_of[position]] += got  # an item no rule matched scores 0
+        if assessment.missing:
+            crit_assessed = [all(present[start:end]) for _, _, _, start, end in self._slices]
+            all_assessed = all(crit_assessed)
+            no_zero = all(p or not a for p, a in zip(crit_points, crit_assessed, strict=True))
+        else:
+            crit_assessed = [True] * len(self._slices)
+            all_assessed = True
+            no_zero = 0 not in crit_points
+        total = sum(crit_points)
+        tier = self._tiers[assessment.commune.type]
+        recognised = all_assessed and no_zero and total >= tier.threshold
+        linker = self.linker(assessment.period)
+        ntm_fired = None
         if linker is not None:
-            # The result is new and not yet seen by anyone: fill it in place rather than copy it.
-            result.ntm = linker.statuses(result, assessment.commune)
-        return result
+            ntm_fired = linker.fire(linker.fact_from_figures(values, present, points, assessment.commune))
+        cs = self.cs
+        source = Scored(self, assessment, present, bands, points, crit_points, crit_assessed, total, tier,
+                        linker, ntm_fired)
+        read = self._read_inputs
+        return Result(
+            commune=assessment.commune.code,
+            commune_name=assessment.commune.name,
+            period=assessment.period,
+            criteria_set=cs.id,
+            criteria_hash=cs.content_hash,
+            total=total,
+            max_total=cs.total,
+            tier=tier.id,
+            tier_label=tier.label,
+            threshold=tier.threshold,
+            recognised=recognised,
+            verdict=msg.VERDICT_YES if recognised else msg.VERDICT_NO,
+            provisional_items=cs.provisional_count,
+            provisional_notice=cs.provisional_notice,
+            missing_inputs=[name for name in assessment.missing if name in read],
+            values=dict(values),
+            source=source,
+        )
 
-    def _item_result(self, position: int, present: bool, band: int | str | None,
-                     values: Mapping[str, int | bool]) -> ItemResult:
+    def item_result(self, position: int, present: bool, band: int | str | None,
+                    values: Mapping[str, int | bool]) -> ItemResult:
+        """The result of the item at `position` of cs.items, from what the rules decided."""
         plan = self._plans[position]
         if present and plan.numerator is not None and band != NONE_BAND:
             # The one result that differs with each pair of figures: its rate and explanation are the
@@ -100,12 +203,7 @@ class Engine:
                               self._band_texts[position][rank], rate, explanation)
         # Everything else takes few distinct values (a yes/no or a count, a rate with nothing to count,
         # which inputs are missing): those results (read-only values) are made once and shared.
-        if not present:
-            key: tuple = ("missing", *(name in values for name in plan.reads))
-        elif plan.numerator is None:
-            key = (band, values[plan.value])  # type: ignore[index]
-        else:
-            key = (band,)  # nothing to count
+        key = self.item_key(position, present, band, values)
         cache = self._item_cache[position]
         cached = cache.get(key)
         if cached is None:
@@ -113,6 +211,28 @@ class Engine:
             if len(cache) < _ITEM_CACHE_MAX:
                 cache[key] = cached
         return cached
+
+    def why_tail(self, position: int, band: int | str | None) -> str:
+        """A counted rate item's explanation after its rate text and before its arrow, then its points:
+        " < 98 %, 35/50 điểm" (what the NTM link quotes of an item below the bar)."""
+        key = (position, band)
+        tail = self._why_tails.get(key)
+        if tail is None:
+            plan = self._plans[position]
+            points = 0 if band is None else plan.band_points[band]  # type: ignore[index]
+            before = self._explainers[position].tails[band].rsplit(" → ", 1)[0]  # type: ignore[index]
+            tail = self._why_tails[key] = f"{before}, {points}/{plan.item.max} điểm"
+        return tail
+
+    def item_key(self, position: int, present: bool, band: int | str | None,
+                 values: Mapping[str, int | bool]) -> tuple:
+        """What an item's result depends on, for an item other than a rate with something to count."""
+        plan = self._plans[position]
+        if not present:
+            return ("missing", *(name in values for name in plan.reads))
+        if plan.numerator is None:
+            return (band, values[plan.value])  # type: ignore[index]
+        return (band,)  # nothing to count
 
     def _build_item(self, position: int, present: bool, band: int | str | None,
                     values: Mapping[str, int | bool]) -> ItemResult:
@@ -135,68 +255,155 @@ class Engine:
         return ItemResult(item.id, item.criterion, item.text, points, item.max, item.status, present,
                           says.band_text(band), rate, says.explain(value, band, points, missing, rate))
 
-    def _assemble(self, assessment: ValidAssessment, items: list[ItemResult]) -> Result:
-        cs = self.cs
-        criteria = [
-            CriterionResult(
-                id=crit_id, name=name, max=maximum,
-                points=sum(i.points for i in items[start:end]),
-                assessed=all(i.assessed for i in items[start:end]),
-            )
-            for crit_id, name, maximum, start, end in self._slices
-        ]
-        total = sum(c.points for c in criteria)
-        tier = cs.tier(assessment.commune.type)
-        texts = cs.recognition.conditions
-
+    def failed_conditions(self, crit_points: Sequence[int], crit_assessed: Sequence[bool], total: int,
+                          tier_id: str, missing: Sequence[str]) -> list[str]:
         # Each failed condition starts with "Chưa đạt:" so that a condition worded as a goal ("Tổng điểm đạt
         # điểm chuẩn…") is never read as met; the figure that fails it follows the dash.
+        tier = self._tiers[tier_id]
+        all_assessed, no_zero, threshold = self._not_met
         failed: list[str] = []
-        unassessed = [c for c in criteria if not c.assessed]
-        if unassessed:
-            labels = [cs.input(name).label for name in assessment.missing if name in self._read_inputs]
+        if not all(crit_assessed):
+            unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
+            labels = [self._labels[name] for name in missing if name in self._read_inputs]
             failed.append(
-                f"{msg.not_met(texts.all_assessed)} — tiêu chí {', '.join(c.id for c in unassessed)} "
+                f"{all_assessed} — tiêu chí {', '.join(unassessed)} "
                 f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})"
             )
-        zero = [c for c in criteria if c.assessed and c.points == 0]
-        failed.extend(f"{msg.not_met(texts.no_zero_criterion)} — tiêu chí {c.id} ({c.name}) đạt 0 điểm"
-                      for c in zero)
+        failed.extend(f"{no_zero} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
+                      for s, got, assessed in zip(self._slices, crit_points, crit_assessed, strict=True)
+                      if assessed and not got)
         if total < tier.threshold:
             failed.append(
-                f"{msg.not_met(texts.threshold)} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
+                f"{threshold} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
                 f"({tier.label})"
             )
-        conditions = [
-            ConditionResult("all_assessed", texts.all_assessed, not unassessed),
-            ConditionResult("no_zero_criterion", texts.no_zero_criterion, not zero),
-            ConditionResult("threshold", texts.threshold, total >= tier.threshold),
-        ]
-        recognised = not failed
-        return Result(
-            commune=assessment.commune.code,
-            commune_name=assessment.commune.name,
-            period=assessment.period,
-            criteria_set=cs.id,
-            criteria_hash=cs.content_hash,
-            total=total,
-            max_total=cs.total,
-            tier=tier.id,
-            tier_label=tier.label,
-            threshold=tier.threshold,
-            recognised=recognised,
-            verdict=msg.VERDICT_YES if recognised else msg.VERDICT_NO,
-            provisional_items=cs.provisional_count,
-            provisional_notice=cs.provisional_notice,
-            criteria=criteria,
-            items=items,
-            conditions=conditions,
-            failed_conditions=failed,
-            missing_inputs=[name for name in assessment.missing if name in self._read_inputs],
-            values=dict(assessment.values),
-        )
+        return failed
 
     def close(self) -> None:
         self.rules.close()
         for linker in self.ntm:
             linker.close()
+
+
+class Scored:
+    """What the rules decided for one assessment (bands, points, NTM firings): the source a Result builds
+    its objects and sentences from when they are first read (engine/result.py), and what
+    engine/io/jsonout.py writes a JSON line from without building them."""
+
+    __slots__ = ("engine", "assessment", "present", "bands", "points", "crit_points", "crit_assessed",
+                 "total", "tier", "linker", "ntm_fired", "_items", "_rates")
+
+    def __init__(self, engine: Engine, assessment: ValidAssessment, present: list[bool],
+                 bands: list[int | str | None], points: list[int], crit_points: list[int],
+                 crit_assessed: list[bool], total: int, tier: Any, linker: NtmLinker | None,
+                 ntm_fired: dict[int, list[tuple[str, str]]] | None) -> None:
+        self.engine = engine
+        self.assessment = assessment
+        self.present = present
+        self.bands = bands
+        self.points = points
+        self.crit_points = crit_points
+        self.crit_assessed = crit_assessed
+        self.total = total
+        self.tier = tier
+        self.linker = linker
+        self.ntm_fired = ntm_fired
+        self._items: list[ItemResult] | None = None
+        self._rates: dict[int, tuple[str, str]] = {}
+
+    def is_counted_rate(self, position: int) -> bool:
+        """A rate item with something to count: its texts are new for each pair of figures."""
+        return (self.present[position] and self.engine._plans[position].numerator is not None
+                and self.bands[position] != NONE_BAND)
+
+    def rate_texts(self, position: int) -> tuple[str, str]:
+        """A counted rate item's rate and explanation, made once per result (its JSON, its ItemResult and
+        an NTM status naming it read the same texts)."""
+        texts = self._rates.get(position)
+        if texts is None:
+            numerator, denominator, explain = self.engine._rate_plans[position]
+            values = self.assessment.values
+            texts = self._rates[position] = explain(int(values[numerator]), int(values[denominator]),
+                                                    self.bands[position])  # type: ignore[arg-type]
+        return texts
+
+    def item(self, position: int) -> ItemResult:
+        if self._items is not None:
+            return self._items[position]
+        if self.is_counted_rate(position):
+            engine, band = self.engine, cast("int | None", self.bands[position])
+            plan = engine._plans[position]
+            item = plan.item
+            rate, explanation = self.rate_texts(position)
+            got = 0 if band is None else plan.band_points[band]
+            return ItemResult(item.id, item.criterion, item.text, got, item.max, item.status, True,
+                              engine._band_texts[position][band], rate, explanation)
+        return self.engine.item_result(position, self.present[position], self.bands[position],
+                                       self.assessment.values)
+
+    def why(self, item_id: str) -> str:
+        """What an item's explanation says before its arrow, with its points ("47/48 = 97,92 % < 98 %,
+        35/50 điểm"): for a counted rate, its rate text and a part prepared per band."""
+        position = self.engine._positions[item_id]
+        if self.is_counted_rate(position):
+            return self.rate_texts(position)[0] + self.engine.why_tail(position, self.bands[position])
+        ir = self.item(position)
+        return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
+
+    def item_key(self, item_id: str) -> Hashable:
+        """What the explanation of an item depends on (its band and figures)."""
+        position = self.engine._positions[item_id]
+        texts = self._rates.get(position)
+        if texts is not None:  # a counted rate whose texts were made
+            return ("rate", self.bands[position], texts)
+        if self.is_counted_rate(position):
+            return ("rate", self.bands[position], self.rate_texts(position))
+        return self.engine.item_key(position, self.present[position], self.bands[position],
+                                    self.assessment.values)
+
+    def items(self) -> list[ItemResult]:
+        if self._items is None:
+            item = self.item
+            self._items = [item(position) for position in range(len(self.present))]
+        return self._items
+
+    def criteria(self) -> list[CriterionResult]:
+        return [CriterionResult(id=crit_id, name=name, max=maximum, points=got, assessed=assessed)
+                for (crit_id, name, maximum, _, _), got, assessed
+                in zip(self.engine._slices, self.crit_points, self.crit_assessed, strict=True)]
+
+    def conditions(self) -> list[ConditionResult]:
+        texts = self.engine.cs.recognition.conditions
+        no_zero = all(p or not a for p, a in zip(self.crit_points, self.crit_assessed, strict=True))
+        return [
+            ConditionResult("all_assessed", texts.all_assessed, all(self.crit_assessed)),
+            ConditionResult("no_zero_criterion", texts.no_zero_criterion, no_zero),
+            ConditionResult("threshold", texts.threshold, self.total >= self.tier.threshold),
+        ]
+
+    def failed_conditions(self) -> list[str]:
+        return self.engine.failed_conditions(self.crit_points, self.crit_assessed, self.total, self.tier.id,
+                                             self.assessment.missing)
+
+    def ntm(self) -> list[NtmStatus]:
+        if self.linker is None or self.ntm_fired is None:
+            return []
+        return self.linker.statuses_for(self.ntm_fired, self.assessment.values, self.assessment.commune,
+                                        _ItemsById(self), self.item_key, self.why)
+
+
+class _ItemsById(Mapping[str, ItemResult]):
+    """The items of a scored assessment by id, each built when the NTM link first reads it."""
+
+    def __init__(self, scored: Scored) -> None:
+        self._scored = scored
+        self._positions = scored.engine._positions
+
+    def __getitem__(self, item_id: str) -> ItemResult:
+        return self._scored.item(self._positions[item_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)

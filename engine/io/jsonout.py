@@ -3,19 +3,29 @@
 
 json.dumps walks a dict of ~500 values that as_dict() first builds from the dataclasses; here each
 dataclass writes its own fields straight into one string, with the C string escaper of the standard json
-module. The field lists below are checked against the dataclasses at import, and tests/test_score_golden.py
-and tests/test_jsonout.py compare the output with json.dumps on thousands of results.
+module. A result fresh from the engine (its `source` is an engine.scoring.Scored) is written from what the
+rules decided, without building its item and criterion objects: the fragments that depend only on the
+criteria set and a band are prepared once per engine (Engine.json_memo, bounded), and only the figures are
+formatted per result. The field lists below are checked against the classes at import, and
+tests/test_score_golden.py and tests/test_jsonout.py compare the output with json.dumps on thousands of
+results, fresh and read.
 """
 
 from __future__ import annotations
 
 from json.encoder import encode_basestring as _escape  # the C escaper json.dumps(ensure_ascii=False) uses
+from typing import Any
 
-from engine.result import ConditionResult, CriterionResult, ItemResult, NtmStatus, Result
+import orjson
+
+from engine.compile import NONE_BAND
+from engine.result import RESULT_FIELDS, ConditionResult, CriterionResult, ItemResult, NtmStatus, Result
+from engine.scoring import Engine, Scored
 
 
 def _check(cls: type, fields: tuple[str, ...]) -> None:
-    if tuple(cls.__slots__) != fields:  # type: ignore[attr-defined]
+    names = RESULT_FIELDS if cls is Result else tuple(cls.__slots__)  # type: ignore[attr-defined]
+    if names != fields:
         raise RuntimeError(f"engine/io/jsonout.py is out of date with {cls.__name__}'s fields")
 
 
@@ -67,7 +77,7 @@ class _Memo(dict):
     """A bounded memo of JSON fragments: once full it starts again (a long-running web process meets many
     criteria sets and communes, each fragment is cheap to rebuild)."""
 
-    def put(self, key: object, value: str) -> str:
+    def put(self, key: object, value: Any) -> Any:
         if len(self) >= _ESCAPED_MAX:
             self.clear()
         self[key] = value
@@ -79,6 +89,7 @@ _RATE_HEADS = _Memo()
 _CRITERIA = _Memo()
 _CONDITIONS = _Memo()
 _NTM_JSON: dict[int, tuple[NtmStatus, str]] = {}
+_NTM_PARTS = _Memo()
 _VALUE_KEYS = _Memo()
 _RESULT_HEADS = _Memo()
 
@@ -137,9 +148,15 @@ def _ntm(n: NtmStatus) -> str:
     known = _NTM_JSON.get(id(n))
     if known is not None and known[0] is n:
         return known[1]
-    text = (f'{{"indicator": {_s(n.indicator)}, "text": {_s(n.text)}, "status": {_s(n.status)}, '
-            f'"status_text": {_s(n.status_text)}, "explanation": {_escape(n.explanation)}, '
-            f'"items": {_strings(n.items)}}}')
+    # The rest (a rate's status, a status naming figures) is new: everything but its explanation comes
+    # from the table and recurs.
+    key = (n.indicator, n.text, n.status, n.status_text, *n.items)
+    parts = _NTM_PARTS.get(key)
+    if parts is None:
+        head = (f'{{"indicator": {_s(n.indicator)}, "text": {_s(n.text)}, "status": {_s(n.status)}, '
+                f'"status_text": {_s(n.status_text)}, "explanation": ')
+        parts = _NTM_PARTS.put(key, (head, f', "items": {_strings(n.items)}}}'))
+    text = parts[0] + _escape(n.explanation) + parts[1]
     if len(_NTM_JSON) >= 4096:
         _NTM_JSON.clear()
     _NTM_JSON[id(n)] = (n, text)
@@ -180,8 +197,115 @@ def _head(r: Result) -> str:
         f'"provisional_notice": {_opt(r.provisional_notice)}, '))
 
 
+_FRAGMENTS_MAX = 1024  # per item and per criterion (the engine's item cache has the same bound)
+
+
+class _Tables:
+    """Per engine: each item's JSON by what it depends on, each rate item's JSON head per band, each
+    criterion's JSON by its points, the conditions' JSON by which hold."""
+
+    __slots__ = ("plans", "items", "rate_heads", "criteria", "conditions")
+
+    def __init__(self, engine: Engine) -> None:
+        # (kind, input compared, inputs read): kind 0 compares one input, 1 is a rate.
+        self.plans = [(0 if p.numerator is None else 1, p.value, p.reads) for p in engine._plans]
+        self.items: list[dict[tuple, str]] = [{} for _ in self.plans]
+        self.rate_heads: list[dict[int | None, tuple[str, str]]] = [{} for _ in self.plans]
+        self.criteria: list[dict[tuple[int, bool], str]] = [{} for _ in engine._slices]
+        self.conditions: dict[tuple[bool, bool, bool], str] = {}
+
+
+def _tables(engine: Engine) -> _Tables:
+    tables = engine.json_memo.get("jsonout")
+    if tables is None:
+        tables = engine.json_memo["jsonout"] = _Tables(engine)
+    return tables
+
+
+def _items_fast(s: Scored, tables: _Tables) -> str:
+    values = s.assessment.values
+    rates = s._rates
+    out = []
+    for position, (kind, value, reads), present, band, fragments, heads in zip(
+            range(len(tables.plans)), tables.plans, s.present, s.bands, tables.items, tables.rate_heads,
+            strict=True):
+        if not present:
+            key: tuple = ("missing", *(name in values for name in reads))
+        elif kind == 0:
+            key = (band, values[value])
+        elif band == NONE_BAND:
+            key = (band,)
+        else:
+            # A rate: the figures change with every result; everything else only with the band. The rate
+            # text is digits, "/", "=", ",", "." and " %": nothing JSON escapes.
+            rank: int | None = band
+            parts = heads.get(rank)
+            if parts is None:
+                item = s.item(position)
+                text = _item_text(item)
+                assert item.rate is not None and item.explanation.startswith(item.rate)
+                parts = heads[rank] = (text[: text.index(', "rate": ') + 10],
+                                       _escape(item.explanation[len(item.rate):])[1:-1])
+            texts = rates.get(position)
+            rate = (s.rate_texts(position) if texts is None else texts)[0]
+            out.append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
+            continue
+        known = fragments.get(key)
+        if known is None:
+            known = _item_text(s.item(position))
+            if len(fragments) < _FRAGMENTS_MAX:
+                fragments[key] = known
+        out.append(known)
+    return ", ".join(out)
+
+
+def _criteria_fast(s: Scored, tables: _Tables) -> str:
+    out = []
+    for index, memo in enumerate(tables.criteria):
+        key = (s.crit_points[index], s.crit_assessed[index])
+        known = memo.get(key)
+        if known is None:
+            crit_id, name, maximum, _, _ = s.engine._slices[index]
+            known = _criterion(CriterionResult(crit_id, name, key[0], maximum, key[1]))
+            if len(memo) < _FRAGMENTS_MAX:
+                memo[key] = known
+        out.append(known)
+    return ", ".join(out)
+
+
+def _conditions_fast(s: Scored, tables: _Tables) -> str:
+    key = (all(s.crit_assessed),
+           all(p or not a for p, a in zip(s.crit_points, s.crit_assessed, strict=True)),
+           s.total >= s.tier.threshold)
+    known = tables.conditions.get(key)
+    if known is None:
+        known = tables.conditions[key] = ", ".join(map(_condition, s.conditions()))
+    return known
+
+
+def _values_fast(values: dict[str, int | bool]) -> str:
+    # Only for a result from the engine: its keys are input ids (^[a-z][a-z0-9_]*$, checked on load) and
+    # its values whole numbers or booleans, so orjson's compact text differs from json.dumps' only by the
+    # space after each separator.
+    return orjson.dumps(values).replace(b',"', b', "').replace(b'":', b'": ').decode()
+
+
 def result_json(r: Result) -> str:
     """The result's JSON line; the same text as json.dumps(r.as_dict(), ensure_ascii=False)."""
+    s = r.source
+    if isinstance(s, Scored):
+        tables = _tables(s.engine)
+        return (
+            f'{{"file": {_opt(r.file)}, "commune": {_s(r.commune)}, "commune_name": {_s(r.commune_name)}, '
+            f'"period": {_int(r.period)}, {_head(r)}'
+            f'"criteria": [{_criteria_fast(s, tables)}], '
+            f'"items": [{_items_fast(s, tables)}], '
+            f'"conditions": [{_conditions_fast(s, tables)}], '
+            f'"failed_conditions": [{", ".join(map(_escape, r.failed_conditions))}], '
+            f'"missing_inputs": {_strings(r.missing_inputs)}, '
+            f'"values": {_values_fast(r.values)}, '
+            f'"ntm": [{", ".join(map(_ntm, r.ntm))}]}}'
+        )
     return (
         f'{{"file": {_opt(r.file)}, "commune": {_s(r.commune)}, "commune_name": {_s(r.commune_name)}, '
         f'"period": {_int(r.period)}, {_head(r)}'

@@ -9,7 +9,8 @@ indicator is compiled by its rule kind alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import cast
 
 from engine.assessment import Commune
 from engine.common import fact_slug
@@ -26,7 +27,7 @@ from engine.ntm.models import (
     link_problems,
     table_for_period,
 )
-from engine.rates import decimals_of, format_number, format_percent, rate_units, threshold_units
+from engine.rates import PercentFormat, decimals_of, format_number, rate_units, threshold_units
 from engine.result import ItemResult, NtmStatus, Result
 from engine.rules import Comparison, RuleSet
 from engine.yamlsource import format_loc
@@ -125,13 +126,40 @@ class NtmLinker:
         rules = compile_ntm_rules(table, cs)
         self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
         self._cache: dict[tuple, NtmStatus] = {}
+        # Per rate indicator, region and outcome: the sentence around the figures (a few dozen at most).
+        self._rate_parts: dict[tuple, tuple[str, str, PercentFormat]] = {}
         # Worked out once, not per assessment: each item's band rank by points, each rule name's parts.
-        self._ranks = {item.id: {band.points: band_rank(item, band.points) for band in item.bands}
+        self._ranks = {item.id: {got: band_rank(item, got)
+                                 for got in (*(band.points for band in item.bands), item.none_points, 0)}
                        for item in cs.items}
         self._names: dict[str, tuple[int, str, str]] = {}
         for name in rules:
             index, status, detail = name.split("#", 2)
             self._names[name] = (int(index), status, detail)
+        # What the statuses read of each indicator, read once: attribute reads and isinstance() on the
+        # pydantic models (ABCMeta's instance check) cost more than writing the status itself.
+        self._info = {id(ind): _Info(ind) for ind in table.indicators}
+        for ind in table.indicators:
+            if isinstance(ind.rule, InputTrue):
+                self._info[id(ind)].label = cs.input(ind.rule.input).label
+        self._indicators = [(ind, self._info[id(ind)].kind == _RATE) for ind in table.indicators]
+        # What each indicator reads, by position in cs.items, for facts built from the engine's own figures.
+        positions = {item.id: position for position, item in enumerate(cs.items)}
+        self._plans: list[tuple] = []
+        for ind in table.indicators:
+            rule = ind.rule
+            if isinstance(rule, RateAtMostRegional):
+                item = cs.item(rule.item)
+                self._plans.append((0, _rate_field(item.id), item.numerator or "", item.denominator or ""))
+            elif isinstance(rule, InputTrue):
+                field = _input_field(rule.input)
+                self._plans.append((1, field, rule.input, field + "_missing"))
+            elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
+                self._plans.append((2, tuple(
+                    (positions[i], _assessed_missing(i), _rank_field(i), _points_field(i), self._ranks[i],
+                     cs.item(i)) for i in ind.items)))
+            else:
+                self._plans.append((3,))
 
     # --- facts ---
 
@@ -176,32 +204,98 @@ class NtmLinker:
 
     # --- statuses ---
 
+    def fact_from_figures(self, values: Mapping[str, int | bool], assessed: Sequence[bool],
+                          points: Sequence[int], commune: Commune) -> Fact:
+        """The same fact as build_fact(), from the engine's figures (per item of cs.items, in order: whether
+        it was assessed and its points) rather than from a finished result."""
+        region, _ = self.table.effective_region(commune)
+        fact: Fact = {_region_field(region): True}
+        for plan in self._plans:
+            kind = plan[0]
+            if kind == 0:
+                _, field, numerator, denominator = plan
+                num, den = values.get(numerator), values.get(denominator)
+                if num is None or den is None:
+                    fact[field + "_missing"] = True
+                elif den == 0:
+                    fact[field + "_none"] = True
+                else:
+                    fact[field] = rate_units(int(num), int(den), round_up=True)
+            elif kind == 1:
+                _, field, name, missing = plan
+                if name in values:
+                    fact[field] = bool(values[name])
+                else:
+                    fact[missing] = True
+            elif kind == 2:
+                for position, missing, rank_field, points_field, ranks, item in plan[1]:
+                    if not assessed[position]:
+                        fact[missing] = True
+                        continue
+                    got = points[position]
+                    rank = ranks.get(got)
+                    fact[rank_field] = band_rank(item, got) if rank is None else rank
+                    fact[points_field] = got
+        return fact
+
+    def fire(self, fact: Fact) -> dict[int, list[tuple[str, str]]]:
+        """The rules that matched the fact, per indicator position: [(status, detail), ...]."""
+        fired: dict[int, list[tuple[str, str]]] = {}
+        if self.rules is not None:
+            names = self._names
+            for name in self.rules.fire(fact):
+                position, outcome, detail = names[name]
+                got = fired.get(position)
+                if got is None:
+                    fired[position] = [(outcome, detail)]
+                else:
+                    got.append((outcome, detail))
+        return fired
+
     def statuses(self, result: Result, commune: Commune) -> list[NtmStatus]:
         """The status of every indicator of the table for one scored assessment."""
         if result.criteria_set != self.cs.id:
             raise ValueError(nmsg.NOT_LINKED.format(got=result.criteria_set, want=self.cs.id))
-        fired: dict[int, list[tuple[str, str]]] = {}
         items = {ir.id: ir for ir in result.items}
-        if self.rules is not None:
-            names = self._names
-            for name in self.rules.fire(self.build_fact(result, commune, items)):
-                position, outcome, detail = names[name]
-                fired.setdefault(position, []).append((outcome, detail))
+        fired = self.fire(self.build_fact(result, commune, items))
+        return self.statuses_for(fired, result.values, commune, items)
+
+    def statuses_for(self, fired: Mapping[int, list[tuple[str, str]]], values: Mapping[str, int | bool],
+                     commune: Commune, items: Mapping[str, ItemResult],
+                     keys: Callable[[str], Hashable] | None = None,
+                     why: Callable[[str], str] | None = None) -> list[NtmStatus]:
+        """The statuses from what the rules decided (fire()); `items` is read only for the items a rule
+        named (below the top band, below full points). `keys`: per item id, a key that names its
+        explanation (the figures it was scored from), read in place of the explanation to find a shared
+        status. `why`: per item id, what its explanation says before the arrow, with its points
+        ("47/48 = 97,92 % < 98 %, 35/50 điểm"), in place of reading it from `items`."""
+        if why is None:
+            def why(item_id: str) -> str:
+                ir = items[item_id]
+                return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
+        if keys is None:
+            def keys(item_id: str) -> Hashable:
+                return items[item_id].explanation
         out = []
-        for index, ind in enumerate(self.table.indicators):
+        cache = self._cache
+        for index, (ind, is_rate) in enumerate(self._indicators):
             got = fired.get(index, [])
             # A status is a read-only value of what decided it: the rules that fired and, for a rate,
             # the two figures, for items, their explanations. Indicators on a yes/no input or on items
             # take few distinct values, so their statuses are made once and shared.
-            if isinstance(ind.rule, RateAtMostRegional):
-                out.append(self._status(ind, got, result, commune, items))
+            if is_rate:
+                out.append(self._status(ind, got, values, commune, why))
                 continue
-            # Only the items a rule named (below the top band, below full points) are spelt out.
-            named = {detail for _, detail in got}
-            key = (index, tuple(got), *(items[i].explanation for i in ind.items if i in named))
-            status = self._cache.get(key)
+            linked = self._info[id(ind)].items
+            if got and linked:
+                # Only the items a rule named (below the top band, below full points) are spelt out.
+                named = {detail for _, detail in got}
+                key: tuple = (index, tuple(got), *(keys(i) for i in linked if i in named))
+            else:
+                key = (index, tuple(got))
+            status = cache.get(key)
             if status is None:
-                status = self._status(ind, got, result, commune, items)
+                status = self._status(ind, got, values, commune, why)
                 if len(self._cache) < 4096:
                     self._cache[key] = status
             out.append(status)
@@ -210,9 +304,10 @@ class NtmLinker:
     def link(self, result: Result, commune: Commune) -> Result:
         return result.model_copy(update={"ntm": self.statuses(result, commune)})
 
-    def _status(self, ind: Indicator, fired: list[tuple[str, str]], result: Result, commune: Commune,
-                items: Mapping[str, ItemResult]) -> NtmStatus:
-        if ind.rule is None:
+    def _status(self, ind: Indicator, fired: list[tuple[str, str]], values: Mapping[str, int | bool],
+                commune: Commune, why: Callable[[str], str]) -> NtmStatus:
+        info = self._info[id(ind)]
+        if info.kind == _NO_RULE:
             status = "can_xem_xet"
             body = f"{nmsg.UNVERIFIED}; {nmsg.UNVERIFIED_NO_RULE}"
             if ind.note:
@@ -222,73 +317,106 @@ class NtmLinker:
             outcomes = {s for s, _ in fired}
             # A rule that cannot decide (missing figure, item below the bar) outweighs one that can.
             status = next((s for s in ("can_xem_xet", "chua_dat", "dat") if s in outcomes), "can_xem_xet")
-            body = self._body(ind, status, fired, result, commune, items)
+            body = self._body(ind, status, fired, values, commune, why)
             tail = nmsg.STATUS_TEXT[status]
-            if status == "dat" and isinstance(ind.rule, ItemsAtTopBand | ItemsAtMax):
+            if status == "dat" and info.kind in (_TOP, _MAX):
                 tail += f" ({nmsg.SUPPORTING})"
             explanation = f"{body} → {tail}"
-            if ind.status == "unverified":
+            if info.unverified:
                 # A placeholder indicator never concludes on its own: the NTM team decides.
                 status = "can_xem_xet"
                 provisional = body if tail == nmsg.STATUS_TEXT[status] else f"{body} ({tail})"
                 explanation = (f"{nmsg.UNVERIFIED}; {nmsg.UNVERIFIED_PROVISIONAL}: {provisional}"
                                f" → {nmsg.STATUS_TEXT[status]}")
         return NtmStatus(
-            indicator=ind.key, text=ind.text, status=status, status_text=nmsg.STATUS_TEXT[status],
-            explanation=explanation, items=list(ind.items),
+            indicator=info.key, text=info.text, status=status, status_text=nmsg.STATUS_TEXT[status],
+            explanation=explanation, items=list(info.items),
         )
 
-    def _body(self, ind: Indicator, status: str, fired: list[tuple[str, str]], result: Result,
-              commune: Commune, items: Mapping[str, ItemResult]) -> str:
-        cs, rule = self.cs, ind.rule
+    def _body(self, ind: Indicator, status: str, fired: list[tuple[str, str]],
+              values: Mapping[str, int | bool], commune: Commune, why: Callable[[str], str]) -> str:
+        cs, info = self.cs, self._info[id(ind)]
         details = [d for s, d in fired if s == status]
-        if isinstance(rule, RateAtMostRegional):
+        if info.kind == _RATE:
+            rule = cast(RateAtMostRegional, ind.rule)
             item = cs.item(rule.item)
             if status == "can_xem_xet":
                 if "none" in details:
                     label = cs.input(item.denominator).label if item.denominator else ""
                     return nmsg.RATE_NONE.format(label=rule.label, denominator=label)
-                missing = [cs.input(n).label for n in item.inputs if n not in result.values]
+                missing = [cs.input(n).label for n in item.inputs if n not in values]
                 return nmsg.RATE_MISSING.format(label=rule.label, missing="; ".join(missing) or "—")
             region, overridden = self.table.effective_region(commune)
-            ceiling = rule.thresholds[region]
             op = "≤" if status == "dat" else ">"
-            num, den = int(result.values[item.numerator or ""]), int(result.values[item.denominator or ""])
-            places = max(2, decimals_of(ceiling))
-            rate = format_percent(num, den, places, (op, ceiling))
-            why = ""
-            if overridden and self.table.region_override is not None:
-                why = f", {self.table.region_override.reason}"
-            return nmsg.RATE_RESULT.format(
-                label=rule.label, rate=f"{num}/{den} = {rate}", op=op,
-                threshold=format_number(ceiling) + " %", region=_region_label(cs, region), why=why,
-            )
-        if isinstance(rule, InputTrue):
-            label = cs.input(rule.input).label
+            parts_key = (id(ind), region, overridden, op)
+            parts = self._rate_parts.get(parts_key)
+            if parts is None:
+                # Everything but the two figures, once per region and outcome: RATE_RESULT cut at {rate}.
+                ceiling = rule.thresholds[region]
+                because = ""
+                if overridden and self.table.region_override is not None:
+                    because = f", {self.table.region_override.reason}"
+                head, tail = nmsg.RATE_RESULT.split("{rate}")
+                parts = self._rate_parts[parts_key] = (
+                    head.format(label=rule.label),
+                    tail.format(op=op, threshold=format_number(ceiling) + " %",
+                                region=_region_label(cs, region), why=because),
+                    PercentFormat(max(2, decimals_of(ceiling)), (op, ceiling)))
+            num, den = int(values[item.numerator or ""]), int(values[item.denominator or ""])
+            return f"{parts[0]}{num}/{den} = {parts[2](num, den)}{parts[1]}"
+        if info.kind == _INPUT:
+            label = info.label
             if status == "can_xem_xet":
                 return nmsg.INPUT_MISSING.format(label=label)
             return (nmsg.INPUT_YES if status == "dat" else nmsg.INPUT_NO).format(label=label)
-        top = isinstance(rule, ItemsAtTopBand)
+        top = info.kind == _TOP
         if status == "dat":
-            return (nmsg.ITEMS_ALL_TOP if top else nmsg.ITEMS_ALL_MAX).format(items=", ".join(ind.items))
+            return (nmsg.ITEMS_ALL_TOP if top else nmsg.ITEMS_ALL_MAX).format(items=", ".join(info.items))
         reasons = []
-        for item_id in ind.items:  # in the table's order, not the order the rules fired in
-            if "missing:" + item_id in details:
+        for item_id, missing_detail in info.missing:  # in the table's order, not the order the rules fired in
+            if missing_detail in details:
                 reasons.append(nmsg.ITEM_MISSING.format(item=item_id))
             elif item_id in details:
-                ir = items[item_id]
-                why = ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
+                said = why(item_id)
                 if top:
                     reasons.append(nmsg.ITEM_BELOW_TOP.format(
-                        item=item_id, top=self._top_band[item_id], why=why))
+                        item=item_id, top=self._top_band[item_id], why=said))
                 else:
-                    reasons.append(nmsg.ITEM_BELOW_MAX.format(item=item_id, why=why))
+                    reasons.append(nmsg.ITEM_BELOW_MAX.format(item=item_id, why=said))
         text = "; ".join(reasons) or nmsg.NO_DATA
         return text[0].upper() + text[1:]
 
     def close(self) -> None:
         if self.rules is not None:
             self.rules.close()
+
+
+_NO_RULE, _RATE, _INPUT, _TOP, _MAX = range(5)
+
+
+class _Info:
+    """An indicator's fields as the statuses read them (see NtmLinker.__init__)."""
+
+    __slots__ = ("kind", "key", "text", "items", "missing", "unverified", "label")
+
+    def __init__(self, ind: Indicator) -> None:
+        rule = ind.rule
+        if isinstance(rule, RateAtMostRegional):
+            self.kind = _RATE
+        elif isinstance(rule, InputTrue):
+            self.kind = _INPUT
+        elif isinstance(rule, ItemsAtTopBand):
+            self.kind = _TOP
+        elif isinstance(rule, ItemsAtMax):
+            self.kind = _MAX
+        else:
+            self.kind = _NO_RULE
+        self.key = ind.key
+        self.text = ind.text
+        self.items = tuple(ind.items)
+        self.missing = tuple((item_id, "missing:" + item_id) for item_id in ind.items)  # rule details
+        self.unverified = ind.status == "unverified"
+        self.label = ""  # an input's label, set by the linker that knows the criteria set
 
 
 def _region_label(cs: CriteriaSet, region: str) -> str:
