@@ -1,7 +1,8 @@
 """The one module that knows durable_rules (2.0.28, frozen since 2020). Nothing else imports it.
 
 What it offers the rest of the engine: a named set of rules, each a conjunction of comparisons on the
-fields of one fact, and `fire(fact)` returning the names of the rules that matched.
+fields of one fact, `fire(fact)` returning the names of the rules that matched, and `fire_many(facts)`
+doing the same for many facts at a fraction of the cost.
 
 How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
 - No `durable.engine.Host`: its timer threads race with synchronous calls and crash under threads. The
@@ -14,11 +15,18 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
   engine itself raises.
 - Every fact carries a discriminator field that every rule requires, so the session state document
   (re-asserted by the engine after each action) can never match a rule and loop.
-- A fresh session id per call and `delete_state` in `finally`: state never accumulates, and the limit of
-  1,024 live sessions per ruleset is never approached. A rule that matches every fact makes sure each call
-  has a session to delete (deleting a session that was never created crashed the C engine).
-- One lock around assert…delete: the C engine is not thread-safe; its calls hold the GIL anyway, so the
-  lock costs nothing measurable.
+- A fresh session id per call (per batch of facts in fire_many) and `delete_state` in `finally`: state
+  never accumulates, and the limit of 1,024 live sessions per ruleset is never approached (a call holds
+  one session at a time). A rule that matches every fact makes sure each call has a session to delete
+  (deleting a session that was never created crashed the C engine).
+- `fire_many(facts)` asserts up to BATCH facts into one session (`assert_facts`), since opening a session
+  is most of a call's cost (it allocates every rule's frames, docs/reference/durable-rules.md). Each fact
+  carries its position `"n"` as its first field, so an action's JSON begins `{"<rule>":{"m":{"n":<k>,` and
+  both the rule and the fact are read from its head. Every rule has a single pattern, so facts of one
+  session never join, and the discriminator keeps the state document from matching: each fact gets
+  exactly the rules `fire` would give it (in an order that is not specified, for either method).
+- One lock around assert…delete (per batch in fire_many): the C engine is not thread-safe; its calls
+  hold the GIL anyway, so the lock costs nothing measurable.
 - Only whole numbers and booleans reach a rule (the caller validates strictly first): durable_rules
   compares strings with numbers lexicographically and lets a missing field match nothing.
 """
@@ -45,6 +53,10 @@ _NOT_HANDLED = 1  # durable_rules' result code: no rule matched
 # session id crashes the C engine (segfault, seen when the first fact of a ruleset matched nothing); with
 # this rule every fact opens a session that can be deleted.
 _ALWAYS = "$fact"
+_ALWAYS_HEAD = '{"' + _ALWAYS + '":'
+# Facts per session in fire_many: measured on this project's rulesets, 50 a session ran 2.3× faster than
+# one a session; larger sessions got slower again (the engine's per-session lists grow).
+BATCH = 50
 
 _lock = threading.Lock()
 _names = itertools.count(1)
@@ -115,6 +127,45 @@ class RuleSet:
                 # Nothing may have been stored for this session; that is fine.
                 with contextlib.suppress(_dre.error):
                     _dre.delete_state(handle, sid)
+        return fired
+
+    def fire_many(self, facts: Sequence[Mapping[str, int | bool]]) -> list[list[str]]:
+        """`fire` for each fact, in order, sharing one session among up to BATCH facts."""
+        for fact in facts:
+            if "sid" in fact or _DISCRIMINATOR[0] in fact or "n" in fact:
+                raise ValueError("a fact must not carry the session id, the discriminator or n itself")
+        fired: list[list[str]] = [[] for _ in facts]
+        handle = self._handle
+        complete, dumps = _dre.complete_and_start_action, orjson.dumps
+        for start in range(0, len(facts), BATCH):
+            chunk = facts[start:start + BATCH]
+            sid = str(next(_sessions))
+            head = f'"sid":"{sid}",{_DISCRIMINATOR_JSON}'
+            parts = []
+            for position, fact in enumerate(chunk):
+                body = dumps(fact).decode()
+                parts.append(f'{{"n":{position},{head}{"," if len(body) > 2 else ""}{body[1:]}')
+            text = "[" + ",".join(parts) + "]"
+            out = fired[start:start + BATCH]
+            with _lock:
+                try:
+                    code, state = _dre.assert_facts(handle, text)
+                    if code == _NOT_HANDLED:
+                        raise RuleEngineError("durable_rules did not handle facts that always match")
+                    started = _dre.start_action_for_state(handle, state)
+                    action = started[1] if started else None
+                    while action:
+                        # {"<rule name>":{"m":{"n":<position>,...}}}
+                        if not action.startswith(_ALWAYS_HEAD):
+                            end = action.index('"', 2)
+                            at = end + 12  # past '":{"m":{"n":'
+                            out[int(action[at:action.index(",", at)])].append(action[2:end])
+                        action = complete(handle, state)
+                except _dre.error as exc:  # pragma: no cover - the C engine's own failures
+                    raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
+                finally:
+                    with contextlib.suppress(_dre.error):
+                        _dre.delete_state(handle, sid)
         return fired
 
     def close(self) -> None:

@@ -132,17 +132,64 @@ class Engine:
                 fact[field] = int(values[numerator]) * scale // den
         return fact, present
 
+    def score_many(self, documents: Sequence[Any]) -> list[Result | InvalidAssessment]:
+        """score() for each document, in order, with the rules fired in shared sessions (score_valid_many);
+        a document that is not valid gives its InvalidAssessment in its place rather than raising."""
+        out: list[Result | InvalidAssessment] = []
+        valid: list[ValidAssessment] = []
+        places: list[int] = []
+        validate = self.validator.validate
+        for document in documents:
+            checked, errors = validate(document)
+            if checked is None:
+                out.append(InvalidAssessment(errors))
+            else:
+                places.append(len(out))
+                out.append(None)  # type: ignore[arg-type]  # filled below
+                valid.append(checked)
+        for place, result in zip(places, self.score_valid_many(valid), strict=True):
+            out[place] = result
+        return out
+
     def score_valid(self, assessment: ValidAssessment) -> Result:
         """Every band and NTM status is decided by the rules here (durable_rules, engine/rules.py); the
         result's item, criterion and NTM objects and their sentences are made when first read."""
-        values = assessment.values
         fact, present = self.facts(assessment)
+        scored, recognised = self._decide(assessment, present, self.rules.fire(fact))
+        linker = scored.linker
+        if linker is not None:
+            scored.ntm_fired = linker.fire(linker.fact_from_figures(
+                assessment.values, present, scored.points, assessment.commune))
+        return self._result(scored, recognised)
+
+    def score_valid_many(self, assessments: Sequence[ValidAssessment]) -> list[Result]:
+        """score_valid() for each assessment, in order, the same results: the criteria rules, then each
+        link table's, fired for many facts per durable_rules session (RuleSet.fire_many)."""
+        facts = [self.facts(assessment) for assessment in assessments]
+        decided = [self._decide(assessment, present, names) for assessment, (_, present), names
+                   in zip(assessments, facts, self.rules.fire_many([f for f, _ in facts]), strict=True)]
+        by_linker: dict[int, tuple[NtmLinker, list[Scored]]] = {}
+        for scored, _ in decided:
+            linker = scored.linker
+            if linker is not None:
+                by_linker.setdefault(id(linker), (linker, []))[1].append(scored)
+        for linker, group in by_linker.values():
+            ntm_facts = [linker.fact_from_figures(s.assessment.values, s.present, s.points,
+                                                  s.assessment.commune) for s in group]
+            for scored, fired in zip(group, linker.fire_many(ntm_facts), strict=True):
+                scored.ntm_fired = fired
+        return [self._result(scored, recognised) for scored, recognised in decided]
+
+    def _decide(self, assessment: ValidAssessment, present: list[bool],
+                names: Iterable[str]) -> tuple[Scored, bool]:
+        """The figures from the criteria rules that fired (`names`), and whether the commune is recognised;
+        the NTM firings are the caller's to add."""
         count = len(present)
         bands: list[int | str | None] = [None] * count
         points = [0] * count
         fired_as, criterion_of = self._fired_as, self._criterion_of
         crit_points = [0] * len(self._slices)
-        for name in self.rules.fire(fact):
+        for name in names:
             position, band, got = fired_as[name]
             if bands[position] is not None:  # bands compile to exclusive rules; two would be a compiler bug
                 raise RuntimeError(f"item {self._plans[position].item.id} matched two bands")
@@ -160,13 +207,12 @@ class Engine:
         total = sum(crit_points)
         tier = self._tiers[assessment.commune.type]
         recognised = all_assessed and no_zero and total >= tier.threshold
-        linker = self.linker(assessment.period)
-        ntm_fired = None
-        if linker is not None:
-            ntm_fired = linker.fire(linker.fact_from_figures(values, present, points, assessment.commune))
-        cs = self.cs
-        source = Scored(self, assessment, present, bands, points, crit_points, crit_assessed, total, tier,
-                        linker, ntm_fired)
+        scored = Scored(self, assessment, present, bands, points, crit_points, crit_assessed, total, tier,
+                        self.linker(assessment.period), None)
+        return scored, recognised
+
+    def _result(self, source: Scored, recognised: bool) -> Result:
+        cs, assessment, tier = self.cs, source.assessment, source.tier
         read = self._read_inputs
         return Result(
             commune=assessment.commune.code,
@@ -174,7 +220,7 @@ class Engine:
             period=assessment.period,
             criteria_set=cs.id,
             criteria_hash=cs.content_hash,
-            total=total,
+            total=source.total,
             max_total=cs.total,
             tier=tier.id,
             tier_label=tier.label,
@@ -184,7 +230,7 @@ class Engine:
             provisional_items=cs.provisional_count,
             provisional_notice=cs.provisional_notice,
             missing_inputs=[name for name in assessment.missing if name in read],
-            values=dict(values),
+            values=dict(assessment.values),
             source=source,
         )
 

@@ -10,10 +10,11 @@ folder. Requests share one cache from several threads; one lock guards every ins
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from engine.assessment import FieldError
-from engine.criteria import CriteriaSet, content_hash, load_criteria_bytes
+from engine.criteria import CriteriaError, CriteriaSet, content_hash, load_criteria_bytes
 from engine.io.catalog import DEFAULT_DIR, Catalog
 from engine.io.files import read_assessment
 from engine.ntm.models import NtmTable
@@ -161,3 +162,39 @@ class Engines:
         result = engine.score_valid(valid)
         result.file = name  # a new result, not yet seen by anyone
         return result, []
+
+    def score_files(self, names: Sequence[str]) -> tuple[list[tuple[Result | None, list[FieldError]]],
+                                                         CriteriaError | None]:
+        """score_file() for each file, in order, the valid ones scored together (score_documents)."""
+        return self.score_documents([(*read_assessment(name), name) for name in names])
+
+    def score_documents(self, documents: Sequence[tuple[object, Sequence[FieldError], str]]
+                        ) -> tuple[list[tuple[Result | None, list[FieldError]]], CriteriaError | None]:
+        """score_document() for each (document, errors found reading it, name), in order: the same results,
+        the valid documents of each engine scored together (Engine.score_valid_many, many facts per
+        durable_rules session). A criteria error stops where score_document would have raised it: the
+        results of the documents before it, and the error."""
+        out: list[tuple[Result | None, list[FieldError]] | None] = []
+        groups: dict[str, tuple[Engine, list[tuple[int, object, str]]]] = {}
+        stop: CriteriaError | None = None
+        for doc, errors, name in documents:
+            if errors:
+                out.append((None, list(errors)))
+                continue
+            try:
+                engine = self.for_document(doc)
+            except CriteriaError as exc:
+                stop = exc
+                break
+            valid, problems = engine.validator.validate(doc)
+            if valid is None:
+                out.append((None, problems))
+                continue
+            groups.setdefault(engine.cs.content_hash, (engine, []))[1].append((len(out), valid, name))
+            out.append(None)
+        for engine, members in groups.values():
+            results = engine.score_valid_many([valid for _, valid, _ in members])  # type: ignore[misc]
+            for (place, _, name), result in zip(members, results, strict=True):
+                result.file = name  # a new result, not yet seen by anyone
+                out[place] = (result, [])
+        return out, stop  # type: ignore[return-value]  # every place is filled

@@ -240,16 +240,24 @@ class NtmLinker:
 
     def fire(self, fact: Fact) -> dict[int, list[tuple[str, str]]]:
         """The rules that matched the fact, per indicator position: [(status, detail), ...]."""
+        return self._by_indicator(self.rules.fire(fact)) if self.rules is not None else {}
+
+    def fire_many(self, facts: Sequence[Fact]) -> list[dict[int, list[tuple[str, str]]]]:
+        """fire() for each fact, in order, many facts per durable_rules session (RuleSet.fire_many)."""
+        if self.rules is None:
+            return [{} for _ in facts]
+        return [self._by_indicator(names) for names in self.rules.fire_many(facts)]
+
+    def _by_indicator(self, rule_names: list[str]) -> dict[int, list[tuple[str, str]]]:
         fired: dict[int, list[tuple[str, str]]] = {}
-        if self.rules is not None:
-            names = self._names
-            for name in self.rules.fire(fact):
-                position, outcome, detail = names[name]
-                got = fired.get(position)
-                if got is None:
-                    fired[position] = [(outcome, detail)]
-                else:
-                    got.append((outcome, detail))
+        names = self._names
+        for name in rule_names:
+            position, outcome, detail = names[name]
+            got = fired.get(position)
+            if got is None:
+                fired[position] = [(outcome, detail)]
+            else:
+                got.append((outcome, detail))
         return fired
 
     def statuses(self, result: Result, commune: Commune) -> list[NtmStatus]:

@@ -52,6 +52,17 @@ def rate(fn, docs, repeat: int = 3) -> float:
     return best
 
 
+def rate_batched(fn, docs, size: int = 200, repeat: int = 3) -> float:
+    """`rate` for a function of a list of documents, given `size` at a time (cfc score's chunks)."""
+    best = 0.0
+    for _ in range(repeat):
+        start = time.process_time()
+        for i in range(0, len(docs), size):
+            fn(docs[i:i + size])
+        best = max(best, len(docs) / (time.process_time() - start))
+    return best
+
+
 def _read_all(result) -> None:
     for name in ("criteria", "items", "conditions", "failed_conditions", "ntm"):
         getattr(result, name)
@@ -113,6 +124,9 @@ def main() -> None:
     with_ntm = Engine(catalog.for_period(2022), catalog.ntm_tables)
     ntm_rate = rate(with_ntm.score, docs)
     full_rate = rate(lambda d: result_json(with_ntm.score(d)), docs)
+    # The same, 200 assessments at a time (Engine.score_many: many facts per durable_rules session).
+    ntm_batch = rate_batched(with_ntm.score_many, docs)
+    full_batch = rate_batched(lambda ds: [result_json(r) for r in with_ntm.score_many(ds)], docs)
     # A result builds its objects and sentences when first read (engine/result.py): what a page or the
     # text output costs, every one of them read.
     read_rate = rate(lambda d: _read_all(with_ntm.score(d)), docs)
@@ -122,6 +136,7 @@ def main() -> None:
     plans = plan_items(cs)
     facts = [build_fact(plans, engine.validator.validate(d)[0].values)[0] for d in docs[:3000]]
     direct_rate = rate(engine.rules.fire, facts)
+    many_rate = rate_batched(engine.rules.fire_many, facts)
     naive_rate = rate(naive_ruleset(cs), facts, repeat=1)
 
     print(f"communes per run            {args.communes:>10,}")
@@ -130,9 +145,12 @@ def main() -> None:
     print(f"ratio plain / engine        {plain_rate / engine_rate:>10.1f} ×")
     print(f"engine + NTM link           {ntm_rate:>10,.0f} assessments/s   (what cfc and the web app run)")
     print(f"  … and its JSON line       {full_rate:>10,.0f} assessments/s   (target ≥ 5,000; before 1,340)")
+    print(f"engine + NTM, batched       {ntm_batch:>10,.0f} assessments/s   (score_many, 200 at a time)")
+    print(f"  … and its JSON line       {full_batch:>10,.0f} assessments/s   (one by one: {full_rate:,.0f})")
     print(f"  … every object read       {read_rate:>10,.0f} assessments/s   (every text built)")
     print(f"  … JSON by json.dumps      {old_json:>10,.0f} assessments/s   (as_dict + json.dumps, before)")
     print(f"rules only, direct dispatch {direct_rate:>10,.0f} facts/s   (engine/rules.py)")
+    print(f"rules only, fire_many       {many_rate:>10,.0f} facts/s   (50 facts per session)")
     print(f"rules only, stock actions   {naive_rate:>10,.0f} facts/s   (Host + a Python action per rule)")
     print(f"ratio direct / stock        {direct_rate / naive_rate:>10.1f} ×")
 

@@ -1,0 +1,133 @@
+"""Scoring many assessments at once (Engine.score_many, RuleSet.fire_many: many facts per durable_rules
+session) gives exactly what scoring them one by one gives, and leaves no session behind."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine import Engine
+from engine.assessment import InvalidAssessment
+from engine.io.catalog import Catalog
+from engine.io.jsonout import result_json
+from engine.rules import BATCH, Comparison, RuleSet
+from tests.strategies import assessments, random_assessment
+
+CATALOG = Catalog.load()
+CS = CATALOG.for_period(2022)
+WITH_NTM = Engine(CS, CATALOG.ntm_tables)
+
+
+def _spoil(doc: dict, how: int) -> object:
+    """An assessment the validator refuses, in a few different ways."""
+    bad = copy.deepcopy(doc)
+    if how == 0:
+        bad["values"]["c3_abused"] = "2"
+    elif how == 1:
+        bad["period"] = "năm nay"
+    elif how == 2:
+        bad["values"]["nonsense"] = 1
+    else:
+        return ["not", "an", "assessment"]
+    return bad
+
+
+def _one_by_one(engine: Engine, docs: list) -> list:
+    out = []
+    for doc in docs:
+        try:
+            out.append(engine.score(doc))
+        except InvalidAssessment as exc:
+            out.append(exc)
+    return out
+
+
+def _same(engine: Engine, docs: list) -> None:
+    batch = engine.score_many(docs)
+    single = _one_by_one(engine, docs)
+    assert len(batch) == len(single) == len(docs)
+    for got, want in zip(batch, single, strict=True):
+        if isinstance(want, InvalidAssessment):
+            assert isinstance(got, InvalidAssessment)
+            assert [e.as_dict() for e in got.errors] == [e.as_dict() for e in want.errors]
+        else:
+            assert not isinstance(got, InvalidAssessment)
+            assert result_json(got) == result_json(want)
+            assert got.as_dict() == want.as_dict()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(assessments(CS), st.integers(0, 9)), min_size=0, max_size=120))
+def test_score_many_is_score_one_by_one(drawn):
+    # About two in five spoilt, wherever they fall in the batch.
+    docs = [_spoil(doc, how) if how < 4 else doc for doc, how in drawn]
+    _same(WITH_NTM, docs)
+
+
+@pytest.mark.parametrize("count", [1, BATCH - 1, BATCH, BATCH + 1, 200])
+def test_batch_sizes_around_a_session(count):
+    rng = random.Random(count)
+    docs: list = [random_assessment(CS, rng, missing=True) for _ in range(count)]
+    if count > 2:
+        docs[count // 2] = _spoil(docs[count // 2], count % 4)
+    _same(WITH_NTM, docs)
+    # The JSON lines of the valid ones, as cfc writes them, byte for byte.
+    lines = [result_json(r) for r in WITH_NTM.score_many(docs) if not isinstance(r, InvalidAssessment)]
+    want = [result_json(r) for r in _one_by_one(WITH_NTM, docs) if not isinstance(r, InvalidAssessment)]
+    assert lines == want
+
+
+def test_every_period_and_the_engine_without_link_tables():
+    # Periods with and without a link table in force, one batch: each result gets its own linker's
+    # statuses; and an engine with no table fills none.
+    rng = random.Random(3)
+    docs = []
+    for n in range(150):
+        doc = random_assessment(CS, rng, missing=True)
+        doc["period"] = [2019, 2020, 2022, 2025][n % 4]
+        docs.append(doc)
+    _same(WITH_NTM, docs)
+    _same(Engine(CS), docs)
+
+
+def test_fire_many_is_fire_for_each_fact():
+    rules = RuleSet("batch-test", {
+        "big": [Comparison("x", ">=", 10)],
+        "small": [Comparison("x", "<", 10)],
+        "flag": [Comparison("f", "==", True)],
+        "both": [Comparison("x", ">", 5), Comparison("f", "==", False)],
+    })
+    try:
+        facts = [{}, {"x": 3}, {"x": 12, "f": True}, {"f": False, "x": 7}, {"y": 1}] * 23
+        assert [sorted(n) for n in rules.fire_many(facts)] == [sorted(rules.fire(f)) for f in facts]
+        assert rules.fire_many([]) == []
+        for bad in ({"n": 1}, {"sid": "x"}, {"cfc_fact": True}):
+            with pytest.raises(ValueError):
+                rules.fire_many([{"x": 1}, bad])
+    finally:
+        rules.close()
+
+
+def test_no_session_is_left_behind():
+    # durable_rules keeps at most 1,024 live sessions per ruleset (the next raises MemoryError): far more
+    # batches than that, of every size around a session's, and facts, still all answered.
+    rules = RuleSet("batch-sessions", {"pos": [Comparison("x", ">", 0)]})
+    try:
+        for round_ in range(1100):
+            size = (1, BATCH - 1, BATCH, BATCH + 1)[round_ % 4]
+            fired = rules.fire_many([{"x": (i % 3) - 1} for i in range(size)])
+            assert fired == [["pos"] if (i % 3) - 1 > 0 else [] for i in range(size)]
+        assert rules.fire({"x": 1}) == ["pos"]
+    finally:
+        rules.close()
+    # The engine's own rulesets after more than 1,024 sessions' worth of batches.
+    rng = random.Random(11)
+    docs = [random_assessment(CS, rng, missing=True) for _ in range(60)]
+    want = [result_json(r) for r in WITH_NTM.score_many(docs)]
+    for _ in range(1030 // 2):
+        WITH_NTM.score_many(docs[:2])
+    assert [result_json(r) for r in WITH_NTM.score_many(docs)] == want
