@@ -131,3 +131,17 @@ def test_no_session_is_left_behind():
     for _ in range(1030 // 2):
         WITH_NTM.score_many(docs[:2])
     assert [result_json(r) for r in WITH_NTM.score_many(docs)] == want
+
+
+def test_batches_from_many_threads_at_once():
+    # One lock per batch: threads scoring batches side by side each get their own results.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = random.Random(5)
+    docs = [random_assessment(CS, rng, missing=True) for _ in range(240)]
+    want = [result_json(r) for r in _one_by_one(WITH_NTM, docs)]
+    slices = [docs[i:i + 60] for i in range(0, 240, 60)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda part: [result_json(r) for r in WITH_NTM.score_many(part)], slices * 2))
+    assert [line for part in got[:4] for line in part] == want
+    assert [line for part in got[4:] for line in part] == want
