@@ -333,8 +333,10 @@ class CriteriaVersion(Base):
     activated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
-    uploader: Mapped[User | None] = relationship(foreign_keys=[uploaded_by], lazy="joined")
-    activator: Mapped[User | None] = relationship(foreign_keys=[activated_by], lazy="joined")
+    # Read by the two admin pages of versions only; every page looks versions up (the version note), and
+    # joining both accounts with their units to each lookup cost more than the rest of the query.
+    uploader: Mapped[User | None] = relationship(foreign_keys=[uploaded_by])
+    activator: Mapped[User | None] = relationship(foreign_keys=[activated_by])
 
     @property
     def active(self) -> bool:
