@@ -169,6 +169,30 @@ def start_server(url: str, workers: int, log: Path) -> tuple[subprocess.Popen, i
     return server, port
 
 
+def tree_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the server process and its workers (Linux /proc; None elsewhere): per
+    request, a figure that other work on the machine changes little, unlike the throughput."""
+    try:
+        stats = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(") ", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    tree, todo = {pid}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, (ppid, _) in stats.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                todo.append(child)
+    ticks = sum(stats[p][1] for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def lost_saves(url: str, acknowledged: dict[int, int]) -> int:
     """Saves the server acknowledged (302) whose figure is not the one in the database."""
     from sqlalchemy import create_engine, select
@@ -202,12 +226,13 @@ def main() -> int:
         server, port = start_server(url, workers, tmp / "server.log")
         try:
             if workers == many:
-                ok, acknowledged, _ = run(port, ids, SECONDS, THINK, f"target, {label}")
+                ok, acknowledged, _ = run(port, ids, SECONDS, THINK, f"target, {label}", server.pid)
                 met = met and ok
                 print(f"  lost saves: {lost_saves(url, acknowledged)}")
             if SATURATION:
                 # The same clients back to back, no pause: the server's ceiling (latency is then queueing).
-                _, acknowledged, ceiling[workers] = run(port, ids, SATURATION, 0.0, f"saturation, {label}")
+                _, acknowledged, ceiling[workers] = run(port, ids, SATURATION, 0.0, f"saturation, {label}",
+                                                        server.pid)
                 print(f"  lost saves: {lost_saves(url, acknowledged)}")
         finally:
             server.terminate()
@@ -220,8 +245,8 @@ def main() -> int:
     return 0 if met or not STRICT else 1
 
 
-def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
-        ) -> tuple[bool, dict[int, int], tuple[float, float]]:
+def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str,
+        server_pid: int | None = None) -> tuple[bool, dict[int, int], tuple[float, float]]:
     from engine.io.catalog import Catalog
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
@@ -315,12 +340,14 @@ def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
     deadline[0] = time.perf_counter() + seconds
     began = time.perf_counter()
     cpu0, load0 = time.process_time(), os.getloadavg()[0]
+    server0 = tree_cpu(server_pid) if server_pid else None
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
     # The clients run on the same machine as the server: say how much of it they took, and how busy the
     # machine was (other work on it shows in the load average).
     client_cpu = (time.process_time() - cpu0) / elapsed
+    server1 = tree_cpu(server_pid) if server_pid else None
     load1 = os.getloadavg()[0]
 
     def pct(xs: list[float], p: float) -> float:
@@ -337,6 +364,9 @@ def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
               f"p95 {pct(xs, 95):6.1f} ms  p99 {pct(xs, 99):6.1f} ms  "
               f"mean {statistics.fmean(xs) * 1000:6.1f} ms")
     print(f"  errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
+    if server0 is not None and server1 is not None and everything:
+        print(f"  server CPU: {(server1 - server0) * 1000 / len(everything):.1f} ms per request "
+              f"({(server1 - server0) / elapsed * 100:.0f} % of one core)")
     print(f"  clients' own CPU: {client_cpu * 100:.0f} % of one core; load average {load0:.1f} → {load1:.1f} "
           f"on {os.cpu_count()} cores")
     p95 = pct(everything, 95)
