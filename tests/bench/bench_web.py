@@ -4,7 +4,9 @@
 scoring, history rows, a SQLite write each) and following the redirect to the form, as a browser does;
 4 are district reviewers opening the review page (two engine scorings and the full page). Reports
 p50/p95/p99 latency per kind and overall, the error count, and lost saves (acknowledged figures that are not
-the ones in the database afterwards).
+the ones in the database afterwards). Clients accept gzip, as browsers do. Each run also prints the server's
+CPU per request, the clients' own CPU and the load average: on a machine shared with other work the
+throughput says how much CPU the server got, the CPU per request what a request costs.
 
 In one run: the same clients back to back (no pause) for BENCH_SATURATION_SECONDS against waitress in one
 process (how the app was served before), gunicorn with one worker, and gunicorn with one worker per core
