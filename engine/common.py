@@ -1,5 +1,6 @@
 """What the criteria models (engine/criteria.py) and the NTM link models (engine/ntm/models.py) share: the
-frozen base model, the id patterns, the legal reference, the period-in-force test and the fact-field slug.
+frozen base model, the id patterns, the legal reference, the document header (kind, id, name, legal basis,
+period in force), the period-in-force test and the fact-field slug.
 
 Both kinds of file are edited by hand and checked the same way, so they are read by the same pieces.
 """
@@ -7,7 +8,7 @@ Both kinds of file are edited by hand and checked the same way, so they are read
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +31,26 @@ class LegalRef(FrozenModel):
     date: _Date
     issuer: str
     title: str
+
+
+RefT = TypeVar("RefT", bound=LegalRef)
+
+
+class DocumentHeader(FrozenModel, Generic[RefT]):
+    """The fields a criteria set and a link table both open with, in this order (the order of the fields,
+    of a dump and of the validation messages). Each document narrows `kind` to its own literal and chooses
+    its legal reference: a link table may cite a document whose issue date is not yet verified."""
+
+    kind: str
+    id: DocumentId
+    name: str
+    legal_basis: list[RefT] = Field(min_length=1)
+    effective_from: date
+    effective_to: date | None = None
+
+    def in_force(self, period: int) -> bool:
+        # An assessment is judged by what is in force at the end of its year.
+        return in_force(self.effective_from, self.effective_to, period)
 
 
 def period_end(period: int) -> date:

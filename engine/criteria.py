@@ -10,7 +10,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
@@ -18,8 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from engine import messages as msg
-from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
-from engine.common import in_force as _in_force
+from engine.common import CriterionId, DocumentHeader, FrozenModel, Ident, ItemId, LegalRef
 from engine.yamlsource import Loc, SourceMap, YamlSyntaxError, format_loc, load_yaml_bytes
 
 RuleKind = Literal["yes_no", "rate_higher", "rate_lower", "count_higher", "count_lower"]
@@ -145,13 +143,8 @@ class Criterion(FrozenModel):
     items: list[Item] = Field(min_length=1)
 
 
-class CriteriaSet(FrozenModel):
+class CriteriaSet(DocumentHeader[LegalRef]):
     kind: Literal["child_friendly_criteria"]
-    id: DocumentId
-    name: str
-    legal_basis: list[LegalRef] = Field(min_length=1)
-    effective_from: date
-    effective_to: date | None = None
     total: int = Field(gt=0)
     tiers: list[Tier] = Field(min_length=1)
     regions: list[Choice] = Field(min_length=1)
@@ -165,9 +158,6 @@ class CriteriaSet(FrozenModel):
     @property
     def content_hash(self) -> str:
         return self._content_hash
-
-    def in_force(self, period: int) -> bool:
-        return _in_force(self.effective_from, self.effective_to, period)
 
     @property
     def short_hash(self) -> str:

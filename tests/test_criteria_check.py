@@ -161,3 +161,28 @@ def test_a_criterion_added_in_yaml_needs_no_code(tmp_path):
         assert [i.id for i in cs.inputs_for_criterion("14")] == ["c14_team"]
     finally:
         engine.close()
+
+
+def test_a_criteria_set_and_a_link_table_open_with_one_header(tmp_path):
+    """engine/common.py's DocumentHeader: the same leading fields, in the order of the file and of a dump,
+    and a header mistake gives the same message in either kind of file."""
+    from engine.common import DocumentHeader
+    from engine.criteria import CriteriaSet
+    from engine.io.load import load_ntm_table
+    from engine.ntm.models import NtmTable
+
+    header = ["kind", "id", "name", "legal_basis", "effective_from", "effective_to"]
+    assert list(DocumentHeader.model_fields) == header
+    assert list(CriteriaSet.model_fields)[:6] == header == list(NtmTable.model_fields)[:6]
+    assert list(CriteriaSet.model_fields)[6] == "total" and list(NtmTable.model_fields)[6] == "criteria_set"
+
+    _, _, problems = _broken(tmp_path, "effective_from: 2019-01-03", "effective_from: sớm")
+    ntm_text = (CRITERIA.parent / "ntm-2021-2025.yaml").read_text(encoding="utf-8")
+    start = next(line for line in ntm_text.splitlines() if line.startswith("effective_from:"))
+    ntm = tmp_path / "ntm-broken.yaml"
+    ntm.write_text(ntm_text.replace(start, "effective_from: sớm", 1), encoding="utf-8")
+    with pytest.raises(CriteriaError) as caught:
+        load_ntm_table(ntm, {"qd06-2019": load_criteria_set(CRITERIA)})
+    ntm_problems = [(p.path, p.message) for p in caught.value.problems]
+    assert [(path, message) for _, path, message in problems] == ntm_problems
+    assert len(ntm_problems) == 1 and ntm_problems[0][0] == "effective_from"

@@ -1,4 +1,5 @@
-"""mypy over engine/ and reports/ finds no error, so `make test` fails on a type error as `make lint` does.
+"""mypy over engine/, reports/ and webform/ finds no error, so `make test` fails on a type error as
+`make lint` does.
 
 SLOW (about 30 s on a quiet machine, more on a busy one): it runs the whole type checker with the settings of
 [tool.mypy] in pyproject.toml. Deselect with `-m "not slow"` while working on something else.
@@ -16,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_mypy_passes_over_engine_and_reports():
-    proc = subprocess.run([sys.executable, "-m", "mypy", "engine", "reports"], cwd=ROOT,
+def test_mypy_passes_over_engine_reports_and_webform():
+    proc = subprocess.run([sys.executable, "-m", "mypy", "engine", "reports", "webform"], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success: no issues found" in proc.stdout

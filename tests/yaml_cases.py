@@ -200,6 +200,17 @@ def _check_failed(out: Mismatches, result: Result, want: object) -> None:
                    f"are spelled out: {result.failed_conditions!r}")
 
 
+def _check_explanation(out: Mismatches, what: str, spec: dict[str, Any], explanation: str) -> None:
+    """`explanation` (exact) and `contains` (parts) of an item or NTM indicator; a mismatch elsewhere in
+    `what` quotes the engine's explanation, so that the case can be corrected from the failure alone."""
+    if "explanation" in spec:
+        _eq(out, f"{what}.explanation", spec["explanation"], explanation)
+    if "contains" in spec:
+        _contains(out, f"{what}.explanation", spec["contains"], explanation)
+    if out and out[-1].startswith(what) and "explanation" not in spec:
+        out.append(f"{what}: the engine explains {explanation!r}")
+
+
 def _check_items(out: Mismatches, result: Result, want: object) -> None:
     for item_id, spec in _check_keys("expect.items", want).items():
         spec = _check_keys(f"expect.items[{item_id}]", spec, ITEM_KEYS)
@@ -214,12 +225,7 @@ def _check_items(out: Mismatches, result: Result, want: object) -> None:
             _eq(out, f"{what}.assessed", spec.get("assessed", True), item.assessed)
         if "points" in spec:
             _eq(out, f"{what}.points", spec["points"], item.points)
-        if "explanation" in spec:
-            _eq(out, f"{what}.explanation", spec["explanation"], item.explanation)
-        if "contains" in spec:
-            _contains(out, f"{what}.explanation", spec["contains"], item.explanation)
-        if out and out[-1].startswith(what) and "explanation" not in spec:
-            out.append(f"{what}: the engine explains {item.explanation!r}")
+        _check_explanation(out, what, spec, item.explanation)
 
 
 def _check_ntm(out: Mismatches, result: Result, want: object) -> None:
@@ -234,12 +240,7 @@ def _check_ntm(out: Mismatches, result: Result, want: object) -> None:
         if "status" in spec:
             _eq(out, f"{what}.status", spec["status"], status.status)
             _eq(out, f"{what}.status_text", STATUS_TEXT.get(spec["status"]), status.status_text)
-        if "explanation" in spec:
-            _eq(out, f"{what}.explanation", spec["explanation"], status.explanation)
-        if "contains" in spec:
-            _contains(out, f"{what}.explanation", spec["contains"], status.explanation)
-        if out and out[-1].startswith(what) and "explanation" not in spec:
-            out.append(f"{what}: the engine explains {status.explanation!r}")
+        _check_explanation(out, what, spec, status.explanation)
 
 
 CHECKS: dict[str, Callable[[Mismatches, Result, Any], None]] = {

@@ -16,7 +16,7 @@ from engine.cells import parse_id
 from .auth import hash_password, role_required
 from .db import commit, get_session
 from .engines import scoring
-from .flags import declared, form_field
+from .flags import declared, form_field, set_flags
 from .form_values import nfc
 from .models import ROLE_ADMIN, ROLE_COMMUNE, ROLE_REVIEWER, ROLES, Commune, User
 
@@ -152,7 +152,7 @@ def create_commune() -> Any:
     flags, flag_errors, flag_raw = parse_form(request.form)
     errors.update(flag_errors)
     f.update(flag_raw)
-    if errors:
+    if errors or parent is None:
         return _render_with(errors, f)
     session = get_session()
     from .models import UnitParent
@@ -162,8 +162,7 @@ def create_commune() -> Any:
         return _render_with({"code": "Mã xã đã có."}, f)
     commune = Commune(code=f["code"], name=f["name"][:120], level="xa", kind=f["name"].split(" ")[0],
                       type=f["type"], region=f["region"])
-    for flag_id, value in flags.items():
-        commune.set_flag(flag_id, value)
+    set_flags(session, commune, flags, current_user.id, "Thêm xã")
     commune.parent_links.append(UnitParent(parent_id=parent.id))
     session.add(commune)
     try:
@@ -233,7 +232,8 @@ def units() -> Any:
             if not errors:
                 session = get_session()
                 with write_lock():  # one transaction for the whole file
-                    result = apply_changes(session, changes)
+                    result = apply_changes(session, changes, current_user.id,
+                                           f"Nhập từ bảng đơn vị «{nfc(file.filename)[:120]}»")
                     session.commit()
                 report.updated, report.unchanged = result.updated, result.unchanged
         status = 400 if report.errors else 200

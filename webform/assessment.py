@@ -151,6 +151,8 @@ def new() -> Any:
         return redirect(url_for("assessment.index"))
     session = get_session()
     commune = session.get(Commune, current_user.commune_id)
+    if commune is None:  # an officer's account always names its commune; a removed one has no record
+        abort(404)
     try:
         with write_lock():  # the flush starts the write transaction: hold the writers' queue from there
             a, source = create_draft(session, commune, period, cs, current_user.id,
@@ -260,7 +262,15 @@ def show_history(assessment_id: int) -> Any:
     labels.update({f"item.{i.id}": f"Mục {i.id}" for i in cs.items})
     labels.update({"verified_total": "Điểm thẩm định", "decision": "Quyết định", "review": "Thẩm định",
                    "proposal": "Số, ngày tờ trình", "criteria_version": "Phiên bản bộ tiêu chí"})
-    return render_template("assessment/history.html", a=a, entries=entries, labels=labels)
+    from .flags import history_labels
+
+    labels.update(history_labels())
+    from .versions import all_versions, version_name
+
+    # A version is stored in the history by its code and hash; people read the day it took effect.
+    # Two versions may take effect on the same day: the day each was activated tells them apart.
+    versions = {v.label: version_name(v, with_activation=True) for v in all_versions(get_session())}
+    return render_template("assessment/history.html", a=a, entries=entries, labels=labels, versions=versions)
 
 
 def _int(text: str | None) -> int | None:

@@ -159,6 +159,8 @@ def change_password() -> Any:
     if form.validate_on_submit():
         session = get_session()
         user = session.get(User, current_user.id)
+        if user is None:  # the account was removed since this page was opened: signed in no more
+            abort(404)
         if not check_password_hash(user.password_hash, form.current.data):
             form.current.errors.append("Mật khẩu hiện tại không đúng.")
         elif form.new.data != form.confirm.data:

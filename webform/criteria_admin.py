@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.diff import RULE_VI, STATUS_VI, band_text, inputs_text
+from engine.diff import RULE_VI, STATUS_VI, Change, band_text, inputs_text
 
 from . import criteria_form, versions
 from .auth import role_required
@@ -74,7 +74,7 @@ def upload() -> Any:
     session = get_session()
     outcome = versions.store(session, raw, nfc(file.filename), current_user.id, "upload", note or None)
     if outcome.duplicate is not None:
-        flash(MSG_DUPLICATE.format(label=outcome.duplicate.label), "error")
+        _flash_duplicate(outcome.duplicate)
         return redirect(url_for("criteria_admin.show", vid=outcome.duplicate.id))
     if outcome.version is None:
         return _list_page([MSG_NOT_STORED.format(n=len(outcome.problems)),
@@ -82,6 +82,10 @@ def upload() -> Any:
     commit(session)
     flash(MSG_STORED.format(label=outcome.version.label), "success")
     return redirect(url_for("criteria_admin.show", vid=outcome.version.id))
+
+
+def _flash_duplicate(v: CriteriaVersion) -> None:
+    flash(MSG_DUPLICATE.format(name=versions.version_name(v), label=v.label), "error")
 
 
 def _effective(v: CriteriaVersion, text: str | None) -> tuple[date, str | None]:
@@ -105,7 +109,9 @@ def _show(v: CriteriaVersion, status: int = 200, errors: dict[str, str] | None =
         errors.setdefault("effective_from", date_error)
     # A date refused stays in its field as typed, beside its message.
     typed = (text or "").strip() if "effective_from" in errors else f"{effective:%d/%m/%Y}"
-    base, changes, rows = None, [], []
+    base: CriteriaVersion | None = None
+    changes: list[Change] = []
+    rows: list[versions.ImpactRow] = []
     if not v.active or request.args.get("compare"):
         base, changes = versions.table_changes(session, v, effective)
         rows = versions.impact(session, v, effective)
@@ -151,7 +157,8 @@ def activate(vid: int) -> Any:
     session = get_session()
     moved = versions.activate(session, v, effective, current_user.id)
     commit(session)
-    flash(f"Đã kích hoạt phiên bản {v.label}, có hiệu lực từ {effective:%d/%m/%Y}. {len(moved)} hồ sơ nháp "
+    flash(f"Đã kích hoạt phiên bản mới của bộ tiêu chí «{versions.criteria_set_of(v).name}», có hiệu lực từ "
+          f"{effective:%d/%m/%Y} (mã {v.label}). {len(moved)} hồ sơ nháp "
           "hoặc bị trả lại đã chuyển sang phiên bản này (ghi trong lịch sử từng hồ sơ); hồ sơ đã gửi thẩm "
           "định trở đi giữ kết quả theo phiên bản đã dùng.", "success")
     return redirect(url_for("criteria_admin.show", vid=v.id))
@@ -178,9 +185,9 @@ def edit_item(vid: int, item_id: str) -> Any:
         session = get_session()
         filename = f"{v.set_id} (mục {item_id} nhập qua biểu mẫu)"
         outcome = versions.store(session, raw, filename, current_user.id, "form",
-                                 f"Sửa mục {item_id} từ phiên bản {v.label}")
+                                 f"Sửa mục {item_id} từ {versions.version_name(v)} ({v.label})")
         if outcome.duplicate is not None:
-            flash(MSG_DUPLICATE.format(label=outcome.duplicate.label), "error")
+            _flash_duplicate(outcome.duplicate)
             return redirect(url_for("criteria_admin.show", vid=outcome.duplicate.id))
         if outcome.version is not None:
             commit(session)

@@ -199,7 +199,7 @@ class _Dumper(yaml.SafeDumper):
 
 def _item_block(lines: dict[tuple, int], cs: CriteriaSet, item_id: str) -> tuple[int, int | None]:
     """1-based first line of the item, and the first line after it (the next item or criterion), or None."""
-    starts = []
+    starts: list[tuple[int, str | None]] = []
     for ci, crit in enumerate(cs.criteria):
         starts.append((lines[("criteria", ci)], None))
         for ti, item in enumerate(crit.items):

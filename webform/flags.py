@@ -8,13 +8,19 @@ all of them without a code change or a migration (values live in the `commune_fl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.flags import DeclaredFlag
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .models import Commune
 
 FIELD_PREFIX = "flag_"
 MSG_NOT_CHECKBOX = "«{label}»: chỉ đánh dấu hoặc bỏ đánh dấu ô này."
 MSG_UNKNOWN_FLAG = "Cờ «{id}» không có trong bảng liên hệ nào đang áp dụng: không lưu."
+HISTORY_PREFIX = "commune_flags."  # the history's field of a flag: "commune_flags.<id>"
 
 
 def declared() -> tuple[DeclaredFlag, ...]:
@@ -62,3 +68,35 @@ def engine_flags(stored: Mapping[str, bool]) -> dict[str, bool]:
     stays in the database but must not reach the engine, which would refuse it as unknown."""
     ids = declared_ids()
     return {key: bool(value) for key, value in stored.items() if key in ids}
+
+
+def history_labels() -> dict[str, str]:
+    """How the history page names a flag's entries."""
+    return {HISTORY_PREFIX + f.id: f"Thông tin xã: {f.label}" for f in declared()}
+
+
+def set_flags(session: Session, commune: Commune, values: Mapping[str, bool], user_id: int | None,
+              reason: str) -> bool:
+    """Set a commune's flags (ids the caller has checked are declared); True if any changed. Every value that
+    changes is written, with who, when, old → new and why, to the history of each record of the commune:
+    the NTM link of every one of its records reads the flag. A commune being created has no record yet."""
+    from sqlalchemy import select
+
+    from . import history
+    from .models import Assessment
+
+    records = None
+    changed = False
+    for flag_id, value in values.items():
+        old = commune.flags.get(flag_id, False)
+        if not commune.set_flag(flag_id, value):
+            continue
+        changed = True
+        if commune.id is None:
+            continue
+        if records is None:
+            records = list(session.scalars(select(Assessment).where(Assessment.commune_id == commune.id)
+                                           .order_by(Assessment.period, Assessment.id)))
+        for a in records:
+            history.record(session, a, user_id, HISTORY_PREFIX + flag_id, old, value, reason)
+    return changed

@@ -73,9 +73,13 @@ MSG_WRONG_PERIOD = "phải là năm {period} (năm đã chọn khi tải tệp l
 
 # --- the administrator's criteria versions
 MSG_NOT_STORED = "Chưa lưu: tệp có {n} lỗi. Sửa từng lỗi dưới đây rồi tải lên lại; chưa có gì được lưu."
-MSG_DUPLICATE = "Phiên bản này đã có (cùng nội dung, mã {label}); không lưu thêm."
-MSG_STORED = "Đã lưu phiên bản {label} (chưa áp dụng). Xem thay đổi và ảnh hưởng rồi kích hoạt."
+MSG_DUPLICATE = "Phiên bản này đã có (cùng nội dung: {name}, mã {label}); không lưu thêm."
+MSG_STORED = "Đã lưu phiên bản mới (mã {label}, chưa áp dụng). Xem thay đổi và ảnh hưởng rồi kích hoạt."
 MSG_ALREADY_ACTIVE = "Phiên bản này đã được kích hoạt; không kích hoạt lại."
 MSG_NO_CRITERIA_FILE = "Chọn tệp YAML của bộ tiêu chí để tải lên."
 MSG_EFFECTIVE_DATE = "Ngày có hiệu lực không hợp lệ (ví dụ: 01/01/2026)."
 MSG_CONFIRM = "Đánh dấu ô xác nhận đã xem các thay đổi và ảnh hưởng trước khi kích hoạt."
+# A commune flag is set by the administrator (Quản trị → Loại xã, vùng nông thôn mới, …): a self-assessment
+# sheet that says otherwise is refused rather than silently ignored.
+MSG_FLAG_NOT_FROM_SHEET = ("«{label}» của {name} đang là «{stored}»; thông tin này do quản trị hệ thống đặt, "
+                           "không sửa qua bảng tự đánh giá. Ghi «{stored}» hoặc để trống ô này.")

@@ -348,7 +348,8 @@ class CriteriaVersion(Base):
 
     @property
     def label(self) -> str:
-        """How pages and PDFs name a version: "qd06-2019 · ab2a7b32f561"."""
+        """A version's identifier, "qd06-2019 · ab2a7b32f561" (the history records it); people read
+        versions.version_name(v)."""
         return f"{self.set_id} · {self.short_hash}"
 
 

@@ -199,7 +199,7 @@ def _commit_or_conflict(a: Assessment) -> Any | None:
         commit(get_session())
     except StaleDataError:
         get_session().rollback()
-        return render_review(get_session().get(Assessment, a.id), 409, [MSG_STALE])
+        return render_review(get_session().get(Assessment, a.id) or abort(404), 409, [MSG_STALE])
     return None
 
 
@@ -231,7 +231,7 @@ def accept(assessment_id: int) -> Any:
         get_session().rollback()
         if as_json:
             return _json_refusal(MSG_STALE, 409)
-        return render_review(get_session().get(Assessment, a.id), 409, [MSG_STALE])
+        return render_review(get_session().get(Assessment, a.id) or abort(404), 409, [MSG_STALE])
     message = f"Đã chấp nhận mục {item_id}."
     if as_json:
         p = progress(a)

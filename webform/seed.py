@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.io.files import read_assessment
 
@@ -140,7 +141,7 @@ def _merged_into(commune: Commune) -> list[str]:
     return [p.unit.code for p in predecessors(commune) if p.kind == "merge"]
 
 
-def _assessment(session, commune: Commune, period: int, values: dict | None) -> None:
+def _assessment(session: Session, commune: Commune, period: int, values: dict | None) -> None:
     exists = session.scalar(select(Assessment).where(Assessment.commune_id == commune.id,
                                                      Assessment.period == period))
     if exists is not None:

@@ -46,6 +46,12 @@ def profile_label(kind: str, code: object) -> str:
     return "" if code is None else str(code)
 
 
+def _version_name(v: Any) -> str:
+    from .versions import version_name
+
+    return version_name(v)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["tier_label"] = lambda code: profile_label("tiers", code)
     app.jinja_env.filters["region_label"] = lambda code: profile_label("regions", code)
@@ -54,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = vn_date
     app.jinja_env.filters["yesno_vi"] = yesno_vi
     app.jinja_env.filters["capitalize_first"] = lambda s: s[:1].upper() + s[1:]
+    app.jinja_env.filters["version_name"] = _version_name
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

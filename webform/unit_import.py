@@ -157,9 +157,9 @@ def plan_legacy(codes: list[str], plan: Plan) -> Plan:
 
     current = {(u.level, u.code): u.key for u in plan.units.values() if u.valid_to is None}
     for code, _name, new in provinces.values():
-        old, succ = by_code[(LEVEL_PROVINCE, code)], current.get((LEVEL_PROVINCE, new))
-        if succ is not None and old != succ:
-            plan.successors.append((old, succ, REFORM_DATE, "merge", source))
+        province, succ = by_code[(LEVEL_PROVINCE, code)], current.get((LEVEL_PROVINCE, new))
+        if succ is not None and province != succ:
+            plan.successors.append((province, succ, REFORM_DATE, "merge", source))
     for new_code, olds in data["merges"]:
         succ = current.get((LEVEL_COMMUNE, new_code))
         for level, old_code in olds:

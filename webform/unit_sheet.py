@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.cells import neutralise
 from engine.flags import DeclaredFlag
@@ -43,6 +44,8 @@ def _flag_header(flag: DeclaredFlag) -> str:
 def export_workbook(communes: list[Commune], cs: Any, flags: Sequence[DeclaredFlag] = ()) -> Workbook:
     wb = Workbook()
     ws = wb.active
+    if not isinstance(ws, Worksheet):  # a new workbook opens on one plain worksheet
+        raise TypeError("openpyxl's new workbook has no worksheet")
     ws.title = SHEET
     what = ", ".join(["loại xã", "vùng nông thôn mới", *(f.short for f in flags)])
     ws.cell(1, 1, f"Danh mục đơn vị: {what}. Chỉ sửa các cột từ cột D; "
@@ -82,9 +85,9 @@ def export_workbook(communes: list[Commune], cs: Any, flags: Sequence[DeclaredFl
     lists = [("D", tier_rows), ("E", region_rows)]
     flag_letters = [get_column_letter(n) for n in range(len(KEYS) + 1, len(KEYS) + len(flags) + 1)]
     lists += [(letter, f'"{YES},{NO}"') for letter in flag_letters]
-    for col, formula in lists:
+    for letter, formula in lists:
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)
-        dv.add(f"{col}{FIRST_ROW}:{col}{last}")
+        dv.add(f"{letter}{FIRST_ROW}:{letter}{last}")
         ws.add_data_validation(dv)
     ws.column_dimensions["B"].width = 28
     ws.column_dimensions["C"].width = 22
@@ -92,7 +95,7 @@ def export_workbook(communes: list[Commune], cs: Any, flags: Sequence[DeclaredFl
     ws.column_dimensions["E"].width = 30
     for letter in flag_letters:
         ws.column_dimensions[letter].width = 24
-    ws.freeze_panes = ws.cell(FIRST_ROW, 3)
+    ws.freeze_panes = ws.cell(FIRST_ROW, 3).coordinate
     return wb
 
 
@@ -273,17 +276,23 @@ def read_workbook(data: bytes, cs: Any, registry: dict[str, Commune], filename: 
     return changes, capped(errors)
 
 
-def apply_changes(session: Any, changes: list[UnitChange]) -> UnitSheetReport:
+def apply_changes(session: Any, changes: list[UnitChange], user_id: int | None = None,
+                  reason: str = "") -> UnitSheetReport:
+    """Store a checked sheet's changes; a flag that changes goes into the history of the commune's records
+    (webform/flags.py:set_flags), with `reason`."""
+    from .flags import set_flags
+
     report = UnitSheetReport()
     for change in changes:
         c = change.commune
         changed = False
+        flags = {key[len(FLAG_KEY):]: value for key, value in change.values.items()
+                 if key.startswith(FLAG_KEY)}
         for key, value in change.values.items():
-            if key.startswith(FLAG_KEY):
-                changed = c.set_flag(key[len(FLAG_KEY):], value) or changed
-            elif getattr(c, key) != value:
+            if not key.startswith(FLAG_KEY) and getattr(c, key) != value:
                 setattr(c, key, value)
                 changed = True
+        changed = set_flags(session, c, flags, user_id, reason) or changed
         if not changed:
             report.unchanged += 1
             continue

@@ -88,6 +88,29 @@ def criteria_set_of(v: CriteriaVersion) -> CriteriaSet:
     return cs if cs is not None else scoring().from_bytes(v.content, v.filename or v.label)
 
 
+def version_name(v: CriteriaVersion, with_activation: bool = False) -> str:
+    """How pages, flashes and the history name a version to people: by the day it took effect, or, not yet
+    activated, by its upload ("bản có hiệu lực từ 03/01/2019"); `with_activation` adds the day it was
+    activated (two versions may take effect on the same day). The set's code and the content hash
+    (`v.label`) stay the identifier, shown to the administrator as secondary text."""
+    from .templating import vn_datetime
+
+    if v.active and v.effective_from is not None:
+        name = f"bản có hiệu lực từ {v.effective_from:%d/%m/%Y}"
+        # vn_datetime is "HH:MM dd/mm/yyyy" in Vietnam time: the day is its second half.
+        return f"{name}, kích hoạt ngày {vn_datetime(v.activated_at)[6:]}" if with_activation else name
+    return f"bản tải lên lúc {vn_datetime(v.uploaded_at)}, chưa kích hoạt"
+
+
+def version_title(v: CriteriaVersion) -> str:
+    """The set's Vietnamese name and the version: "Tiêu chuẩn xã, …, bản có hiệu lực từ 03/01/2019"."""
+    try:
+        name = criteria_set_of(v).name
+    except CriteriaError:  # a stored version that no longer loads is still named by its code
+        name = v.set_id
+    return f"{name}, {version_name(v)}"
+
+
 def _in_force(versions: list[CriteriaVersion], period: int) -> CriteriaVersion | None:
     day = period_end(period)  # assessments are made at the end of the year
     best: CriteriaVersion | None = None
@@ -261,7 +284,8 @@ def impact(session: Session, v: CriteriaVersion, effective_from: date) -> list[I
         new = score_or_none(eng_new, make_assessment(profile, a.period, values))
         result = compare_results(old, new) if old is not None and new is not None else None
         old_v = version_by_hash(session, a.criteria_hash)
-        rows.append(ImpactRow(a, result, old_v.label if old_v else cs_old.id, a.state in EDITABLE_STATES))
+        rows.append(ImpactRow(a, result, version_name(old_v) if old_v else cs_old.id,
+                              a.state in EDITABLE_STATES))
     return rows
 
 
@@ -297,7 +321,7 @@ def _move(session: Session, a: Assessment, target: CriteriaVersion | None, user_
                            make_assessment(a.commune.profile(a.period), a.period, dict(a.values or {})))
     new_total = result.total if result is not None else None
     since = f"{target.effective_from:%d/%m/%Y}" if target.effective_from else ""
-    reason = (f"Áp dụng phiên bản bộ tiêu chí {target.label} có hiệu lực từ {since}; "
+    reason = (f"Áp dụng bộ tiêu chí «{cs.name}», phiên bản có hiệu lực từ {since}; "
               f"tổng điểm tự đánh giá: {_points(a.self_total)} → {_points(new_total)}")
     history.record(session, a, user_id, "criteria_version", old_v.label if old_v else a.criteria_set_id,
                    target.label, reason)

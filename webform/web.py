@@ -68,4 +68,5 @@ def init_app(app: Flask) -> None:
     @app.route("/login")
     def login_alias() -> Any:
         # The address officers type from memory; the form lives in the auth blueprint.
-        return redirect(url_for("auth.login", **request.args), code=301)
+        query: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("auth.login", **query), code=301)

@@ -17,8 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.assessment import Commune
-from engine.common import CriterionId, DocumentId, FrozenModel, Ident, ItemId, LegalRef
-from engine.common import in_force as _in_force
+from engine.common import CriterionId, DocumentHeader, FrozenModel, Ident, ItemId, LegalRef
 from engine.criteria import RATE_UNITS, CriteriaError, CriteriaSet, Found, Problem, located
 from engine.flags import BASE_FIELDS, CommuneFlag
 from engine.messages import CK_NOT_MAPPING, pydantic_error_vi
@@ -105,13 +104,8 @@ class Indicator(FrozenModel):
         return self.number if self.number is not None else self.text
 
 
-class NtmTable(FrozenModel):
+class NtmTable(DocumentHeader[NtmLegalRef]):
     kind: Literal["ntm_link"]
-    id: DocumentId
-    name: str
-    legal_basis: list[NtmLegalRef] = Field(min_length=1)
-    effective_from: date
-    effective_to: date | None = None
     criteria_set: str
     # The yes/no facts of the commune profile this table reads (engine/flags.py): the web form, the
     # spreadsheets and the assessment validator are generated from them.
@@ -120,10 +114,6 @@ class NtmTable(FrozenModel):
     commune_groups: list[CommuneGroup] = []
     ntm_criteria: list[NtmCriterion] = Field(min_length=1)
     indicators: list[Indicator] = Field(min_length=1)
-
-    def in_force(self, period: int) -> bool:
-        # As CriteriaSet.in_force: an assessment is judged by what is in force at the end of its year.
-        return _in_force(self.effective_from, self.effective_to, period)
 
     def indicator(self, key: str) -> Indicator:
         return next(i for i in self.indicators if i.key == key)

@@ -26,6 +26,10 @@ def _check_archive_pdf(path: Path, author: str, title_start: str) -> None:
     assert re.search(r"pdfaid:part[^0-9]{1,3}3", xmp), xmp[:400]
     assert re.search(r"pdfaid:conformance[^A-Z]{1,3}B", xmp)
     assert "/OutputIntents" in root
+    # The file identifier PDF/A requires in the trailer (written from bytes serialised once, render.py;
+    # a joined file keeps the first part of its first document's, qpdf writes the second).
+    ids = reader.trailer["/ID"]
+    assert len(ids) == 2 and all(len(bytes(i.original_bytes)) >= 16 for i in ids), ids
     info = reader.metadata
     assert info.title.startswith(title_start)
     assert info.author == author

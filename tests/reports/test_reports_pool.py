@@ -167,3 +167,16 @@ def test_no_pool_process_outlives_the_app_process(tmp_path, how):
         proc.stdin.flush()
     proc.wait(timeout=60)
     assert _wait_gone(pids) == []
+
+
+def test_a_pool_of_one_renders_the_annex_while_the_request_renders_the_rest(cs, toi_doc, review, toi_results,
+                                                                             proposal_pdf):
+    one = pool.RenderPool(1)
+    try:
+        one.wait_ready()
+        pdf = _render(cs, toi_doc, review, toi_results, renderer=one.render)
+        # The request process rendered two documents, the pool process one.
+        assert len(one.last_cpu) == 1 and one.last_local_cpu > 0
+    finally:
+        one.shutdown()
+    assert pdf_pages(pdf, "proposal-pool-of-one") == pdf_pages(proposal_pdf, "proposal-serial")

@@ -310,3 +310,99 @@ def test_no_product_python_or_template_names_a_flag():
             if pattern.search(path.read_text(encoding="utf-8")):
                 found.append(str(path.relative_to(ROOT)))
     assert found == []
+
+
+# ---------------------------------------------------------------- flag changes in the history
+
+FLAG_LABEL = "Thông tin xã: Áp dụng ngưỡng vùng Trung du và miền núi phía Bắc"
+
+
+def _record_ids(app: Flask, code: str) -> list[int]:
+    from webform.db import get_session
+    from webform.models import Assessment, Commune
+
+    with app.app_context():
+        return list(get_session().scalars(select(Assessment.id).join(Commune).where(Commune.code == code)
+                                          .order_by(Assessment.id)))
+
+
+def _flag_entries(app: Flask, aid: int) -> list[tuple[Any, ...]]:
+    from .conftest import history_of
+
+    return [(h.field, h.old_value, h.new_value, h.reason, h.user_id) for h in history_of(app, aid)
+            if h.field.startswith("commune_flags.")]
+
+
+def _user_id(app: Flask, username: str) -> int:
+    from webform.db import get_session
+    from webform.models import User
+
+    with app.app_context():
+        return get_session().scalar(select(User.id).where(User.username == username))
+
+
+def _set_in_unit_sheet(admin: FlaskClient, wb: Any, code: str, cell: str) -> None:
+    ws = wb["Đơn vị"]
+    col = _ids(ws, 2).index(OLD) + 1
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == code)
+    ws.cell(row, col, cell)
+
+
+def test_a_flag_changed_by_the_unit_sheet_is_in_the_history_of_each_record(app: Flask, admin: FlaskClient,
+                                                                          officer: FlaskClient):
+    records, others = _record_ids(app, "23538"), _record_ids(app, "23535")
+    assert len(records) >= 2 and others  # Ia Tơi's 2022 and 2026 records; Ia Đal's
+    quantri = _user_id(app, "quantri")
+    wb = _unit_sheet(admin)
+    _set_in_unit_sheet(admin, wb, "23538", "Có")
+    assert _post(admin, wb).status_code == 200
+    assert flags_of(app, "23538") == {OLD: True}
+    reason = "Nhập từ bảng đơn vị «don-vi.xlsx»"
+    for aid in records:  # who, when (the entry's time), old → new, why: on every record of the commune
+        assert _flag_entries(app, aid) == [(f"commune_flags.{OLD}", "Không", "Có", reason, quantri)]
+    assert all(_flag_entries(app, aid) == [] for aid in others)  # a commune left as it was: nothing
+
+    # The same file again changes nothing, so records nothing; setting it back is a second entry.
+    assert _post(admin, wb).status_code == 200
+    assert len(_flag_entries(app, records[0])) == 1
+    _set_in_unit_sheet(admin, wb, "23538", "Không")
+    assert _post(admin, wb).status_code == 200
+    assert [e[1:3] for e in _flag_entries(app, records[0])] == [("Không", "Có"), ("Có", "Không")]
+
+    # Where the history is shown, in Vietnamese: the flag's label, Không → Có, who, why.
+    page = officer.get(f"/assessment/{records[0]}/history")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)))
+    assert f"Quản trị hệ thống {FLAG_LABEL} Không Có {reason}" in text
+    assert f"Quản trị hệ thống {FLAG_LABEL} Có Không {reason}" in text
+
+
+def test_a_commune_created_with_a_flag_has_it_and_no_record_to_note_it_on(app: Flask, admin: FlaskClient):
+    r = admin.post("/admin/communes", data={**NEW_COMMUNE, f"flag_{OLD}": "1"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    assert flags_of(app, "51999") == {OLD: True} and _record_ids(app, "51999") == []
+
+
+def test_the_self_assessment_sheet_cannot_change_a_flag(app: Flask, reviewer: FlaskClient):
+    """The flag is the administrator's: a sheet saying otherwise is refused beside its cell (not silently
+    ignored), nothing of the file is stored and the history is unchanged; the stored value passes."""
+    from .conftest import assessment_of, history_of
+    from .district_util import download_template, fill, row_of, upload
+
+    before = assessment_of(app, "23535")
+    history_before = len(history_of(app, before.id))
+    wb = download_template(reviewer)
+    fill(wb, row_of(wb, "23535"), {"c2_births": 120, f"commune.{OLD}": True})
+    r = upload(reviewer, wb)
+    page = re.sub(r"\s+", " ", r.get_data(as_text=True))
+    assert r.status_code == 400
+    assert ("«Xã ĐBKK áp dụng ngưỡng TDMNPB» của Xã Ia Đal đang là «Không»; thông tin này do quản trị hệ "
+            "thống đặt, không sửa qua bảng tự đánh giá.") in page
+    after = assessment_of(app, "23535")
+    assert (after.version, after.values) == (before.version, before.values)
+    assert flags_of(app, "23535") == {} and len(history_of(app, before.id)) == history_before
+
+    fill(wb, row_of(wb, "23535"), {f"commune.{OLD}": False})
+    r = upload(reviewer, wb)
+    assert r.status_code == 200, re.sub(r"\s+", " ", r.get_data(as_text=True))[-1500:]
+    assert assessment_of(app, "23535").values["c2_births"] == 120

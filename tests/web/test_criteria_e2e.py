@@ -5,6 +5,7 @@ assessments are read; the version is activated. Screenshots in test-output/ (cri
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ import pytest
 from .conftest import ROOT, SHOTS, LiveServer
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="run once, on SQLite")
+
+
+SET_NAME = "Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em"
 
 
 def _no_sideways_scroll(page: Any, width: int) -> None:
@@ -94,14 +98,24 @@ def test_administrator_enters_an_item_of_the_official_table(demo: LiveServer, br
     page.click("#activate-btn")
     page.wait_for_selector("text=Đánh dấu ô xác nhận đã xem các thay đổi")
     page.check("input[name=confirm]")
-    page.click("#activate-btn")
-    page.wait_for_selector("text=Đã kích hoạt phiên bản", timeout=90_000)  # re-scores every record
-    assert "3 hồ sơ nháp hoặc bị trả lại đã chuyển" in page.locator(".flash.success").first.inner_text()
+    # The POST's own answer, not a text somewhere on whatever page follows: a refusal (400, 409) or an error
+    # fails here with the page's message instead of a timeout.
+    with page.expect_response(lambda r: r.url.endswith("/activate") and r.request.method == "POST") as posted:
+        page.click("#activate-btn")
+    assert posted.value.status == 302, posted.value.text()[-2000:]
+    page.wait_for_url(re.compile(r"/admin/criteria/\d+$"))
+    flash = page.locator(".flash.success").first.inner_text()
+    assert flash.startswith("Đã kích hoạt phiên bản mới của bộ tiêu chí «Tiêu chuẩn xã, phường, thị trấn phù")
+    assert "3 hồ sơ nháp hoặc bị trả lại đã chuyển" in flash
     page.screenshot(path=str(SHOTS / "criteria-07-activated.png"))
-    page.click("text=Bộ tiêu chí >> nth=0")
+    # The breadcrumb link itself: a `text=` selector also matches the flash, which names the criteria set.
+    page.locator("a[href='/admin/criteria/']").first.click()
     page.wait_for_selector("#versions")
     listing = page.locator("#versions").inner_text()
     assert "Đã thay thế" in listing and "Đang áp dụng" in listing and "21/26" in listing
+    # Named by the set and the day each took effect; the code and hash in small print beside.
+    assert listing.count(f"{SET_NAME}, bản có hiệu lực từ 03/01/2019") == 2
+    assert page.locator("#versions small.hash").count() == 2
     page.screenshot(path=str(SHOTS / "criteria-08-versions.png"))
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SHOTS / "criteria-09-versions-phone.png"), full_page=True)
@@ -118,4 +132,20 @@ def test_administrator_enters_an_item_of_the_official_table(demo: LiveServer, br
     assert "Chấm theo bộ tiêu chí Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em" in note
     assert "qd06-2019" not in note
     page.screenshot(path=str(SHOTS / "criteria-10-commune-draft.png"))
+    # Its history: the move to the new version, by the day each version took effect, never by code.
+    page.click("a:has-text('Lịch sử thay đổi')")
+    page.wait_for_selector("table.history")
+    moved = page.locator("table.history tr", has_text="Phiên bản bộ tiêu chí").inner_text()
+    # Both versions took effect on 03/01/2019 here: the day each was activated tells them apart.
+    assert re.search(r"Bản có hiệu lực từ 03/01/2019, kích hoạt ngày \d\d/\d\d/\d{4}\tBản có hiệu lực từ "
+                     r"03/01/2019, kích hoạt ngày \d\d/\d\d/\d{4}\t", moved), moved
+    assert f"Áp dụng bộ tiêu chí «{SET_NAME}», phiên bản có hiệu lực từ 03/01/2019" in moved
+    assert "qd06-2019" not in page.locator("main").inner_text()
+    row = page.locator("table.history tr", has_text="Phiên bản bộ tiêu chí")
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "criteria-11-history.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "criteria-12-history-phone.png"))
+    _no_sideways_scroll(page, 390)
     ctx.close()

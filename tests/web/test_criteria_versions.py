@@ -27,6 +27,7 @@ from .conftest import IA_TOI, assessment_of, engine_total, example_values, form_
 from .test_review import accept_rest, act, submit
 
 ROOT = Path(__file__).resolve().parents[2]
+SET_NAME = "Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em"
 VERSION_NOTE = ("Chấm theo bộ tiêu chí Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em "
                 "(Quyết định số 06/QĐ-TTg)")
 DEFAULT = (ROOT / "criteria" / "qd06-2019.yaml").read_bytes()
@@ -94,7 +95,9 @@ def new_version(app: Flask, admin: FlaskClient, raw: bytes) -> int:
 
 def test_fresh_install_starts_from_the_files(app: Flask, admin: FlaskClient, officer: FlaskClient):
     page = text_of(admin.get("/admin/criteria/").text)
-    assert f"qd06-2019 · {DEFAULT_HASH[:12]}" in page and "Đang áp dụng" in page
+    # Named as officers know it; the code and hash stay beside it, in small print, for the administrator.
+    assert f"{SET_NAME}, bản có hiệu lực từ 03/01/2019 qd06-2019 · {DEFAULT_HASH[:12]}" in page
+    assert "Đang áp dụng" in page
     assert "Tệp mặc định (criteria/qd06-2019.yaml)" in page and "22/26" in page
     with app.app_context():
         v = get_session().scalar(select(CriteriaVersion))
@@ -180,7 +183,10 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
     vid = new_version(app, admin, reformed())
     page = admin.get(f"/admin/criteria/{vid}")
     text = text_of(page.text)
-    assert f"So sánh với phiên bản qd06-2019 · {DEFAULT_HASH[:12]}" in text
+    assert "So sánh với phiên bản đang áp dụng, bản có hiệu lực từ 03/01/2019" in text
+    new_hash = hashlib.sha256(reformed()).hexdigest()
+    assert f"qd06-2019 · {DEFAULT_HASH[:12]} → qd06-2019 · {new_hash[:12]}" in text
+    assert f"<title>{SET_NAME}, bản tải lên lúc " in page.text and ", chưa kích hoạt — " in page.text
     assert change_rows(page.text)[0] == [
         "Bộ tiêu chí", "điểm chuẩn «Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn»",
         "800", "850"]
@@ -193,8 +199,8 @@ def test_impact_preview_on_the_demo(app: Flask, admin: FlaskClient, officer: Fla
         # The 2026 demo drafts (empty: nothing to score) move, and nothing of theirs changes.
         "Xã Ia Tơi 2026 Nháp Không đổi Không đổi Không đổi — Chuyển sang phiên bản này",
         "Xã Ia Đal 2026 Nháp Không đổi Không đổi Không đổi — Chuyển sang phiên bản này",
-        f"Xã Ia Tơi 2022 Đã gửi Thay đổi Không đổi Không đổi 10.3 Giữ kết quả theo phiên bản "
-        f"qd06-2019 · {DEFAULT_HASH[:12]}",
+        "Xã Ia Tơi 2022 Đã gửi Thay đổi Không đổi Không đổi 10.3 Giữ kết quả theo bản có hiệu lực từ "
+        "03/01/2019",
         "Xã Ia Đal 2022 Nháp Thay đổi Không đổi Không đổi 10.3 Chuyển sang phiên bản này",
         "Xã Ia Dom 2022 Nháp Thay đổi Không đổi Không đổi 6.1, 10.3 Chuyển sang phiên bản này",
     ]
@@ -261,11 +267,15 @@ def test_activation_moves_drafts_with_history_and_keeps_the_verified(app: Flask,
     entry = history_of(app, dal.id)[-1]
     assert (entry.field, entry.old_value, entry.new_value) == (
         "criteria_version", f"qd06-2019 · {DEFAULT_HASH[:12]}", f"qd06-2019 · {new_hash[:12]}")
-    assert entry.reason == (f"Áp dụng phiên bản bộ tiêu chí qd06-2019 · {new_hash[:12]} có hiệu lực từ "
-                            "01/01/2022; tổng điểm tự đánh giá: 650 → 640")
+    assert entry.reason == (f"Áp dụng bộ tiêu chí «{SET_NAME}», phiên bản có hiệu lực từ 01/01/2022; "
+                            "tổng điểm tự đánh giá: 650 → 640")
     assert assessment_of(app, "23537").criteria_hash == new_hash
     history = text_of(logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}/history").text)
-    assert "Áp dụng phiên bản bộ tiêu chí" in history
+    # The history names both versions by the day they took effect, never by their code.
+    assert re.search(r"Phiên bản bộ tiêu chí Bản có hiệu lực từ 03/01/2019, kích hoạt ngày \d\d/\d\d/\d{4} "
+                     r"Bản có hiệu lực từ 01/01/2022, kích hoạt ngày \d\d/\d\d/\d{4} "
+                     f"Áp dụng bộ tiêu chí «{SET_NAME}»", history), history
+    assert "qd06-2019" not in history
     # The moved draft's form names its new version.
     form = logged_in(app, "xa-iadal").get(f"/assessment/{dal.id}")
     assert f"{VERSION_NOTE}, phiên bản có hiệu lực từ 01/01/2022." in text_of(form.text)

@@ -48,8 +48,8 @@ def commune_years(code: str) -> Any:
     preds = predecessors(c)
     for p in preds:
         for a in assessments([p.unit]):
-            if a.period <= p.on.year:
-                cell = _cell(p.unit, a)
+            cell = _cell(p.unit, a) if a.period <= p.on.year else None
+            if cell is not None:
                 cell["split_with"] = p.shared_with if p.kind == "split" else None
                 before.append(cell)
     before.sort(key=lambda x: (x["period"], x["commune"].code))

@@ -19,7 +19,10 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("no sqlalchemy.url: webform.migrate.upgrade() sets it")
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table safely.
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)

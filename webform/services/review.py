@@ -111,6 +111,13 @@ def parse_date(text: str | None) -> date | None:
     return parse_day(text or "")
 
 
+def _session_of(a: Assessment) -> Session:
+    session = object_session(a)
+    if session is None:  # a record handed to a transition is always one the request loaded
+        raise RuntimeError(f"assessment {a.id} is not attached to a session")
+    return session
+
+
 def verified_on(session: Session, a: Assessment) -> date:
     """The day the team verified the figures (the biên bản's date): the last move to "verified"."""
     at = session.scalar(
@@ -227,7 +234,7 @@ def _plan_propose(a: Assessment, p: Planned, form: Mapping[str, Any]) -> None:
     if not a.verified_recognised:
         raise Refused([MSG_PROPOSE_NOT_RECOGNISED], 409)
     number, when, errors = parse_proposal_ref(form.get("proposal_number"), form.get("proposal_date"),
-                                              verified_on(object_session(a), a))
+                                              verified_on(_session_of(a), a))
     if errors:
         raise Refused(errors)
     p.proposal = (number, when)

@@ -23,6 +23,7 @@ from ..form_values import nfc
 from ..messages import (
     MSG_CODE_TWICE,
     MSG_CONFLICTS_WITH_DRAFT,
+    MSG_FLAG_NOT_FROM_SHEET,
     MSG_NO_CODE,
     MSG_NO_CRITERIA,
     MSG_OUT_OF_SCOPE,
@@ -139,6 +140,12 @@ def _plan_rows(up: _Upload, rows: list[Any]) -> list[tuple[Any, Commune]]:
         if commune is not None and not problem:
             seen[code] = row.row
             plan.append((row, commune))
+            for flag in up.engine.commune_flags:
+                sent = row.document["commune"].get(flag.id)
+                stored = commune.flags.get(flag.id, False)
+                if isinstance(sent, bool) and sent != stored:
+                    bad(f"commune.{flag.id}", flag.short, MSG_FLAG_NOT_FROM_SHEET.format(
+                        label=flag.short, name=commune.name, stored="Có" if stored else "Không"))
     return plan
 
 

@@ -28,7 +28,7 @@ MIGRATED = "Ghi trong hệ thống trước khi có danh mục đơn vị (0002_
 def _communes_before(meta: sa.MetaData, new_columns: bool = True) -> sa.Table:
     """The communes table as 0001 + 0002 (+ the new columns) left it, without the unique code: the schema
     SQLite's batch copy recreates (reflection would keep the unnamed UNIQUE(code) of 0001)."""
-    extra = [
+    extra: list[sa.Column[object]] = [
         sa.Column("level", sa.String(10), nullable=False, server_default="xa"),
         sa.Column("kind", sa.String(30), nullable=False, server_default=""),
         sa.Column("valid_from", sa.Date, nullable=True),
@@ -105,7 +105,9 @@ def upgrade() -> None:
         result = bind.execute(communes.insert().values(
             code="", name=name, district="", province="", type="", region="", ntm_tdmnpb_override=False,
             level=level, kind=kind))
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row returns its key
+        return int(key[0])
 
     province_ids: dict[str, int] = {}
     district_ids: dict[tuple[str, str], int] = {}
