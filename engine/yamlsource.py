@@ -61,7 +61,31 @@ def _loader() -> type:
     return yaml.CSafeLoader
 
 
-_LOADER = _loader()
+_BASE: Any = _loader()
+
+# The tag a plain scalar resolves to depends only on its text (SafeLoader has no path resolvers), and most
+# scalars of an assessment recur from file to file (every key, most small figures): the libyaml composer
+# asks the pure-Python resolver, which runs a regular expression per scalar, so its answers are kept. The
+# cache is bounded by clearing it, so that a hostile file of a million distinct scalars costs no memory.
+_RESOLVED: dict[tuple[Any, str, tuple[bool, bool]], str] = {}
+_RESOLVED_MAX = 4096
+_RESOLVED_LEN = 40  # longer scalars are rare (names, help texts) and not worth keeping
+
+
+class _Loader(_BASE):
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode or len(value) > _RESOLVED_LEN:
+            return super().resolve(kind, value, implicit)
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            if len(_RESOLVED) >= _RESOLVED_MAX:
+                _RESOLVED.clear()
+            tag = _RESOLVED[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+_LOADER = _Loader if not _BASE.yaml_path_resolvers else _BASE
 
 
 def _check(root: yaml.Node, file: str, lines: dict[Loc, int] | None) -> None:
@@ -95,6 +119,63 @@ def _check(root: yaml.Node, file: str, lines: dict[Loc, int] | None) -> None:
                 stack.append((item, (*loc, index) if loc is not None else None, depth + 1))
 
 
+class _Unusual(Exception):
+    """Raised by the quick construction for anything it does not build itself (see _quick)."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+
+
+def _scalar(node: yaml.Node) -> Any:
+    if type(node) is not _ScalarNode:
+        raise _Unusual
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _INT:
+        # Plain decimal digits only; signs, underscores, octal, hex and base 60 go the long way.
+        if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
+            return int(value)  # a too long number raises ValueError: the long way reports it
+        raise _Unusual
+    if tag == _BOOL:
+        return _BOOLS[value.lower()]  # KeyError (`!!bool maybe`): the long way reports it
+    if tag == _NULL:
+        return None
+    raise _Unusual  # floats, dates and every explicit tag
+
+
+def _quick(node: yaml.Node, depth: int) -> Any:
+    """What SafeConstructor builds from an alias-free document of plain strings, whole numbers, booleans,
+    nulls, lists and mappings, built directly (the generic constructor costs more than libyaml's parsing).
+    Anything else (another tag, a merge key `<<`, a non-scalar key, nesting past MAX_DEPTH, any value the
+    constructor would refuse) raises _Unusual or the constructor's own error, and the document is then
+    checked and built the long way, so that what is accepted and every message stay the same."""
+    kind = type(node)
+    if kind is _MappingNode:
+        if node.tag != _MAP or depth >= MAX_DEPTH:  # its keys and values would be too deep
+            raise _Unusual
+        out = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not _ScalarNode or key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Unusual
+            out[_scalar(key_node)] = (_scalar(value_node) if type(value_node) is _ScalarNode
+                                      else _quick(value_node, depth + 1))
+        return out
+    if kind is _SequenceNode:
+        if node.tag != _SEQ or depth >= MAX_DEPTH:
+            raise _Unusual
+        return [_scalar(item) if type(item) is _ScalarNode else _quick(item, depth + 1)
+                for item in node.value]
+    return _scalar(node)
+
+
 def parse_yaml(text: str, file: str, with_lines: bool = False) -> tuple[Any, dict[Loc, int]]:
     """The document (parsed once), and the line of every value when `with_lines`. Raises YamlSyntaxError
     for anything that is not one bounded, alias-free YAML document."""
@@ -106,6 +187,13 @@ def parse_yaml(text: str, file: str, with_lines: bool = False) -> tuple[Any, dic
         node = loader.get_single_node()
         if node is None:
             return None, lines
+        # Without a `*` there can be no alias, so the quick construction (which also bounds the depth)
+        # needs no check of its own; line numbers are wanted only for criteria files.
+        if not with_lines and "*" not in text:
+            try:
+                return _quick(node, 0), lines
+            except (_Unusual, LookupError, ValueError, TypeError):
+                pass
         _check(node, file, lines if with_lines else None)
         return loader.construct_document(node), lines
     except YamlSyntaxError:
@@ -116,8 +204,9 @@ def parse_yaml(text: str, file: str, with_lines: bool = False) -> tuple[Any, dic
         raise YamlSyntaxError(file, line, f"YAML không hợp lệ: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(file, None, f"YAML không hợp lệ: {exc}") from None
-    except (ValueError, RecursionError, OverflowError) as exc:
-        # A value the constructor cannot build: an integer of thousands of digits, a date out of range.
+    except (ValueError, LookupError, TypeError, RecursionError, OverflowError) as exc:
+        # A value the constructor cannot build: an integer of thousands of digits, a date out of range,
+        # `!!bool maybe` (KeyError), `!!int ""` (IndexError).
         raise YamlSyntaxError(file, None, f"YAML không hợp lệ: {str(exc)[:200]}") from None
     finally:
         loader.dispose()

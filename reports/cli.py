@@ -21,15 +21,18 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from engine.criteria import CriteriaSet
-from engine.io.engines import Engines
-from engine.result import Result
+if TYPE_CHECKING:
+    from engine.criteria import CriteriaSet
+    from engine.result import Result
 
-from .config import ConfigError, ReportConfig, load_config
-from .fonts import FontMissingError
+    from .config import ReportConfig
+
+# The engine and the configuration are imported when a command runs: `cfc --help` imports this module to
+# list `report`, and should not build the engine's models for that.
 
 EXIT_INVALID = 2
 EXIT_SETUP = 3
@@ -46,6 +49,8 @@ class _Scorer:
     set, with the NTM link tables, so that results carry `ntm` (printed as the proposal's second annex)."""
 
     def __init__(self, criteria_dir: str | None) -> None:
+        from engine.io.engines import Engines
+
         self.engines = Engines(criteria_dir)
 
     def score(self, doc: dict, what: str) -> tuple[Result, CriteriaSet]:
@@ -120,7 +125,8 @@ def _write(out: str, pdf: bytes) -> None:
 
 
 def _setup(config_path: str | None) -> ReportConfig:
-    from .fonts import check_fonts
+    from .config import ConfigError, load_config
+    from .fonts import FontMissingError, check_fonts
 
     try:
         check_fonts()

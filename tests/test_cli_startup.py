@@ -55,3 +55,11 @@ def test_report_is_declared_in_the_entry_point_group():
 def test_report_command_still_runs():
     out = subprocess.run([sys.executable, "-m", "engine", "report", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "tờ trình" in out.stdout
+
+
+def test_help_builds_no_engine():
+    """`cfc --help` (and listing `report`) imports neither the models nor the rule engine nor a YAML reader:
+    each command imports what it uses when it runs (issue 13: start-up)."""
+    loaded = imported_after("--help")
+    assert not loaded & {"pydantic", "pydantic_core", "durable", "durable_rules_engine", "yaml", "orjson"}, (
+        loaded & {"pydantic", "pydantic_core", "durable", "durable_rules_engine", "yaml", "orjson"})

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
+import gc
 import sys
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from engine.criteria import CriteriaError
-from engine.flags import declared_flags
-from engine.io.catalog import Catalog
-from engine.io.engines import Engines
-from engine.io.jsonout import result_json
-from engine.io.load import kind_of, load_criteria_set, load_ntm_table
-from engine.io.report_text import render_text
-from engine.ntm.models import district_view
-from engine.ntm.text import render_district_view
-from engine.result import Result
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+    from engine.criteria import CriteriaSet
+
+# Each command imports what it needs when it runs (pydantic models, the rule engine, spreadsheets), so that
+# `cfc --help` and every command load no more than they use (tests/test_cli_startup.py).
 
 criteria_option = click.option(
     "--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False),
@@ -39,6 +35,8 @@ class _PluginGroup(click.Group):
     def _plugins(self) -> dict[str, EntryPoint]:
         # Read from the installed packages' metadata once per run, and only when a name is not built in.
         if self._declared is None:
+            from importlib.metadata import entry_points
+
             self._declared = {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
         return {name: ep for name, ep in self._declared.items() if name not in self.commands}
 
@@ -66,41 +64,35 @@ def main() -> None:
 @criteria_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
+    # No garbage collection while modules and models are built (they are never garbage); score_files turns
+    # it back on once the engines are compiled.
+    gc.disable()
+    from engine.cli.score import score_files
+    from engine.criteria import CriteriaError
+    from engine.io.engines import Engines
+
     try:
-        engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
+        engines = Engines(fixed=_fixed(criteria_file))
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    failed = False
-    # Written to directly: click.echo checks the stream and flushes for every line, which cost more than
-    # scoring on thousands of files.
-    out = sys.stdout
+    # Written to directly, a chunk of files at a time: click.echo checks the stream and flushes for every
+    # line, which cost more than scoring on thousands of files.
+    # A reader that stops early (`| head`) ends the run quietly: click handles the broken pipe.
+    failed, error = score_files(engines, files, as_json, sys.stdout)
+    sys.stdout.flush()
+    if error is not None:
+        click.echo(error, err=True)
+    sys.exit(2 if failed or error is not None else 0)
 
-    def write(line: str) -> None:
-        out.write(line + "\n")
 
-    for name in files:
-        try:
-            result, errors = engines.score_file(name)
-        except CriteriaError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(2)
-        if result is None:
-            failed = True
-            if as_json:
-                write(json.dumps({"file": name, "errors": [e.as_dict() for e in errors]}, ensure_ascii=False))
-            else:
-                write(f"{name}: không chấm được")
-                for e in errors:
-                    write(f"  - {e.field or '(tệp)'}: {e.message}")
-                write("")
-            continue
-        if as_json:
-            write(result_json(result))
-        else:
-            write(render_text(result))
-    out.flush()
-    sys.exit(2 if failed else 0)
+def _fixed(criteria_file: str | None) -> CriteriaSet | None:
+    """The set given by --criteria, if any (CriteriaError when it is not a sound criteria file)."""
+    if not criteria_file:
+        return None
+    from engine.io.load import load_criteria_set
+
+    return load_criteria_set(criteria_file)
 
 
 @main.command("ntm", help="Liên hệ nông thôn mới: theo từng chỉ tiêu, các xã chưa đạt hoặc cần xem xét.")
@@ -108,8 +100,15 @@ def score(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> N
 @criteria_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> None:
+    import json
+
+    from engine.criteria import CriteriaError
+    from engine.io.engines import Engines
+    from engine.ntm.models import district_view
+    from engine.ntm.text import render_district_view
+
     try:
-        engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
+        engines = Engines(fixed=_fixed(criteria_file))
         scored = [(name, *engines.score_file(name)) for name in files]
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
@@ -136,11 +135,17 @@ def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> Non
               help="Tệp kết quả .xlsx (hoặc .csv).")
 @criteria_option
 def batch(source: Path, output: Path, criteria_file: str | None) -> None:
+    import contextlib
+
+    from engine.criteria import CriteriaError
+    from engine.flags import declared_flags
     from engine.io.batch import collect, summary_lines
+    from engine.io.engines import Engines
     from engine.io.sheets import results_csv_bytes, results_workbook
+    from engine.result import Result
 
     try:
-        engines = Engines(fixed=load_criteria_set(criteria_file) if criteria_file else None)
+        engines = Engines(fixed=_fixed(criteria_file))
         entries = collect(source, engines.latest(), declared_flags(engines.ntm_tables))
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
@@ -178,6 +183,9 @@ def batch(source: Path, output: Path, criteria_file: str | None) -> None:
 @click.option("--period", type=int, help="Năm đánh giá (chọn bộ tiêu chí có hiệu lực và điền sẵn năm).")
 @click.option("--criteria", "criteria_file", type=click.Path(exists=True, dir_okay=False))
 def template(output: Path, period: int | None, criteria_file: str | None) -> None:
+    from engine.criteria import CriteriaError
+    from engine.io.catalog import Catalog
+    from engine.io.load import load_criteria_set
     from engine.io.sheets import template_workbook
 
     try:
@@ -200,6 +208,9 @@ def criteria() -> None:
 @criteria.command("check", help="Kiểm tra một tệp bộ tiêu chí; mỗi lỗi một dòng.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def criteria_check(file: str) -> None:
+    from engine.criteria import CriteriaError
+    from engine.io.load import kind_of, load_criteria_set
+
     if kind_of(file) == "ntm_link":
         _ntm_check(file)
         return
@@ -218,6 +229,9 @@ def criteria_check(file: str) -> None:
 
 
 def _ntm_check(file: str) -> None:
+    from engine.criteria import CriteriaError
+    from engine.io.load import kind_of, load_criteria_set, load_ntm_table
+
     # A link file is checked against the criteria sets beside it (the folder it will be loaded from).
     try:
         sets = [load_criteria_set(p) for p in sorted(Path(file).parent.glob("*.yaml"))

@@ -13,23 +13,23 @@ from typing import Any
 import orjson
 
 from engine.assessment import FieldError
-from engine.io.load import read_text
+from engine.io.load import read_bytes
 from engine.yamlsource import MAX_DEPTH, TOO_DEEP, YamlSyntaxError, parse_yaml
 
 FORMAT_ERROR = "Tệp không đúng định dạng YAML/JSON"
 
 
 def _too_deep(data: Any) -> bool:
-    # JSON has no aliases, and orjson stops at 1,024 levels; the engine's own bound is much lower.
-    stack = [(data, 0)]
+    # JSON has no aliases, and orjson stops at 1,024 levels; the engine's own bound is much lower. A value
+    # is too deep when it lies below MAX_DEPTH levels, that is when a list or mapping that deep is not empty;
+    # only containers are visited (an assessment is a few mappings of scalars).
+    stack = [(data, 0)] if type(data) in (dict, list) else []
     while stack:
         value, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        children = value.values() if type(value) is dict else value
+        if depth >= MAX_DEPTH and children:
             return True
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+        stack.extend((v, depth + 1) for v in children if type(v) in (dict, list))
     return False
 
 
@@ -62,8 +62,22 @@ def parse_assessment(text: str | bytes, name: str, as_json: bool) -> tuple[Any, 
 def read_assessment(path: str | Path) -> tuple[Any, list[FieldError]]:
     """The parsed document, or the reason it cannot be read (as a field error on the whole file)."""
     path = Path(path)
+    name, as_json = str(path), path.suffix.lower() == ".json"
     try:
-        text = read_text(path)
+        data = read_bytes(path)
     except YamlSyntaxError as exc:
         return None, [FieldError("", exc.message)]
-    return parse_assessment(text, str(path), path.suffix.lower() == ".json")
+    if as_json:
+        # orjson reads the bytes (and checks their UTF-8) itself; a file it refuses goes the long way, which
+        # says why in the same words as before (an encoding error, or the JSON error).
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return (doc, []) if not _too_deep(doc) else (None, [FieldError("", TOO_DEEP)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [FieldError("", f"Không đọc được tệp: {exc}")]
+    return parse_assessment(text, name, as_json)

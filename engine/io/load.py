@@ -6,6 +6,7 @@ text and never opens a file; this module is where a path becomes those bytes, bo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,17 @@ from engine.yamlsource import MAX_BYTES, TOO_BIG, SourceMap, YamlSyntaxError, lo
 
 def read_bytes(path: str | Path) -> bytes:
     """The file's verbatim bytes (what a content hash is taken of), refused before reading when it is larger
-    than any real input."""
-    path = Path(path)
+    than any real input, and never more than MAX_BYTES + 1 read (a device or a growing file says no size)."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise YamlSyntaxError(str(path), None, TOO_BIG)
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_BYTES:
+                raise YamlSyntaxError(str(path), None, TOO_BIG)
+            data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
+    if len(data) > MAX_BYTES:
+        raise YamlSyntaxError(str(path), None, TOO_BIG)
+    return data
 
 
 def read_text(path: str | Path) -> str:

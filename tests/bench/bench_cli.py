@@ -1,23 +1,33 @@
 """`cfc` from the command line: start-up, and `cfc score --json` over 3,000 YAML and 3,000 JSON files.
 
-    make bench        (or: python tests/bench/bench_cli.py [--files N])
+    make bench    (or: python tests/bench/bench_cli.py [--files N] [--reference DIR | --reference-commit C])
 
 Targets (issue 13): start-up ≤ 0.3 s; ≥ 3,000 JSON files/s; ≥ 1,500 YAML files/s (whole runs, start-up
-included, best of 3 on this shared machine). The reference printed beside them is the same run with PyYAML's
-pure-Python loader, the way every file was read before.
+included, best of 3 on this shared machine). Printed beside every figure, measured in the same run:
+- the code before issue 13's CLI work (commit df9a5f1 by default, extracted with `git archive`; or a
+  checkout given with --reference), run on the same files;
+- the same code in one process (CFC_PROCS=1), since by default many files are shared by one worker process
+  per core (engine/cli/score.py);
+- in process, per file: reading and parsing (the CLI's part), validating, and the engine's scoring and JSON
+  line (the engine's part, tests/bench/bench_engine.py), so that either part can be seen apart.
+Whole runs are timed by the wall clock (what a user waits for); the CPU seconds of all the run's processes
+are in brackets (steadier on a shared machine, but they add up the workers' time).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
 import resource
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,10 +38,11 @@ import yaml  # noqa: E402
 from engine.io.load import load_criteria_set  # noqa: E402
 from tests.strategies import random_assessment  # noqa: E402
 
+REFERENCE_COMMIT = "df9a5f1"  # main before issue 13's CLI work
+
 
 def best_of(cmd: list[str], cwd: Path, runs: int = 3, env: dict | None = None) -> tuple[float, float]:
-    """(best wall seconds, best CPU seconds of the child): on a shared machine the CPU time is the steadier
-    figure (wall time also counts the time other processes had the cores)."""
+    """(best wall seconds, best CPU seconds of the run's processes)."""
     best_wall = best_cpu = float("inf")
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -44,7 +55,7 @@ def best_of(cmd: list[str], cwd: Path, runs: int = 3, env: dict | None = None) -
     return best_wall, best_cpu
 
 
-def measure(folder: Path, json_files: list[str], yaml_files: list[str], env: dict | None) -> dict:
+def measure(folder: Path, json_files: list[str], yaml_files: list[str], env: dict) -> dict:
     cfc = [sys.executable, "-m", "engine"]
     return {
         "startup": best_of([*cfc, "--help"], folder, runs=5, env=env),
@@ -54,48 +65,97 @@ def measure(folder: Path, json_files: list[str], yaml_files: list[str], env: dic
     }
 
 
+def reference_tree(commit: str, into: Path) -> Path | None:
+    """The repository's files at `commit`, or None when this is not a git checkout that has it."""
+    try:
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(fileobj=BytesIO(tar.stdout)) as archive:
+        archive.extractall(into, filter="data")
+    return into
+
+
+def split(folder: Path, names: list[str]) -> dict[str, float]:
+    """Microseconds per file, in this process: read and parse / validate / score / JSON line."""
+    from engine.io.engines import Engines
+    from engine.io.files import read_assessment
+    from engine.io.jsonout import result_json
+
+    engines = Engines()
+    gc.freeze()
+    best: dict[str, float] = {}
+    for _ in range(3):
+        spent = dict.fromkeys(("read", "validate", "score", "json"), 0.0)
+        for name in names:
+            a = time.process_time()
+            doc, _ = read_assessment(folder / name)
+            b = time.process_time()
+            eng = engines.for_document(doc)
+            valid, _ = eng.validator.validate(doc)
+            c = time.process_time()
+            result = eng.score_valid(valid)
+            d = time.process_time()
+            result_json(result)
+            e = time.process_time()
+            for key, t in zip(spent, (b - a, c - b, d - c, e - d), strict=True):
+                spent[key] += t
+        if not best or sum(spent.values()) < sum(best.values()):
+            best = spent
+    return {k: v / len(names) * 1e6 for k, v in best.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=3000)
     parser.add_argument("--reference", type=Path,
-                        help="a checkout of the code before (e.g. `git archive 06cb27a | tar -x -C DIR`), "
-                             "measured in the same run for the 'before' column")
+                        help="a checkout of the code before (e.g. `git archive df9a5f1 | tar -x -C DIR`)")
+    parser.add_argument("--reference-commit", default=REFERENCE_COMMIT,
+                        help="the commit measured as 'before' when --reference is not given")
     args = parser.parse_args()
     cs = load_criteria_set(ROOT / "criteria" / "qd06-2019.yaml")
     rng = random.Random(13)
     n = args.files
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "files"
+        folder.mkdir()
         for i in range(n):
             doc = random_assessment(cs, rng, missing=True)
             (folder / f"{i:04d}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
             (folder / f"{i:04d}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
         json_files = sorted(p.name for p in folder.glob("*.json"))
         yaml_files = sorted(p.name for p in folder.glob("*.yaml"))
-        now = measure(folder, json_files, yaml_files, None)
-        pure_env = dict(os.environ, CFC_PURE_YAML="1")
-        pure = best_of([sys.executable, "-m", "engine", "score", "--json", *yaml_files], folder, runs=1,
-                       env=pure_env)
-        before = None
-        if args.reference:
-            ref_env = dict(os.environ, PYTHONPATH=str(args.reference.resolve()))
-            before = measure(folder, json_files, yaml_files, ref_env)
+        env = {k: v for k, v in os.environ.items() if k != "CFC_PROCS"}
+        reference = args.reference or reference_tree(args.reference_commit, Path(tmp) / "reference")
+        runs = {"now": measure(folder, json_files, yaml_files, env)}
+        runs["one process"] = measure(folder, json_files, yaml_files, dict(env, CFC_PROCS="1"))
+        if reference is not None:
+            runs["before"] = measure(folder, json_files, yaml_files,
+                                     dict(env, PYTHONPATH=str(Path(reference).resolve())))
+        parts = {"JSON": split(folder, json_files[:1000]), "YAML": split(folder, yaml_files[:1000])}
 
-    def row(label: str, key: str, per_file: bool, target: str, old: str) -> None:
-        def fmt(pair: tuple[float, float]) -> str:
-            if per_file:
-                return f"{n / pair[1]:>6,.0f} files/s [{n / pair[0]:>5,.0f}]"
-            return f"{pair[1]:>6.2f} s       [{pair[0]:>5.2f}]"
-        ref = f"   before, same run: {fmt(before[key])}" if before else ""
-        print(f"  {label:<28} {fmt(now[key])}{ref}   (target {target}; issue: {old})")
+    def fmt(pair: tuple[float, float], per_file: bool) -> str:
+        if per_file:
+            return f"{n / pair[0]:>6,.0f} files/s [{pair[1]:>5.2f} s CPU]"
+        return f"{pair[0]:>6.2f} s       [{pair[1]:>5.2f} s CPU]"
 
-    print("cfc — CPU seconds of the process, wall in brackets (this machine is shared: CPU is the steadier)")
-    row("start-up (cfc --help)", "startup", False, "≤ 0.3 s", "0.51 s")
-    row("score --json, 1 YAML file", "one", False, "—", "—")
-    row(f"score --json, {n:,} JSON", "json", True, "≥ 3,000/s", "≈ 1,000/s")
-    row(f"score --json, {n:,} YAML", "yaml", True, "≥ 1,500/s", "265–283/s")
-    print(f"    … the same YAML, pure-Python reader (CFC_PURE_YAML=1): {n / pure[1]:,.0f} files/s "
-          f"[{n / pure[0]:,.0f}]")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"cfc — whole runs, wall clock (CPU of all the run's processes in brackets); {cores} cores here")
+    print(f"  {'':<28} {'now':<30} " + " ".join(f"{k:<30}" for k in runs if k != "now") + "target")
+    for label, key, per_file, target in (
+        ("start-up (cfc --help)", "startup", False, "≤ 0.3 s"),
+        ("score --json, 1 YAML file", "one", False, "—"),
+        (f"score --json, {n:,} JSON", "json", True, "≥ 3,000/s"),
+        (f"score --json, {n:,} YAML", "yaml", True, "≥ 1,500/s"),
+    ):
+        cells = " ".join(f"{fmt(runs[k][key], per_file):<30}" for k in runs)
+        print(f"  {label:<28} {cells} {target}")
+    print("  in process, µs per file (CPU): read+parse is the CLI's part; score+JSON the engine's")
+    for kind, spent in parts.items():
+        total = sum(spent.values())
+        print(f"    {kind}: read+parse {spent['read']:5.0f}   validate {spent['validate']:5.0f}   "
+              f"score {spent['score']:5.0f}   JSON {spent['json']:5.0f}   = {total:5.0f} µs "
+              f"({1e6 / total:,.0f} files/s on one core)")
 
 
 if __name__ == "__main__":
