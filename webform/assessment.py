@@ -30,8 +30,22 @@ bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 ACTIONS = {"save", "submit", "preview"}
 
 
+_SECTIONS: dict[str, list[dict[str, Any]]] = {}
+
+
 def sections(cs: Any) -> list[dict[str, Any]]:
-    """Form sections in criteria order; each input appears once, in the first section that reads it."""
+    """Form sections in criteria order; each input appears once, in the first section that reads it.
+    Worked out once per criteria version (a set never changes once loaded; the pages only read this)."""
+    key = cs.content_hash
+    if not key:  # a set built in memory, not from bytes: nothing names it
+        return _sections(cs)
+    found = _SECTIONS.get(key)
+    if found is None:
+        found = _SECTIONS[key] = _sections(cs)
+    return found
+
+
+def _sections(cs: Any) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
 

@@ -10,13 +10,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from . import limiter
 from .db import commit, get_session, write_lock
-from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User  # noqa: F401
+from .models import ROLE_COMMUNE, ROLE_REVIEWER, Assessment, Commune, User, unit_chain  # noqa: F401
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -31,6 +32,10 @@ MSG_RATE_LIMITED = "Bạn đã đăng nhập sai quá nhiều lần. Vui lòng t
 MSG_LOCKED = "Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống để được mở khóa."
 MSG_PASSWORD_CHANGED = "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc."
 MIN_PASSWORD = 8
+# The session check reads the account row alone: its commune or unit is read when a page asks for it, mostly
+# from the units the record's own query already loaded (models.unit_chain), which costs no query.
+USER_ONLY = (lazyload(User.commune), lazyload(User.unit))
+ASSESSMENT_CHAIN = unit_chain(Assessment.commune)
 
 
 def hash_password(password: str) -> str:
@@ -69,7 +74,7 @@ def _load_user(user_id: str) -> User | None:
     uid, epoch = parse_id(uid_text), parse_id(epoch_text)
     if uid is None or epoch is None:
         return None  # a cookie from before session epochs, or forged: signed in again
-    user = get_session().get(User, uid)
+    user = get_session().get(User, uid, options=USER_ONLY)
     if user is None or not user.active or (user.session_epoch or 0) != epoch:
         return None
     return user
@@ -197,7 +202,7 @@ def can_see(user: User, assessment: Assessment) -> bool:
 
 def assessment_for(user: User, assessment_id: int) -> Assessment:
     """The assessment if this user may see it; 404 otherwise, so nothing leaks about others."""
-    assessment = get_session().get(Assessment, assessment_id)
+    assessment = get_session().get(Assessment, assessment_id, options=ASSESSMENT_CHAIN)
     if assessment is None or not can_see(user, assessment):
         abort(404)
     return assessment

@@ -21,7 +21,14 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    joinedload,
+    mapped_column,
+    relationship,
+)
 
 ROLE_COMMUNE = "commune"
 ROLE_REVIEWER = "reviewer"
@@ -251,6 +258,22 @@ class LoginAttempt(Base):
     at: Mapped[float] = mapped_column(Float)
 
 
+def unit_chain(relation: Any, levels: int = 3) -> list[Any]:
+    """Loader options that read a unit, its flags and its parents up to `levels` above it (xã -> huyện ->
+    tỉnh) in the query that loads `relation`, instead of a query per link and level: the session check and
+    the record lookup of every request need the chain (names in the engine's commune block, the reviewer's
+    scope), and a dozen small queries cost more than the page's own work. The parents' flags, which no
+    request of one record reads, stay lazy."""
+    unit = joinedload(relation)
+    options = [unit.joinedload(Commune.flag_rows)]
+    link = unit
+    for _ in range(levels):
+        link = link.joinedload(Commune.parent_links).joinedload(UnitParent.parent, innerjoin=False)
+        options.append(link.lazyload(Commune.flag_rows))
+    options.append(link.lazyload(Commune.parent_links))
+    return options
+
+
 class Assessment(Base):
     __tablename__ = "assessments"
     __table_args__ = (
@@ -298,7 +321,9 @@ class CriteriaVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     set_id: Mapped[str] = mapped_column(String(60), index=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Read only when the bytes themselves are wanted (download, edit, a set not yet parsed by this process):
+    # the pages list versions on every request, and the parsed set is found by its hash.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     filename: Mapped[str] = mapped_column(String(200), default="")
     origin: Mapped[str] = mapped_column(String(20), default="upload")  # file | upload | form
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -308,8 +333,10 @@ class CriteriaVersion(Base):
     activated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
-    uploader: Mapped[User | None] = relationship(foreign_keys=[uploaded_by], lazy="joined")
-    activator: Mapped[User | None] = relationship(foreign_keys=[activated_by], lazy="joined")
+    # Read by the two admin pages of versions only; every page looks versions up (the version note), and
+    # joining both accounts with their units to each lookup cost more than the rest of the query.
+    uploader: Mapped[User | None] = relationship(foreign_keys=[uploaded_by])
+    activator: Mapped[User | None] = relationship(foreign_keys=[activated_by])
 
     @property
     def active(self) -> bool:

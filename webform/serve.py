@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import socket
 import threading
 from typing import Any
 
@@ -23,6 +24,17 @@ from .seed import SeedRefused, print_accounts, seed_demo
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def compile_templates(app: Any) -> int:
+    """Compile every page template once, before the workers are forked: otherwise each worker compiles each
+    template again on its first request for it (tens of milliseconds apiece, a stall for whoever asked), and
+    keeps its own copy. Returns how many were compiled."""
+    env = app.jinja_env
+    names = [n for n in env.list_templates() if n.endswith(".html")]
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def _start_pdf_pool(app: Any) -> None:
@@ -36,21 +48,59 @@ def _start_pdf_pool(app: Any) -> None:
         threading.Thread(target=pool.start, args=(size,), name="cfc-pdf-pool-start", daemon=True).start()
 
 
-def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> None:
+def _own_listener(worker: Any) -> None:
+    """Give this worker its own listening socket on the same address (SO_REUSEPORT), beside the shared one.
+    Linux hands each new connection to one socket of the group by a hash of its addresses, so connections
+    spread evenly over the workers; on a loaded machine the shared socket alone gave nearly all of them to
+    the worker that happened to be running. The shared socket stays open (the master holds it too), so a
+    connection hashed to it is still accepted, by whichever worker is first."""
+    from gunicorn.sock import TCPSocket
+
+    for listener in list(worker.sockets):
+        if isinstance(listener, TCPSocket):
+            worker.sockets.append(TCPSocket(listener.cfg_addr, worker.cfg, worker.log))
+
+
+def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int,
+              keepalive_requests: int = 10) -> None:
     from gunicorn.app.base import BaseApplication
 
-    def post_fork(_server: Any, _worker: Any) -> None:
+    def post_fork(_server: Any, worker: Any) -> None:
         # Connections opened by the parent (migrations, seeding) must not be shared by the children.
         app.extensions["cfc_db"].dispose(close=False)
         _start_pdf_pool(app)
+        if workers > 1 and reuse_port:
+            _own_listener(worker)
+
+    def pre_request(_worker: Any, req: Any) -> None:
+        # A keep-alive connection stays with the worker that accepted it: clients that connect at the same
+        # moment (a reverse proxy's pool, a morning's first logins) all landed on one worker, and the others
+        # idled (measured: 19 of 20 bench connections on one of two workers). After `keepalive_requests`
+        # requests the answer says "Connection: close" (as nginx's keepalive_requests does), and the new
+        # connection lands on a worker the kernel picks (`_own_listener`).
+        if req.req_number >= keepalive_requests:
+            req.must_close = True
 
     def worker_exit(_server: Any, _worker: Any) -> None:
         from reports import pool
 
         pool.shutdown()
 
+    reuse_port = hasattr(socket, "SO_REUSEPORT")
+    if reuse_port:
+        # SO_REUSEPORT would let a second server on the same port share it silently (half the requests to
+        # each); a plain bind first fails as usual when anything listens there.
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise SystemExit(f"Không mở được cổng {host}:{port}: {exc.strerror}") from None
     options = {
         "bind": f"{host}:{port}",
+        # With a listening socket of its own in each worker (`_own_listener`), the kernel spreads new
+        # connections over the workers evenly, instead of leaving them to whichever wakes first.
+        "reuse_port": reuse_port,
         "workers": workers,
         "worker_class": "gthread",
         "threads": threads,
@@ -58,6 +108,7 @@ def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int) -> Non
         "timeout": 120,  # a PDF of a whole district takes seconds, not minutes
         "graceful_timeout": 10,
         "post_fork": post_fork,
+        "pre_request": pre_request,
         "worker_exit": worker_exit,
         "proc_name": "cfc",
         "errorlog": "-",
@@ -84,6 +135,10 @@ def main() -> None:
                         help="worker processes (default: one per core; 0: one process with waitress)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("CFC_THREADS", "4")),
                         help="threads per worker process")
+    parser.add_argument("--keepalive-requests", type=int,
+                        default=int(os.environ.get("CFC_KEEPALIVE_REQUESTS", "10")),
+                        help="requests on one connection before the client is asked to reconnect (spreads "
+                             "clients over the workers)")
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo accounts")
     parser.add_argument("--empty-demo", action="store_true",
                         help="seed the demo with empty self-assessments (not the figures of examples/)")
@@ -98,6 +153,7 @@ def main() -> None:
             except SeedRefused as exc:
                 print(exc)
     app.extensions["cfc_db"].dispose()
+    compile_templates(app)
     # Everything loaded so far (engine, criteria, templates) lives as long as the process: keep it out of
     # the garbage collector's scans, which otherwise pause every thread now and then. Frozen before the
     # fork, it also stays shared between the workers instead of being copied by the collector's writes.
@@ -113,7 +169,7 @@ def main() -> None:
         serve(app, host=args.host, port=args.port, threads=max(args.threads, 8), ident="cfc")
         return
     print(f"Đang phục vụ tại {where}  ({workers} tiến trình; Ctrl+C để dừng)", flush=True)
-    _gunicorn(app, args.host, args.port, workers, args.threads)
+    _gunicorn(app, args.host, args.port, workers, args.threads, max(1, args.keepalive_requests))
 
 
 if __name__ == "__main__":

@@ -83,7 +83,9 @@ def all_versions(session: Session) -> list[CriteriaVersion]:
 
 
 def criteria_set_of(v: CriteriaVersion) -> CriteriaSet:
-    return scoring().from_bytes(v.content, v.filename or v.label)
+    # Parsed once per process, found again by its hash without reading the stored bytes.
+    cs = scoring().by_hash(v.content_hash)
+    return cs if cs is not None else scoring().from_bytes(v.content, v.filename or v.label)
 
 
 def version_name(v: CriteriaVersion, with_activation: bool = False) -> str:

@@ -4,7 +4,9 @@
 scoring, history rows, a SQLite write each) and following the redirect to the form, as a browser does;
 4 are district reviewers opening the review page (two engine scorings and the full page). Reports
 p50/p95/p99 latency per kind and overall, the error count, and lost saves (acknowledged figures that are not
-the ones in the database afterwards).
+the ones in the database afterwards). Clients accept gzip, as browsers do. Each run also prints the server's
+CPU per request, the clients' own CPU and the load average: on a machine shared with other work the
+throughput says how much CPU the server got, the CPU per request what a request costs.
 
 In one run: the same clients back to back (no pause) for BENCH_SATURATION_SECONDS against waitress in one
 process (how the app was served before), gunicorn with one worker, and gunicorn with one worker per core
@@ -19,6 +21,7 @@ if the target is missed), BENCH_DATABASE_URL (default: a fresh SQLite file).
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
 import random
@@ -113,7 +116,10 @@ class Client:
         self.token = ""
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.jar.items())} if self.jar else {}
+        # As a browser does: gzip accepted, so the server's compression is part of what is measured.
+        headers = {"Accept-Encoding": "gzip"}
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -128,7 +134,10 @@ class Client:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.conn.port, timeout=30)
             self.conn.request(method, path, body=body, headers=headers)
             r = self.conn.getresponse()
-        text = r.read().decode("utf-8", "replace")
+        raw = r.read()
+        if r.getheader("Content-Encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8", "replace")
         for cookie in r.msg.get_all("Set-Cookie") or []:
             name, _, value = cookie.split(";", 1)[0].partition("=")
             if value:
@@ -160,6 +169,30 @@ def start_server(url: str, workers: int, log: Path) -> tuple[subprocess.Popen, i
         except OSError:
             time.sleep(0.1)
     return server, port
+
+
+def tree_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the server process and its workers (Linux /proc; None elsewhere): per
+    request, a figure that other work on the machine changes little, unlike the throughput."""
+    try:
+        stats = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(") ", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    tree, todo = {pid}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, (ppid, _) in stats.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                todo.append(child)
+    ticks = sum(stats[p][1] for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def lost_saves(url: str, acknowledged: dict[int, int]) -> int:
@@ -195,25 +228,27 @@ def main() -> int:
         server, port = start_server(url, workers, tmp / "server.log")
         try:
             if workers == many:
-                ok, acknowledged, _ = run(port, ids, SECONDS, THINK, f"target, {label}")
+                ok, acknowledged, _ = run(port, ids, SECONDS, THINK, f"target, {label}", server.pid)
                 met = met and ok
                 print(f"  lost saves: {lost_saves(url, acknowledged)}")
             if SATURATION:
                 # The same clients back to back, no pause: the server's ceiling (latency is then queueing).
-                _, acknowledged, ceiling[workers] = run(port, ids, SATURATION, 0.0, f"saturation, {label}")
+                _, acknowledged, ceiling[workers] = run(port, ids, SATURATION, 0.0, f"saturation, {label}",
+                                                        server.pid)
                 print(f"  lost saves: {lost_saves(url, acknowledged)}")
         finally:
             server.terminate()
             server.wait(timeout=20)
     if 0 in ceiling and many in ceiling:
-        (before, _), (after, p95) = ceiling[0], ceiling[many]
+        (before, _), (one, _), (after, p95) = ceiling[0], ceiling.get(1, (float("nan"), 0.0)), ceiling[many]
         print(f"back to back: {many} workers {after:.0f} req/s against {before:.0f} in one process (before): "
-              f"{after / before:.1f}× (target ≥ 2×), p95 {p95:.0f} ms (target ≤ 100 ms)")
+              f"{after / before:.1f}× (target ≥ 2×), and against {one:.0f} with one worker: "
+              f"{after / one:.1f}×; p95 {p95:.0f} ms (target ≤ 100 ms)")
     return 0 if met or not STRICT else 1
 
 
-def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
-        ) -> tuple[bool, dict[int, int], tuple[float, float]]:
+def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str,
+        server_pid: int | None = None) -> tuple[bool, dict[int, int], tuple[float, float]]:
     from engine.io.catalog import Catalog
 
     cs = Catalog.load(ROOT / "criteria").for_period(2022)
@@ -306,9 +341,16 @@ def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
     start_barrier.wait()
     deadline[0] = time.perf_counter() + seconds
     began = time.perf_counter()
+    cpu0, load0 = time.process_time(), os.getloadavg()[0]
+    server0 = tree_cpu(server_pid) if server_pid else None
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    # The clients run on the same machine as the server: say how much of it they took, and how busy the
+    # machine was (other work on it shows in the load average).
+    client_cpu = (time.process_time() - cpu0) / elapsed
+    server1 = tree_cpu(server_pid) if server_pid else None
+    load1 = os.getloadavg()[0]
 
     def pct(xs: list[float], p: float) -> float:
         xs = sorted(xs)
@@ -324,6 +366,11 @@ def run(port: int, ids: dict[str, int], seconds: float, think: float, label: str
               f"p95 {pct(xs, 95):6.1f} ms  p99 {pct(xs, 99):6.1f} ms  "
               f"mean {statistics.fmean(xs) * 1000:6.1f} ms")
     print(f"  errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
+    if server0 is not None and server1 is not None and everything:
+        print(f"  server CPU: {(server1 - server0) * 1000 / len(everything):.1f} ms per request "
+              f"({(server1 - server0) / elapsed * 100:.0f} % of one core)")
+    print(f"  clients' own CPU: {client_cpu * 100:.0f} % of one core; load average {load0:.1f} → {load1:.1f} "
+          f"on {os.cpu_count()} cores")
     p95 = pct(everything, 95)
     met = p95 <= 150 and not errors
     if think:  # the back-to-back runs are compared with each other at the end

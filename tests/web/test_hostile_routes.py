@@ -94,3 +94,20 @@ def test_an_unexpected_error_is_a_vietnamese_500_page(app: Flask):
     r = app.test_client().get("/__boom")
     assert r.status_code == 500
     assert "Hệ thống gặp lỗi" in r.text and "Internal Server Error" not in r.text and "boom" not in r.text
+
+
+@pytest.mark.parametrize("where", ["path", "query", "form"])
+def test_a_nul_character_is_refused_before_any_query(app: Flask, where: str):
+    """PostgreSQL refuses NUL in text (a 500 there; SQLite stored it): every route refuses it with the
+    Vietnamese 400 page, and nothing is stored, not even a failed login."""
+    client = app.test_client()
+    before = db_fingerprint(app)
+    if where == "path":
+        r = client.get("/district/years/2022%00")
+    elif where == "query":
+        r = client.get("/auth/login?next=%00")
+    else:
+        r = client.post("/auth/login", data={"username": "xa-iatoi\x00", "password": "x"})
+    assert r.status_code == 400
+    assert '<html lang="vi">' in r.text and "Yêu cầu không hợp lệ" in r.text
+    assert db_fingerprint(app) == before

@@ -253,3 +253,65 @@ def test_no_pdf_process_outlives_the_server(database, tmp_path):
             break
         time.sleep(0.1)
     assert not left
+
+
+def _owners(port: int, pids: set[int]) -> dict[int, int]:
+    """How many established connections to `port` each of these processes holds (Linux /proc)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+            inodes.add(fields[9])
+    count: dict[int, int] = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                count[pid] = count.get(pid, 0) + 1
+    return count
+
+
+def test_connections_opened_at_once_spread_over_the_workers(database, tmp_path):
+    """Forty browsers connecting in the same second are served by both workers, not all by one (the kernel
+    spreads them over each worker's own listening socket), and a kept-alive connection is asked to reconnect
+    after a few requests, so that a spread once made does not stay lopsided."""
+    url, _ = database
+    with server(url, 2, tmp_path / "s.log") as port:
+        master = next(int(p.parent.name) for p in Path("/proc").glob("[0-9]*/cmdline")
+                      if f"--port\0{port}\0".encode() in p.read_bytes())
+        for _ in range(300):
+            workers = _descendants(master)
+            if len(workers) == 2:
+                break
+            time.sleep(0.1)
+        clients = [Client(port) for _ in range(40)]
+        for c in clients:
+            c.conn.connect()
+        # Each connection answered once and kept alive (at once: an idle one is closed after 5 s).
+        answered = []
+        threads = [threading.Thread(target=lambda c=c: answered.append(c.request("GET", "/auth/login")[0]))
+                   for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert answered == [200] * 40
+        held = _owners(port, workers)
+        assert sum(held.values()) >= 30, held
+        assert min(held.get(pid, 0) for pid in workers) >= 5, held
+
+        c = clients[0]
+        c.conn.request("GET", "/auth/login")
+        answers = []
+        for _ in range(12):
+            r = c.conn.getresponse()
+            r.read()
+            answers.append(r.getheader("Connection"))
+            c.conn.request("GET", "/auth/login")
+        c.conn.getresponse().read()
+        # The first request on it was the one above; the tenth is answered "close", and http.client
+        # reconnects by itself for the next.
+        assert answers[8] == "close" and answers.count("close") == 1, answers
