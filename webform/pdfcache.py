@@ -3,8 +3,9 @@
 Where: the `pdf_cache` table of the app's database, so every worker process and every app server sees the
 same entries and the same invalidations. What: one row per assessment and document kind, holding the
 key of what the PDF shows (`pdf_key`). Any change to what it shows (figures, state, corrections, the commune,
-the review date, the criteria set, the report configuration, the templates) gives another key: the old
-row no longer matches and is replaced by the next render. How much: at most one PDF per assessment and
+the review date, the criteria set, the report configuration, the templates, the versions of WeasyPrint and
+the libraries it writes with) gives another key: the old row no longer matches and is replaced by the next
+render. How much: at most one PDF per assessment and
 kind, and at most CFC_PDF_CACHE_MB megabytes in all (default 256); beyond that the oldest rows go.
 """
 
@@ -53,10 +54,30 @@ def config_hash() -> str:
         return "missing"
 
 
+# The libraries that lay out and write the PDF: an upgrade may move a line or change the bytes, so a PDF
+# rendered by the old version is not served as if the new one had made it.
+RENDERING_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools", "pikepdf")
+
+
+def _library_versions() -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = []
+    for name in RENDERING_LIBRARIES:
+        try:
+            versions.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name} missing")
+    return versions
+
+
 @functools.cache
 def renderer_hash() -> str:
-    # Templates, stylesheets and the rendering code change only with a new release (a restart).
+    # Templates, stylesheets, the rendering code and the rendering libraries change only with a new release
+    # or an upgrade (a restart).
     digest = hashlib.sha256()
+    for line in _library_versions():
+        digest.update(line.encode() + b"\n")
     for path in sorted(REPORTS_DIR.rglob("*")):
         if path.is_file() and path.suffix in {".html", ".css", ".py", ".yaml", ".svg"}:
             digest.update(str(path.relative_to(REPORTS_DIR)).encode())

@@ -71,6 +71,25 @@ def test_proposal_rendered_once_then_again_after_each_change(app: Flask, officer
     assert len(_rows(app)) == 1  # one PDF per assessment and kind, whatever was rendered before
 
 
+def test_an_upgraded_weasyprint_renders_again(app: Flask, officer, reviewer, monkeypatch):
+    aid = _verified(app, officer, reviewer)
+    url = f"/review/{aid}/proposal.pdf"
+    reviewer.get(url)
+    assert reviewer.get(url).headers["X-CFC-PDF-Cache"] == "hit"
+    installed = pdfcache._library_versions()
+    assert any(line.startswith("weasyprint==") for line in installed)
+    upgraded = [("weasyprint==999.0" if line.startswith("weasyprint==") else line) for line in installed]
+    monkeypatch.setattr(pdfcache, "_library_versions", lambda: upgraded)
+    pdfcache.renderer_hash.cache_clear()
+    try:
+        assert reviewer.get(url).headers["X-CFC-PDF-Cache"] == "miss"
+        assert reviewer.get(url).headers["X-CFC-PDF-Cache"] == "hit"
+    finally:
+        monkeypatch.undo()
+        pdfcache.renderer_hash.cache_clear()
+    assert reviewer.get(url).headers["X-CFC-PDF-Cache"] == "miss"  # back to the installed version
+
+
 def test_key_follows_corrections_figures_and_criteria(app: Flask, officer, reviewer):
     aid = _verified(app, officer, reviewer)
     with app.app_context():
