@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 
 def _plain(value: Any) -> Any:
@@ -101,6 +101,37 @@ RESULT_FIELDS = ("commune", "commune_name", "period", "criteria_set", "criteria_
 _LAZY = ("criteria", "items", "conditions", "failed_conditions", "ntm")
 
 
+_T = TypeVar("_T")
+
+
+class _Built(Generic[_T]):
+    """A lazy field of Result: built on first read by the result's source (the method of ResultSource with
+    the field's name), kept in the slot "_<name>"; assigning it detaches the result first."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Built[_T]: ...
+    @overload
+    def __get__(self, obj: Result, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: Result | None, owner: type | None = None) -> _T | _Built[_T]:
+        if obj is None:
+            return self
+        value = getattr(obj, self.slot)
+        if value is None:
+            # Two threads may both build it: the same value either way, and the slot keeps one of them.
+            source = obj._source
+            value = [] if source is None else getattr(source, self.name)()
+            setattr(obj, self.slot, value)
+        return value
+
+    def __set__(self, obj: Result, value: _T) -> None:
+        obj.detach()
+        setattr(obj, self.slot, value)
+
+
 class Result(_Out):
     """A plain slotted class rather than a dataclass: `criteria`, `items`, `conditions`,
     `failed_conditions` and `ntm` are built on first read (most of the time of scoring went into
@@ -135,75 +166,11 @@ class Result(_Out):
     _ntm: list[NtmStatus] | None
     _source: ResultSource | None
 
-    @property
-    def criteria(self) -> list[CriterionResult]:
-        value = self._criteria
-        if value is None:
-            # Two threads may both build it: the same value either way, and the slot keeps one of them.
-            source = self._source
-            value = self._criteria = [] if source is None else source.criteria()
-        return value
-
-    @criteria.setter
-    def criteria(self, value: list[CriterionResult]) -> None:
-        self.detach()
-        self._criteria = value
-
-    @property
-    def items(self) -> list[ItemResult]:
-        value = self._items
-        if value is None:
-            # Two threads may both build it: the same value either way, and the slot keeps one of them.
-            source = self._source
-            value = self._items = [] if source is None else source.items()
-        return value
-
-    @items.setter
-    def items(self, value: list[ItemResult]) -> None:
-        self.detach()
-        self._items = value
-
-    @property
-    def conditions(self) -> list[ConditionResult]:
-        value = self._conditions
-        if value is None:
-            # Two threads may both build it: the same value either way, and the slot keeps one of them.
-            source = self._source
-            value = self._conditions = [] if source is None else source.conditions()
-        return value
-
-    @conditions.setter
-    def conditions(self, value: list[ConditionResult]) -> None:
-        self.detach()
-        self._conditions = value
-
-    @property
-    def failed_conditions(self) -> list[str]:
-        value = self._failed_conditions
-        if value is None:
-            # Two threads may both build it: the same value either way, and the slot keeps one of them.
-            source = self._source
-            value = self._failed_conditions = [] if source is None else source.failed_conditions()
-        return value
-
-    @failed_conditions.setter
-    def failed_conditions(self, value: list[str]) -> None:
-        self.detach()
-        self._failed_conditions = value
-
-    @property
-    def ntm(self) -> list[NtmStatus]:
-        value = self._ntm
-        if value is None:
-            # Two threads may both build it: the same value either way, and the slot keeps one of them.
-            source = self._source
-            value = self._ntm = [] if source is None else source.ntm()
-        return value
-
-    @ntm.setter
-    def ntm(self, value: list[NtmStatus]) -> None:
-        self.detach()
-        self._ntm = value
+    criteria = _Built[list[CriterionResult]]()
+    items = _Built[list[ItemResult]]()
+    conditions = _Built[list[ConditionResult]]()
+    failed_conditions = _Built[list[str]]()
+    ntm = _Built[list[NtmStatus]]()
 
     def __init__(self, commune: str, commune_name: str, period: int, criteria_set: str, criteria_hash: str,
                  total: int, max_total: int, tier: str, tier_label: str, threshold: int, recognised: bool,
