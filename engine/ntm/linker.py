@@ -165,44 +165,12 @@ class NtmLinker:
 
     def build_fact(self, result: Result, commune: Commune,
                    items: Mapping[str, ItemResult] | None = None) -> Fact:
-        cs, values = self.cs, result.values
+        """The fact the link rules judge, from a finished result (fact_from_figures() does the work)."""
         if items is None:
             items = {ir.id: ir for ir in result.items}
-        ranks = self._ranks
-        region, _ = self.table.effective_region(commune)
-        fact: Fact = {_region_field(region): True}
-        for ind in self.table.indicators:
-            rule = ind.rule
-            if isinstance(rule, RateAtMostRegional):
-                item = cs.item(rule.item)
-                field = _rate_field(item.id)
-                num, den = values.get(item.numerator or ""), values.get(item.denominator or "")
-                if num is None or den is None:
-                    fact[field + "_missing"] = True
-                elif den == 0:
-                    fact[field + "_none"] = True
-                else:
-                    fact[field] = rate_units(int(num), int(den), round_up=True)
-            elif isinstance(rule, InputTrue):
-                field = _input_field(rule.input)
-                if rule.input in values:
-                    fact[field] = bool(values[rule.input])
-                else:
-                    fact[field + "_missing"] = True
-            elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
-                for item_id in ind.items:
-                    ir = items[item_id]
-                    if not ir.assessed:
-                        fact[_assessed_missing(item_id)] = True
-                        continue
-                    rank = ranks[item_id].get(ir.points)
-                    if rank is None:
-                        rank = band_rank(cs.item(item_id), ir.points)
-                    fact[_rank_field(item_id)] = rank
-                    fact[_points_field(item_id)] = ir.points
-        return fact
-
-    # --- statuses ---
+        got = [items.get(item.id) for item in self.cs.items]
+        return self.fact_from_figures(result.values, [ir is not None and ir.assessed for ir in got],
+                                      [0 if ir is None else ir.points for ir in got], commune)
 
     def fact_from_figures(self, values: Mapping[str, int | bool], assessed: Sequence[bool],
                           points: Sequence[int], commune: Commune) -> Fact:
@@ -237,6 +205,8 @@ class NtmLinker:
                     fact[rank_field] = band_rank(item, got) if rank is None else rank
                     fact[points_field] = got
         return fact
+
+    # --- statuses ---
 
     def fire(self, fact: Fact) -> dict[int, list[tuple[str, str]]]:
         """The rules that matched the fact, per indicator position: [(status, detail), ...]."""
