@@ -34,12 +34,13 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import durable_rules_engine as _dre
 import orjson
@@ -79,6 +80,14 @@ class RuleEngineError(RuntimeError):
     pass
 
 
+def _take_positioned(out: list[list[str]], action: str) -> None:
+    """One action of a batch, {"<rule name>":{"m":{"n":<position>,...}}}: the rule goes to its fact."""
+    if not action.startswith(_ALWAYS_HEAD):
+        end = action.index('"', 2)
+        at = end + 12  # past '":{"m":{"n":'
+        out[int(action[at:action.index(",", at)])].append(action[2:end])
+
+
 class RuleSet:
     """A compiled set of rules; thread-safe; build once and reuse."""
 
@@ -106,27 +115,14 @@ class RuleSet:
         body = orjson.dumps(fact).decode()
         text = f'{{"sid":"{sid}",{_DISCRIMINATOR_JSON}{"," if len(body) > 2 else ""}{body[1:]}'
         fired: list[str] = []
-        handle = self._handle
-        complete = _dre.complete_and_start_action
-        with _lock:
-            try:
-                code, state = _dre.assert_fact(handle, text)
-                if code == _NOT_HANDLED:
-                    raise RuleEngineError("durable_rules did not handle a fact that always matches")
-                started = _dre.start_action_for_state(handle, state)
-                action = started[1] if started else None
-                while action:
-                    # The action JSON is {"<rule name>": {...}}: the name is all we need.
-                    name = action[2 : action.index('"', 2)]
-                    if name != _ALWAYS:
-                        fired.append(name)
-                    action = complete(handle, state)
-            except _dre.error as exc:  # pragma: no cover - the C engine's own failures
-                raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
-            finally:
-                # Nothing may have been stored for this session; that is fine.
-                with contextlib.suppress(_dre.error):
-                    _dre.delete_state(handle, sid)
+
+        def take(action: str) -> None:
+            # The action JSON is {"<rule name>": {...}}: the name is all we need.
+            name = action[2 : action.index('"', 2)]
+            if name != _ALWAYS:
+                fired.append(name)
+
+        self._session(sid, _dre.assert_fact, text, take)
         return fired
 
     def fire_many(self, facts: Sequence[Mapping[str, int | bool]]) -> list[list[str]]:
@@ -135,8 +131,7 @@ class RuleSet:
             if "sid" in fact or _DISCRIMINATOR[0] in fact or "n" in fact:
                 raise ValueError("a fact must not carry the session id, the discriminator or n itself")
         fired: list[list[str]] = [[] for _ in facts]
-        handle = self._handle
-        complete, dumps = _dre.complete_and_start_action, orjson.dumps
+        dumps = orjson.dumps
         for start in range(0, len(facts), BATCH):
             chunk = facts[start:start + BATCH]
             sid = str(next(_sessions))
@@ -145,28 +140,33 @@ class RuleSet:
             for position, fact in enumerate(chunk):
                 body = dumps(fact).decode()
                 parts.append(f'{{"n":{position},{head}{"," if len(body) > 2 else ""}{body[1:]}')
-            text = "[" + ",".join(parts) + "]"
-            out = fired[start:start + BATCH]
-            with _lock:
-                try:
-                    code, state = _dre.assert_facts(handle, text)
-                    if code == _NOT_HANDLED:
-                        raise RuleEngineError("durable_rules did not handle facts that always match")
-                    started = _dre.start_action_for_state(handle, state)
-                    action = started[1] if started else None
-                    while action:
-                        # {"<rule name>":{"m":{"n":<position>,...}}}
-                        if not action.startswith(_ALWAYS_HEAD):
-                            end = action.index('"', 2)
-                            at = end + 12  # past '":{"m":{"n":'
-                            out[int(action[at:action.index(",", at)])].append(action[2:end])
-                        action = complete(handle, state)
-                except _dre.error as exc:  # pragma: no cover - the C engine's own failures
-                    raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
-                finally:
-                    with contextlib.suppress(_dre.error):
-                        _dre.delete_state(handle, sid)
+            self._session(sid, _dre.assert_facts, "[" + ",".join(parts) + "]",
+                          functools.partial(_take_positioned, fired[start:start + BATCH]))
         return fired
+
+    def _session(self, sid: str, assert_call: Callable[[Any, str], tuple[int, Any]], text: str,
+                 take: Callable[[str], None]) -> None:
+        """Assert `text` (assert_fact or assert_facts) in session `sid` and hand each action's JSON to
+        `take`, all under the one lock; the session is deleted whatever happens. `take` only reads the
+        action: it never calls back into durable_rules."""
+        handle = self._handle
+        complete = _dre.complete_and_start_action
+        with _lock:
+            try:
+                code, state = assert_call(handle, text)
+                if code == _NOT_HANDLED:
+                    raise RuleEngineError("durable_rules did not handle a fact that always matches")
+                started = _dre.start_action_for_state(handle, state)
+                action = started[1] if started else None
+                while action:
+                    take(action)
+                    action = complete(handle, state)
+            except _dre.error as exc:  # pragma: no cover - the C engine's own failures
+                raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
+            finally:
+                # Nothing may have been stored for this session; that is fine.
+                with contextlib.suppress(_dre.error):
+                    _dre.delete_state(handle, sid)
 
     def close(self) -> None:
         with _lock:
