@@ -295,6 +295,10 @@ def activate(session: Session, v: CriteriaVersion, effective_from: date, user_id
     """Put the version in force from `effective_from`; drafts and returned records of the periods it now
     governs move to it, each with a history entry. Records further on keep the version they were scored under.
     The caller commits."""
+    # Before this session writes: ensure_defaults() takes the write lock in a session of its own, which would
+    # wait for this one's (a 500 after the busy timeout, on a worker process that had not yet registered the
+    # default files).
+    ensure_defaults()
     v.effective_from = effective_from
     v.activated_at = utcnow()
     v.activated_by = user_id

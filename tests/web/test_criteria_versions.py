@@ -413,3 +413,15 @@ def test_a_record_returned_after_activation_moves_then(app: Flask, admin: FlaskC
     assert (a.state, a.criteria_hash, a.self_total) == ("returned", new_hash, 850)
     fields = [(h.field, h.new_value) for h in history_of(app, aid)[-2:]]
     assert fields[0] == ("state", "returned") and fields[1][0] == "criteria_version"
+
+
+def test_activation_on_a_worker_that_has_not_yet_registered_the_defaults(app: Flask, admin: FlaskClient):
+    # Each worker process registers criteria/ once (ensure_defaults, in a session of its own that takes the
+    # write lock). An activation that was a worker's first use of the versions waited for its own request's
+    # lock and answered 500 ("database is locked") after the busy timeout.
+    vid = new_version(app, admin, reformed())
+    app.extensions.pop("cfc_versions_ready", None)
+    r = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "01/01/2022", "confirm": "1"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert get_session().get(CriteriaVersion, vid).activated_at is not None
