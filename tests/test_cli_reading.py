@@ -211,6 +211,25 @@ def test_json_refusals_keep_their_words(tmp_path):
     (tmp_path / "ok.json").write_bytes(b'{"v": ' + b"[" * 31 + b"]" * 31 + b', "n": "X\xc3\xa3"}')
     doc, errors = read_assessment(tmp_path / "ok.json")
     assert errors == [] and doc["n"] == "Xã"
+    # Brackets inside strings are not levels (counting them only sends the file to the exact check).
+    (tmp_path / "text.json").write_bytes(b'{"n": "' + b"[{" * 40 + b'", "v": [[1]]}')
+    doc, errors = read_assessment(tmp_path / "text.json")
+    assert errors == [] and doc["v"] == [[1]]
+
+
+def test_a_file_growing_while_read_is_read_to_the_bound(tmp_path, monkeypatch):
+    """The size is asked before reading: a file larger by then is still read whole (up to the bound)."""
+    import os
+    from types import SimpleNamespace
+
+    from engine.io import load
+
+    path = tmp_path / "grows.json"
+    path.write_bytes(b'{"period": 2022}')
+    # fstat says what the file held before its last write.
+    earlier = SimpleNamespace(fstat=lambda fd: SimpleNamespace(st_size=os.fstat(fd).st_size - 5))
+    monkeypatch.setattr(load, "os", earlier)
+    assert load.read_bytes(path) == b'{"period": 2022}'
 
 
 def test_a_file_without_a_size_is_read_no_further_than_the_bound():

@@ -19,10 +19,12 @@ from engine.yamlsource import MAX_DEPTH, TOO_DEEP, YamlSyntaxError, parse_yaml
 FORMAT_ERROR = "Tệp không đúng định dạng YAML/JSON"
 
 
-def _too_deep(data: Any) -> bool:
+def _too_deep(data: Any, raw: bytes | None = None) -> bool:
     # JSON has no aliases, and orjson stops at 1,024 levels; the engine's own bound is much lower. A value
     # is too deep when it lies below MAX_DEPTH levels, that is when a list or mapping that deep is not empty;
     # only containers are visited (an assessment is a few mappings of scalars).
+    if raw is not None and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
+        return False  # fewer containers than levels (brackets inside strings only count too many)
     stack = [(data, 0)] if type(data) in (dict, list) else []
     while stack:
         value, depth = stack.pop()
@@ -75,7 +77,7 @@ def read_assessment(path: str | Path) -> tuple[Any, list[FieldError]]:
         except orjson.JSONDecodeError:
             pass
         else:
-            return (doc, []) if not _too_deep(doc) else (None, [FieldError("", TOO_DEEP)])
+            return (doc, []) if not _too_deep(doc, data) else (None, [FieldError("", TOO_DEEP)])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

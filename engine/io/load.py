@@ -23,9 +23,15 @@ def read_bytes(path: str | Path) -> bytes:
     than any real input, and never more than MAX_BYTES + 1 read (a device or a growing file says no size)."""
     try:
         with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > MAX_BYTES:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:
                 raise YamlSyntaxError(str(path), None, TOO_BIG)
-            data = f.read(MAX_BYTES + 1)
+            # Asked for its size and one byte more, a file says it is whole (asking for MAX_BYTES + 1 at once
+            # allocated a megabyte per file); a file that has grown since, or says no size (a device, a
+            # pipe), is read on, up to the bound.
+            data = f.read(size + 1) if size else b""
+            if len(data) > size or not size:
+                data += f.read(MAX_BYTES + 1 - len(data))
     except OSError as exc:
         raise YamlSyntaxError(str(path), None, f"Không đọc được tệp: {exc}") from exc
     if len(data) > MAX_BYTES:
