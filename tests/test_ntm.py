@@ -313,6 +313,53 @@ def test_cli_ntm_reports_unreadable_files(tmp_path: Path) -> None:
     assert "không chấm được" in run.output
 
 
+def test_cli_ntm_scores_in_batches_and_says_what_one_by_one_said(tmp_path: Path, monkeypatch) -> None:
+    """`cfc ntm` scores its files a chunk at a time (Engines.score_files, many facts per rules session),
+    never one by one, and prints what scoring each file alone gives: the same district view, and the
+    messages of the files that cannot be scored (hostile, invalid) in their input order."""
+    from engine.cli import main as cli_main
+    from engine.io.engines import Engines
+    from engine.ntm.text import render_district_view
+    from tests.test_hostile_files import hostile_files
+
+    names = []
+    for n in range(3):  # good and bad files interleaved, over several chunks
+        for path in EXAMPLES:
+            names.append(str(tmp_path / f"{Path(path).stem}-{n}.yaml"))
+            shutil.copy(path, names[-1])
+        bad = tmp_path / f"negative-{n}.yaml"
+        bad.write_text(Path(EXAMPLES[0]).read_text(encoding="utf-8").replace("c2_births: ", "c2_births: -"),
+                       encoding="utf-8")
+        names.append(str(bad))
+    names[4:4] = [str(tmp_path / name) for name in sorted(hostile_files(tmp_path))]
+
+    # What scoring one file at a time says.
+    engines = Engines()
+    results, messages = [], []
+    for name in names:
+        result, errors = engines.score_file(name)
+        if result is None:
+            messages.append(f"{name}: không chấm được\n")
+            messages += [f"  - {e.field or '(tệp)'}: {e.message}\n" for e in errors]
+        else:
+            results.append(result)
+    assert len(results) == 9 and len(messages) > len(names) - 9
+    view = district_view(results)
+    want_text = render_district_view(view, [r.period for r in results])
+    want_json = json.dumps([v.model_dump(mode="json") for v in view], ensure_ascii=False) + "\n"
+
+    def one_by_one(*args, **kwargs):
+        raise AssertionError("cfc ntm scored a file on its own")
+
+    monkeypatch.setattr(Engines, "score_file", one_by_one)
+    monkeypatch.setattr(cli_main, "NTM_CHUNK", 4)
+    for args, want in ((["ntm"], want_text), (["ntm", "--json"], want_json)):
+        run = CliRunner().invoke(main, [*args, *names])
+        assert run.exit_code == 2 and isinstance(run.exception, SystemExit), run.exception
+        assert run.stdout == want
+        assert run.stderr == "".join(messages)
+
+
 def test_cli_score_json_carries_ntm() -> None:
     run = CliRunner().invoke(main, ["score", "--json", *EXAMPLES])
     assert run.exit_code == 0, run.output

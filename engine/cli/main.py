@@ -106,27 +106,38 @@ def ntm(as_json: bool, criteria_file: str | None, files: tuple[str, ...]) -> Non
     from engine.io.engines import Engines
     from engine.ntm.models import district_view
     from engine.ntm.text import render_district_view
+    from engine.result import Result
 
     try:
         engines = Engines(fixed=_fixed(criteria_file))
-        scored = [(name, *engines.score_file(name)) for name in files]
     except CriteriaError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    results = []
-    for name, result, errors in scored:
-        if result is None:
-            click.echo(f"{name}: không chấm được", err=True)
-            for e in errors:
-                click.echo(f"  - {e.field or '(tệp)'}: {e.message}", err=True)
-        else:
-            results.append(result)
+    results: list[Result] = []
+    # A chunk of files at a time, their valid assessments scored together as `cfc score` does (many facts per
+    # durable_rules session); the messages of the files that cannot be scored keep their place in the input.
+    for start in range(0, len(files), NTM_CHUNK):
+        chunk = files[start:start + NTM_CHUNK]
+        scored, stop = engines.score_files(chunk)
+        for name, (result, errors) in zip(chunk, scored, strict=False):
+            if result is None:
+                click.echo(f"{name}: không chấm được", err=True)
+                for e in errors:
+                    click.echo(f"  - {e.field or '(tệp)'}: {e.message}", err=True)
+            else:
+                results.append(result)
+        if stop is not None:  # the criteria folder is broken: nothing can be said about the district
+            click.echo(str(stop), err=True)
+            sys.exit(2)
     view = district_view(results)
     if as_json:
         click.echo(json.dumps([v.model_dump(mode="json") for v in view], ensure_ascii=False))
     else:
         click.echo(render_district_view(view, [r.period for r in results]), nl=False)
     sys.exit(2 if len(results) < len(files) else 0)
+
+
+NTM_CHUNK = 200  # files scored together by `cfc ntm`
 
 
 @main.command("batch", help="Chấm điểm nhiều xã: một tệp Excel theo mẫu, hoặc một thư mục tệp YAML/JSON.")
