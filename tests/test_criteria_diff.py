@@ -177,6 +177,38 @@ def test_diff_agrees_with_cfc_score_on_both_versions(versions, docs):
         assert d["changed"] == (d["items"] != [] or o["recognised"] != n["recognised"])
 
 
+@pytest.mark.parametrize("fmt", [[], ["--json"]])
+def test_diff_scores_in_chunks_what_it_scored_file_by_file(tmp_path, versions, monkeypatch, fmt):
+    """The files are scored a chunk at a time under each version (Engines.score_documents), each read once;
+    the lines, their order, the messages of unreadable or invalid files and the exit code are those of
+    scoring one file at a time."""
+    from engine.cli import diff as cli_diff
+    from engine.io.engines import Engines
+    from tests.test_hostile_files import hostile_files
+
+    files = []
+    for n in range(2):
+        for name in ("ia-toi", "ia-dal", "ia-dom"):
+            files.append(str(EXAMPLES / f"{name}-2022.yaml"))
+        negative = tmp_path / f"negative{n}.yaml"
+        negative.write_text((EXAMPLES / "ia-dal-2022.yaml").read_text(encoding="utf-8")
+                            .replace("c2_births: ", "c2_births: -"), encoding="utf-8")
+        files.append(str(negative))
+    files[2:2] = [str(tmp_path / name) for name in sorted(hostile_files(tmp_path))[:5]]
+    monkeypatch.setattr(cli_diff, "CHUNK", 1)
+    one = run("criteria", "diff", *fmt, *versions, *files)
+
+    def one_by_one(*args, **kwargs):
+        raise AssertionError("a file scored on its own")
+
+    monkeypatch.setattr(Engines, "score_file", one_by_one)
+    monkeypatch.setattr(cli_diff, "CHUNK", 3)
+    many = run("criteria", "diff", *fmt, *versions, *files)
+    assert (many.exit_code, many.output) == (one.exit_code, one.output) and one.exit_code == 2
+    assert one.output.count("không chấm được" if not fmt else '"errors"') == 7
+    assert one.output.count("tổng điểm 845 → 850" if not fmt else '"old_total": 845') == 2
+
+
 def test_confirmed_item_needs_its_source(tmp_path):
     source = "source: {document: Quyết định số 06/QĐ-TTg ngày 03/01/2019, article: Tiêu chí 1}"
     missing = TEXT.replace(f"        {source}\n", "", 1)
