@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import IO
 
 from engine.criteria import CriteriaError
 from engine.io.engines import Engines
-from engine.io.jsonout import result_json
-from engine.io.report_text import render_text
+
+# The process pool (multiprocessing, concurrent.futures: ≈ 10 ms of imports) is imported only when files are
+# shared between processes, and each output format's module only when it is printed.
 
 MIN_PARALLEL = 400
 MAX_PROCS = 4
@@ -38,6 +35,10 @@ _engines: Engines | None = None
 def render(engines: Engines, names: Sequence[str], as_json: bool) -> tuple[str, bool, str | None]:
     """The output for these files, whether any could not be scored, and the criteria error that stopped
     the run (the text then holds the files before it)."""
+    if as_json:
+        from engine.io.jsonout import result_json
+    else:
+        from engine.io.report_text import render_text
     out: list[str] = []
     failed = False
     # The files' valid assessments are scored together (many facts per durable_rules session), then
@@ -62,7 +63,7 @@ def render(engines: Engines, names: Sequence[str], as_json: bool) -> tuple[str, 
 
 def processes(count: int) -> int:
     """How many processes score `count` files (1: this one alone)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):  # the workers are forked (the "fork" start method)
         return 1
     wanted = os.environ.get("CFC_PROCS", "").strip()
     if wanted:
@@ -90,6 +91,8 @@ def _ready(engines: Engines) -> bool:
 
 
 def _quiet() -> None:
+    import signal
+
     # Ctrl-C is the parent's to handle: it stops the workers without a traceback from each of them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -116,6 +119,10 @@ def score_files(engines: Engines, files: Sequence[str], as_json: bool,
     gc.enable()
     done = 0  # chunks written
     if procs > 1 and len(chunks) > 1 and ready:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         out.flush()  # a forked child must not inherit unwritten output (it flushes its copy on exit)
         sys.stderr.flush()
         _engines = engines
