@@ -4,8 +4,8 @@
 
 Targets (issue 13): start-up ≤ 0.3 s; ≥ 3,000 JSON files/s; ≥ 1,500 YAML files/s (whole runs, start-up
 included, best of 3 on this shared machine). Printed beside every figure, measured in the same run:
-- the code before issue 13's CLI work (commit df9a5f1 by default, extracted with `git archive`; or a
-  checkout given with --reference), run on the same files;
+- the code before issue 13's CLI work (commit df9a5f1) and before this round of it (31205db), each extracted
+  with `git archive` (or checkouts given with --reference), run on the same files;
 - the same code in one process (CFC_PROCS=1), since by default many files are shared by one worker process
   per core (engine/cli/score.py);
 - in process, per file: reading and parsing (the CLI's part), validating, and the engine's scoring and JSON
@@ -38,7 +38,8 @@ import yaml  # noqa: E402
 from engine.io.load import load_criteria_set  # noqa: E402
 from tests.strategies import random_assessment  # noqa: E402
 
-REFERENCE_COMMIT = "df9a5f1"  # main before issue 13's CLI work
+# (label, commit): main before issue 13's CLI work, and main before this round of it.
+REFERENCE_COMMITS = (("before", "df9a5f1"), ("last round", "31205db"))
 
 
 def best_of(cmd: list[str], cwd: Path, runs: int = 3, env: dict | None = None) -> tuple[float, float]:
@@ -108,10 +109,12 @@ def split(folder: Path, names: list[str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=3000)
-    parser.add_argument("--reference", type=Path,
-                        help="a checkout of the code before (e.g. `git archive df9a5f1 | tar -x -C DIR`)")
-    parser.add_argument("--reference-commit", default=REFERENCE_COMMIT,
-                        help="the commit measured as 'before' when --reference is not given")
+    parser.add_argument("--reference", type=Path, action="append",
+                        help="a checkout of the code before (e.g. `git archive df9a5f1 | tar -x -C DIR`); "
+                             "may be given more than once")
+    parser.add_argument("--reference-commit", action="append",
+                        help="a commit measured as 'before' (default: " +
+                             ", ".join(c for _, c in REFERENCE_COMMITS) + ")")
     args = parser.parse_args()
     cs = load_criteria_set(ROOT / "criteria" / "qd06-2019.yaml")
     rng = random.Random(13)
@@ -129,12 +132,21 @@ def main() -> None:
         # sources again (≈ 60 ms of start-up); an installed cfc has its bytecode, so the runs write and reuse
         # it like one (best_of keeps the best run, never the first that writes it).
         env = {k: v for k, v in os.environ.items() if k not in ("CFC_PROCS", "PYTHONDONTWRITEBYTECODE")}
-        reference = args.reference or reference_tree(args.reference_commit, Path(tmp) / "reference")
+        if args.reference:
+            references = [(f"before ({path.name})", path) for path in args.reference]
+        else:
+            commits = ([(f"before ({c})", c) for c in args.reference_commit] if args.reference_commit
+                       else [(f"{label} ({c})", c) for label, c in REFERENCE_COMMITS])
+            references = []
+            for n, (label, commit) in enumerate(commits):
+                tree = reference_tree(commit, Path(tmp) / f"reference{n}")
+                if tree is not None:
+                    references.append((label, tree))
         runs = {"now": measure(folder, json_files, yaml_files, env)}
-        runs["one process"] = measure(folder, json_files, yaml_files, dict(env, CFC_PROCS="1"))
-        if reference is not None:
-            runs["before"] = measure(folder, json_files, yaml_files,
-                                     dict(env, PYTHONPATH=str(Path(reference).resolve())))
+        runs["now, one process"] = measure(folder, json_files, yaml_files, dict(env, CFC_PROCS="1"))
+        for label, tree in references:
+            runs[label] = measure(folder, json_files, yaml_files,
+                                  dict(env, PYTHONPATH=str(Path(tree).resolve())))
         parts = {"JSON": split(folder, json_files[:1000]), "YAML": split(folder, yaml_files[:1000])}
 
     def fmt(pair: tuple[float, float], per_file: bool) -> str:
