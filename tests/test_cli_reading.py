@@ -311,7 +311,8 @@ def _dies_on_its_chunk(job):
 
     if any(name.endswith("kill.yaml") for name in job[0]):
         os.kill(os.getpid(), signal.SIGKILL)
-    return sc.render(sc._engines, *job)
+    text, bad, error = sc.render(sc._engines, job[0], job[1])
+    return (text.encode(*job[2]) if job[2] else text), bad, error
 
 
 def test_a_killed_worker_costs_time_not_output(tmp_path, monkeypatch):

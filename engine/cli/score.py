@@ -16,7 +16,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO
+from typing import TextIO
 
 from engine.criteria import CriteriaError
 from engine.io.engines import Engines
@@ -97,13 +97,17 @@ def _quiet() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _work(job: tuple[Sequence[str], bool]) -> tuple[str, bool, str | None]:
+def _work(job: tuple[Sequence[str], bool, tuple[str, str] | None]) -> tuple[str | bytes, bool, str | None]:
+    """A worker's chunk: its text, encoded for the output stream when it has one (the bytes then go from
+    the worker to the stream as they are, instead of being encoded, sent, decoded and encoded again)."""
     assert _engines is not None
-    return render(_engines, *job)
+    names, as_json, encoding = job
+    text, bad, error = render(_engines, names, as_json)
+    return (text.encode(*encoding) if encoding is not None else text), bad, error
 
 
 def score_files(engines: Engines, files: Sequence[str], as_json: bool,
-                out: IO[str]) -> tuple[bool, str | None]:
+                out: TextIO) -> tuple[bool, str | None]:
     """Write every file's output to `out` in input order; (whether any file failed, criteria error)."""
     global _engines
     procs = processes(len(files))
@@ -125,11 +129,17 @@ def score_files(engines: Engines, files: Sequence[str], as_json: bool,
 
         out.flush()  # a forked child must not inherit unwritten output (it flushes its copy on exit)
         sys.stderr.flush()
+        # The text stream's own bytes, written to directly (nothing is pending in the stream: just flushed).
+        buffer = getattr(out, "buffer", None)
+        encoding = (out.encoding, out.errors or "strict") if buffer is not None else None
         _engines = engines
         pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
         try:
-            for text, bad, error in pool.map(_work, [(chunk, as_json) for chunk in chunks]):
-                out.write(text)
+            for text, bad, error in pool.map(_work, [(chunk, as_json, encoding) for chunk in chunks]):
+                if isinstance(text, bytes):
+                    buffer.write(text)  # type: ignore[union-attr]  # encoding is set only with a buffer
+                else:
+                    out.write(text)
                 done += 1
                 failed = failed or bad
                 if error is not None:

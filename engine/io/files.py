@@ -7,6 +7,7 @@ the whole file and never an exception.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,8 @@ def parse_assessment(text: str | bytes, name: str, as_json: bool) -> tuple[Any, 
 
 def read_assessment(path: str | Path) -> tuple[Any, list[FieldError]]:
     """The parsed document, or the reason it cannot be read (as a field error on the whole file)."""
-    path = Path(path)
-    name, as_json = str(path), path.suffix.lower() == ".json"
+    name = os.fspath(path)  # plain strings: a Path per file cost as much as reading a small one
+    as_json = os.path.splitext(name)[1].lower() == ".json"
     try:
         data = read_bytes(path)
     except YamlSyntaxError as exc:
