@@ -182,7 +182,8 @@ def _quick(node: yaml.Node, depth: int) -> Any:
 # block style is read here: `key: value` and `key:` lines indented with spaces, full-line comments, blank
 # lines. Anything else raises _Unusual and is read by libyaml, so what is accepted and every message stay
 # the same (tests/test_cli_reading.py compares the two on real, dumped and arbitrary texts).
-_LINE = re.compile(r"( *)([A-Za-z0-9_]+):(?: +(.*?))? *")
+# (No lazy group before optional spaces: that backtracks quadratically on a long line of spaces.)
+_LINE = re.compile(r"( *)([A-Za-z0-9_]+):(.*)")
 # Only texts whose characters are all printable, by Python's definition, besides \n: that excludes whatever
 # changes how YAML reads a text or what libyaml refuses (tabs, any other line break: \r, NEL, LS, PS; a
 # byte-order mark; control, surrogate and unassigned characters), and a few it would accept (no-break and
@@ -264,8 +265,11 @@ def _block_lines(text: str) -> dict[Any, Any]:
             if not body or body[0] == "#":
                 continue  # blank or comment line
             raise _Unusual
-        spaces, key_text, raw = m.groups()
+        spaces, key_text, rest = m.groups()
         indent = len(spaces)
+        raw = rest.strip(" ")
+        if raw and rest[0] != " ":
+            raise _Unusual  # `key:value` is a scalar, not a mapping
         if indent != level:
             if opened is not _UNUSUAL and indent > level:  # the first key of that key's block
                 if len(outer) >= MAX_DEPTH - 1:

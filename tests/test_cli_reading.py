@@ -189,6 +189,8 @@ def test_plain_lines_read_alike(text):
     "a:\n  b:\n    c: 1\nd: 2\n", "a: 1\na: 2\n", "a:\n  b: 1\na: 3\n", " a: 1\n", "# only\n", "\n",
     "a: 1\r\nb: 2\n", "a: 1\tb\n", "\ufeffa: 1\n", "a: 1 # c\n", "yes: no\n", "1: 2\n",
     "".join(" " * n + f"k{n}:\n" for n in range(40)) + " " * 40 + "v: 1\n",
+    # Long runs of spaces (a pattern that backtracks would take minutes on these).
+    "a: x" + " " * 200_000 + "y\n", "a:" + " " * 200_000 + "\n", "a" * 100_000 + ":" + " " * 100_000 + "#\n",
 ])
 def test_edge_lines_read_alike(text):
     quick = line_way(text)
