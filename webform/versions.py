@@ -314,11 +314,12 @@ def activate(session: Session, v: CriteriaVersion, effective_from: date, user_id
     by_target: dict[str, list[tuple[Assessment, CriteriaVersion]]] = {}
     for a, target in moves:
         by_target.setdefault(target.content_hash, []).append((a, target))
+    labels: dict[tuple[str | None, str], str] = {}  # the versions the records leave, looked up once each
     for group in by_target.values():
         engine = scoring().engine_for(criteria_set_of(group[0][1]))
         totals = scores_or_none(engine, [_assessment_of(a) for a, _ in group])
         for (a, target), result in zip(group, totals, strict=True):
-            _move(session, a, target, result, user_id)
+            _move(session, a, target, result, user_id, labels)
     return [a for a, _ in moves]
 
 
@@ -339,16 +340,20 @@ def _assessment_of(a: Assessment) -> dict[str, Any]:
 
 
 def _move(session: Session, a: Assessment, target: CriteriaVersion, result: Result | None,
-          user_id: int | None) -> None:
-    """Move the record to `target`, its figures scored there as `result` (None: not valid enough to score)."""
-    old_v = version_by_hash(session, a.criteria_hash)
+          user_id: int | None, labels: dict[tuple[str | None, str], str] | None = None) -> None:
+    """Move the record to `target`, its figures scored there as `result` (None: not valid enough to score).
+    `labels` remembers the label of each version left across the records of one activation."""
+    labels = {} if labels is None else labels
+    left = (a.criteria_hash, a.criteria_set_id)
+    if left not in labels:
+        old_v = version_by_hash(session, a.criteria_hash)
+        labels[left] = old_v.label if old_v else a.criteria_set_id
     cs = criteria_set_of(target)
     new_total = result.total if result is not None else None
     since = f"{target.effective_from:%d/%m/%Y}" if target.effective_from else ""
     reason = (f"Áp dụng bộ tiêu chí «{cs.name}», phiên bản có hiệu lực từ {since}; "
               f"tổng điểm tự đánh giá: {_points(a.self_total)} → {_points(new_total)}")
-    history.record(session, a, user_id, "criteria_version", old_v.label if old_v else a.criteria_set_id,
-                   target.label, reason)
+    history.record(session, a, user_id, "criteria_version", labels[left], target.label, reason)
     assign(a, cs)
     a.self_total = new_total
     a.updated_at = utcnow()
