@@ -138,8 +138,8 @@ def main() -> None:
             commits = ([(f"before ({c})", c) for c in args.reference_commit] if args.reference_commit
                        else [(f"{label} ({c})", c) for label, c in REFERENCE_COMMITS])
             references = []
-            for n, (label, commit) in enumerate(commits):
-                tree = reference_tree(commit, Path(tmp) / f"reference{n}")
+            for place, (label, commit) in enumerate(commits):
+                tree = reference_tree(commit, Path(tmp) / f"reference{place}")
                 if tree is not None:
                     references.append((label, tree))
         runs = {"now": measure(folder, json_files, yaml_files, env)}
