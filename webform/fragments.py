@@ -8,7 +8,9 @@ that changes from one request to the next (a figure, an error, a checked radio b
 a request then fills the slots with one join of strings.
 
 In a fragment template a slot is written `{{ slot("name", d.id) }}`: it renders as a NUL-delimited
-marker. NUL cannot occur in the rendered text around it (YAML does not allow it in a document, and the app
+marker. A part shown only for some records sits between `{{ slot("?name", key) }}` and
+`{{ slot("/name", key) }}`: it stays when the value of "?name|key" is true, and is left out otherwise.
+NUL cannot occur in the rendered text around a marker (YAML does not allow it in a document, and the app
 refuses any request carrying one), so a marker never collides with content. The values given to `fill` are
 HTML already: escape text with `markupsafe.escape`, as `{{ }}` would.
 
@@ -41,19 +43,37 @@ def slot(name: str, key: Any = "") -> Markup:
 class Fragment:
     """Rendered HTML cut at its slots: the static parts, and between each two the slot that goes there."""
 
-    __slots__ = ("keys", "parts")
+    __slots__ = ("ends", "keys", "parts")
 
     def __init__(self, html: str) -> None:
         pieces = html.split(SEP)
         self.parts: list[str] = pieces[0::2]
         self.keys: list[str] = pieces[1::2]
+        # Where each optional part ends: the index of the "/name|key" slot closing each "?name|key".
+        self.ends: dict[int, int] = {}
+        open_at: dict[str, list[int]] = {}
+        for n, key in enumerate(self.keys):
+            if key.startswith("?"):
+                open_at.setdefault(key[1:], []).append(n)
+            elif key.startswith("/"):
+                self.ends[open_at[key[1:]].pop()] = n
+        if any(open_at.values()):
+            raise ValueError("an optional part of a fragment is not closed")
 
-    def fill(self, values: Mapping[str, str]) -> Markup:
+    def fill(self, values: Mapping[str, Any]) -> Markup:
         """The HTML with every slot replaced by its value (a KeyError names a slot left without one)."""
-        out = [self.parts[0]]
-        for key, part in zip(self.keys, self.parts[1:], strict=True):
-            out.append(values[key])
-            out.append(part)
+        parts, keys, ends = self.parts, self.keys, self.ends
+        out = [parts[0]]
+        n, count = 0, len(keys)
+        while n < count:
+            key = keys[n]
+            if key[0] == "?":
+                if not values[key]:
+                    n = ends[n]  # on to the closing slot: the part in between is left out
+            elif key[0] != "/":
+                out.append(values[key])
+            out.append(parts[n + 1])
+            n += 1
         return Markup("".join(out))
 
 
