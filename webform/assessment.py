@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.cells import parse_id
 from engine.states import EDITABLE_STATES, VERIFIED_STATES
 
-from .auth import assessment_for, role_required
+from .auth import assessment_for, load_team_rows, role_required
 from .db import get_session, write_lock
 from .drafts import create_draft
 from .engines import score_or_none
@@ -141,7 +141,7 @@ def render_form(
     crit_points = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     editable = a.state in EDITABLE_STATES and current_user.role == ROLE_COMMUNE
     # Once verified, the commune sees each of the team's corrections beside its own figure.
-    corrections = {c.input_id: c for c in a.corrections} if a.state in VERIFIED_STATES else {}
+    corrections = {c.input_id: c for c in load_team_rows(a).corrections} if a.state in VERIFIED_STATES else {}
     return (
         render_template(
             "assessment/form.html",

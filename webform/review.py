@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.cells import parse_id
 from engine.states import REVIEWABLE_STATES, STATE_LABELS, VERIFIED_STATES, WAITING_STATES
 
-from .auth import assessment_for, communes_for_reviewer, role_required
+from .auth import assessment_for, communes_for_reviewer, load_team_rows, role_required
 from .db import commit, get_session
 from .form_values import nfc
 from .fragments import fragment
@@ -220,6 +220,7 @@ def render_review(
         # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
         # figure to the team, whatever route or message asked for it.
         return not_submitted(a, 200 if status == 200 else 409)
+    load_team_rows(a)
     cs = criteria_of(a)
     self_result = score_values(a, a.values or {})
     v_values = verified_values(a)
