@@ -63,6 +63,12 @@ class Fragment:
     def fill(self, values: Mapping[str, Any]) -> Markup:
         """The HTML with every slot replaced by its value (a KeyError names a slot left without one)."""
         parts, keys, ends = self.parts, self.keys, self.ends
+        if not ends:  # no optional part: one pass
+            out = [parts[0]]
+            for key, part in zip(keys, parts[1:], strict=True):
+                out.append(values[key])
+                out.append(part)
+            return Markup("".join(out))
         out = [parts[0]]
         n, count = 0, len(keys)
         while n < count:

@@ -136,7 +136,7 @@ def layout(cs: Any) -> list[dict[str, Any]]:
 
 
 def _pts(r: Any) -> str:
-    return f"{escape(r.points)}/{escape(r.max)}" if r else "—"
+    return f"{int(r.points)}/{int(r.max)}" if r else "—"  # points are integers: nothing to escape
 
 
 def review_slots(a: Assessment, groups: list[dict[str, Any]], self_result: Any, v_result: Any,
