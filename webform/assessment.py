@@ -107,8 +107,8 @@ def section_slots(secs: list[dict[str, Any]], parsed: ParsedForm, crit_points: d
                 out[f"value|{i}"] = escape(raw.get(i, ""))
                 out[f"inv0|{i}"] = 'aria-invalid="true"' if err else ""
             out[f"err|{i}"] = escape(err or "")
-            c = corrections.get(i) if team is not None else None
-            out[f"team|{i}"] = team(d, c) if c else ""
+            c = corrections.get(i)
+            out[f"team|{i}"] = team(d, c) if c and team is not None else ""
             out[f"src|{i}"] = escape(sources.get(i, ""))
     return out
 
