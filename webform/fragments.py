@@ -41,46 +41,66 @@ def slot(name: str, key: Any = "") -> Markup:
 
 
 class Fragment:
-    """Rendered HTML cut at its slots: the static parts, and between each two the slot that goes there."""
+    """Rendered HTML cut at its slots: the static parts, and between each two the slot that goes there. An
+    optional part is a fragment of its own, in the slot of its "?name|key"."""
 
-    __slots__ = ("ends", "keys", "parts")
+    __slots__ = ("keys", "parts", "subs")
 
     def __init__(self, html: str) -> None:
         pieces = html.split(SEP)
-        self.parts: list[str] = pieces[0::2]
-        self.keys: list[str] = pieces[1::2]
-        # Where each optional part ends: the index of the "/name|key" slot closing each "?name|key".
-        self.ends: dict[int, int] = {}
-        open_at: dict[str, list[int]] = {}
-        for n, key in enumerate(self.keys):
+        self._build(pieces[0::2], pieces[1::2])
+
+    @classmethod
+    def _of(cls, parts: list[str], keys: list[str]) -> Fragment:
+        frag = cls.__new__(cls)
+        frag._build(parts, keys)
+        return frag
+
+    def _build(self, parts: list[str], keys: list[str]) -> None:
+        self.parts: list[str] = [parts[0]]
+        self.keys: list[str] = []
+        self.subs: list[Fragment | None] = []  # beside each key: the optional part it opens, if it does
+        n = 0
+        while n < len(keys):
+            key = keys[n]
+            if key.startswith("/"):
+                raise ValueError(f"a fragment closes {key[1:]!r}, which it did not open")
+            sub = None
             if key.startswith("?"):
-                open_at.setdefault(key[1:], []).append(n)
-            elif key.startswith("/"):
-                self.ends[open_at[key[1:]].pop()] = n
-        if any(open_at.values()):
-            raise ValueError("an optional part of a fragment is not closed")
+                end = _closing(keys, n)
+                sub = Fragment._of(parts[n + 1:end + 1], keys[n + 1:end])
+                n = end
+            self.keys.append(key)
+            self.subs.append(sub)
+            self.parts.append(parts[n + 1])
+            n += 1
 
     def fill(self, values: Mapping[str, Any]) -> Markup:
         """The HTML with every slot replaced by its value (a KeyError names a slot left without one)."""
-        parts, keys, ends = self.parts, self.keys, self.ends
-        if not ends:  # no optional part: one pass
-            out = [parts[0]]
-            for key, part in zip(keys, parts[1:], strict=True):
+        return Markup(self._fill(values))
+
+    def _fill(self, values: Mapping[str, Any]) -> str:
+        out = [self.parts[0]]
+        for key, sub, part in zip(self.keys, self.subs, self.parts[1:], strict=True):
+            if sub is None:
                 out.append(values[key])
-                out.append(part)
-            return Markup("".join(out))
-        out = [parts[0]]
-        n, count = 0, len(keys)
-        while n < count:
-            key = keys[n]
-            if key[0] == "?":
-                if not values[key]:
-                    n = ends[n]  # on to the closing slot: the part in between is left out
-            elif key[0] != "/":
-                out.append(values[key])
-            out.append(parts[n + 1])
-            n += 1
-        return Markup("".join(out))
+            elif values[key]:
+                out.append(sub._fill(values))
+            out.append(part)
+        return "".join(out)
+
+
+def _closing(keys: list[str], at: int) -> int:
+    """The index of the "/name|key" slot that closes the "?name|key" at `at` (optional parts may nest)."""
+    name, depth = keys[at][1:], 0
+    for n in range(at + 1, len(keys)):
+        if keys[n] == f"?{name}":
+            depth += 1
+        elif keys[n] == f"/{name}":
+            if depth == 0:
+                return n
+            depth -= 1
+    raise ValueError("an optional part of a fragment is not closed")
 
 
 def fragment(template: str, content_hash: str | None, variant: tuple[Any, ...], **context: Any) -> Fragment:

@@ -146,6 +146,9 @@ def review_slots(a: Assessment, groups: list[dict[str, Any]], self_result: Any, 
     or corrected each item, each input's figure, source and correction, and the forms' typed values."""
     from .templating import yesno_vi
 
+    def esc(text: Any) -> str:  # most of the typed values are empty: nothing to escape
+        return escape(text) if text else ""
+
     self_items = {i.id: i for i in self_result.items} if self_result else {}
     v_items = {i.id: i for i in v_result.items} if v_result else {}
     self_crit = {c.id: c for c in self_result.criteria} if self_result else {}
@@ -187,8 +190,10 @@ def review_slots(a: Assessment, groups: list[dict[str, Any]], self_result: Any, 
                     continue
                 done.add(i)
                 out[f"?notice|{i}"] = anchor == f"in-{i}"
-                out[f"?source|{i}"] = bool(sources.get(i))
-                out[f"source|{i}"] = escape(sources.get(i))
+                source = sources.get(i)
+                out[f"?source|{i}"] = bool(source)
+                if source:
+                    out[f"source|{i}"] = escape(source)
                 out[f"xa|{i}"] = escape(yesno_vi(values.get(i)))
                 c = corrections.get(i)
                 out[f"?c|{i}"] = bool(c)
@@ -203,11 +208,12 @@ def review_slots(a: Assessment, groups: list[dict[str, Any]], self_result: Any, 
                     out[f"open|{i}"] = "open" if error else ""
                     out[f"sco|{i}"] = "selected" if t.get("value") == "co" else ""
                     out[f"skhong|{i}"] = "selected" if t.get("value") == "khong" else ""
-                    out[f"tvalue|{i}"] = escape(t.get("value") or "")
-                    out[f"treason|{i}"] = escape(t.get("reason") or "")
-                    out[f"tevidence|{i}"] = escape(t.get("evidence") or "")
+                    out[f"tvalue|{i}"] = esc(t.get("value"))
+                    out[f"treason|{i}"] = esc(t.get("reason"))
+                    out[f"tevidence|{i}"] = esc(t.get("evidence"))
                     out[f"?cerr|{i}"] = bool(error)
-                    out[f"cerr|{i}"] = escape(error or "")
+                    if error:
+                        out[f"cerr|{i}"] = escape(error)
     return out
 
 
