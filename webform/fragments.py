@@ -107,8 +107,9 @@ def fragment(template: str, content_hash: str | None, variant: tuple[Any, ...], 
     """The fragment template rendered with `context`, once per (template, criteria version, variant).
 
     `context` must depend on nothing but the criteria version and the variant. A criteria set built in memory
-    (no content hash) is rendered every time, since nothing names it."""
-    if not content_hash:
+    (no content hash) is rendered every time, since nothing names it; so is everything while templates are
+    reloaded when edited (debug), so that an edit shows at once."""
+    if not content_hash or current_app.jinja_env.auto_reload:
         return _render(template, context)
     key = (template, content_hash, *variant)
     with _lock:
