@@ -75,7 +75,8 @@ class Engine:
         ]
         self._tiers = {t.id: t for t in cs.tiers}
         self._why_tails: dict[tuple, str] = {}  # one per rate item and band
-        self._rate_plans = [(p.numerator or "", p.denominator or "", says.rate_explanation)
+        # Per item, what its rate text reads: numerator, denominator, the prepared formatter per band.
+        self._rate_plans = [(p.numerator or "", p.denominator or "", says.percents)
                             for p, says in zip(self._plans, self._explainers, strict=True)]
         texts = cs.recognition.conditions
         self._not_met = (msg.not_met(texts.all_assessed), msg.not_met(texts.no_zero_criterion),
@@ -208,7 +209,7 @@ class Engine:
         tier = self._tiers[assessment.commune.type]
         recognised = all_assessed and no_zero and total >= tier.threshold
         scored = Scored(self, assessment, present, bands, points, crit_points, crit_assessed, total, tier,
-                        self.linker(assessment.period), None)
+                        self.linker(assessment.period), None, all_assessed, no_zero)
         return scored, recognised
 
     def _result(self, source: Scored, recognised: bool) -> Result:
@@ -337,12 +338,13 @@ class Scored:
     engine/io/jsonout.py writes a JSON line from without building them."""
 
     __slots__ = ("engine", "assessment", "present", "bands", "points", "crit_points", "crit_assessed",
-                 "total", "tier", "linker", "ntm_fired", "_items", "_rates")
+                 "total", "tier", "linker", "ntm_fired", "all_assessed", "no_zero", "_items", "_rates")
 
     def __init__(self, engine: Engine, assessment: ValidAssessment, present: list[bool],
                  bands: list[int | str | None], points: list[int], crit_points: list[int],
                  crit_assessed: list[bool], total: int, tier: Any, linker: NtmLinker | None,
-                 ntm_fired: dict[int, list[tuple[str, str]]] | None) -> None:
+                 ntm_fired: dict[int, list[tuple[str, str]]] | None, all_assessed: bool,
+                 no_zero: bool) -> None:
         self.engine = engine
         self.assessment = assessment
         self.present = present
@@ -354,24 +356,27 @@ class Scored:
         self.tier = tier
         self.linker = linker
         self.ntm_fired = ntm_fired
+        self.all_assessed = all_assessed  # every criterion assessed
+        self.no_zero = no_zero  # no assessed criterion scored 0
         self._items: list[ItemResult] | None = None
-        self._rates: dict[int, tuple[str, str]] = {}
+        self._rates: dict[int, str] = {}
 
     def is_counted_rate(self, position: int) -> bool:
         """A rate item with something to count: its texts are new for each pair of figures."""
         return (self.present[position] and self.engine._plans[position].numerator is not None
                 and self.bands[position] != NONE_BAND)
 
-    def rate_texts(self, position: int) -> tuple[str, str]:
-        """A counted rate item's rate and explanation, made once per result (its JSON, its ItemResult and
-        an NTM status naming it read the same texts)."""
-        texts = self._rates.get(position)
-        if texts is None:
-            numerator, denominator, explain = self.engine._rate_plans[position]
+    def rate_text(self, position: int) -> str:
+        """A counted rate item's rate ("47/48 = 97,92 %"), made once per result: its JSON, its ItemResult
+        (whose explanation is this text and a tail prepared per band) and an NTM status naming it read
+        the same text."""
+        text = self._rates.get(position)
+        if text is None:
+            numerator, denominator, percents = self.engine._rate_plans[position]
             values = self.assessment.values
-            texts = self._rates[position] = explain(int(values[numerator]), int(values[denominator]),
-                                                    self.bands[position])  # type: ignore[arg-type]
-        return texts
+            num, den = int(values[numerator]), int(values[denominator])
+            text = self._rates[position] = f"{num}/{den} = {percents[self.bands[position]](num, den)}"
+        return text
 
     def item(self, position: int) -> ItemResult:
         if self._items is not None:
@@ -380,10 +385,11 @@ class Scored:
             engine, band = self.engine, cast("int | None", self.bands[position])
             plan = engine._plans[position]
             item = plan.item
-            rate, explanation = self.rate_texts(position)
+            rate = self.rate_text(position)
             got = 0 if band is None else plan.band_points[band]
             return ItemResult(item.id, item.criterion, item.text, got, item.max, item.status, True,
-                              engine._band_texts[position][band], rate, explanation)
+                              engine._band_texts[position][band], rate,
+                              rate + engine._explainers[position].tails[band])
         return self.engine.item_result(position, self.present[position], self.bands[position],
                                        self.assessment.values)
 
@@ -392,18 +398,18 @@ class Scored:
         35/50 điểm"): for a counted rate, its rate text and a part prepared per band."""
         position = self.engine._positions[item_id]
         if self.is_counted_rate(position):
-            return self.rate_texts(position)[0] + self.engine.why_tail(position, self.bands[position])
+            return self.rate_text(position) + self.engine.why_tail(position, self.bands[position])
         ir = self.item(position)
         return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
 
     def item_key(self, item_id: str) -> Hashable:
         """What the explanation of an item depends on (its band and figures)."""
         position = self.engine._positions[item_id]
-        texts = self._rates.get(position)
-        if texts is not None:  # a counted rate whose texts were made
-            return ("rate", self.bands[position], texts)
+        text = self._rates.get(position)
+        if text is not None:  # a counted rate whose text was made
+            return ("rate", self.bands[position], text)
         if self.is_counted_rate(position):
-            return ("rate", self.bands[position], self.rate_texts(position))
+            return ("rate", self.bands[position], self.rate_text(position))
         return self.engine.item_key(position, self.present[position], self.bands[position],
                                     self.assessment.values)
 
@@ -420,10 +426,9 @@ class Scored:
 
     def conditions(self) -> list[ConditionResult]:
         texts = self.engine.cs.recognition.conditions
-        no_zero = all(p or not a for p, a in zip(self.crit_points, self.crit_assessed, strict=True))
         return [
-            ConditionResult("all_assessed", texts.all_assessed, all(self.crit_assessed)),
-            ConditionResult("no_zero_criterion", texts.no_zero_criterion, no_zero),
+            ConditionResult("all_assessed", texts.all_assessed, self.all_assessed),
+            ConditionResult("no_zero_criterion", texts.no_zero_criterion, self.no_zero),
             ConditionResult("threshold", texts.threshold, self.total >= self.tier.threshold),
         ]
 
