@@ -160,10 +160,10 @@ class AssessmentValidator:
         if len(errors) > start:
             return None
         fixed = {key: raw[key] for key in BASE_FIELDS if key in raw}
-        if all(type(value) is str for value in fixed.values()):
-            # Every field was checked above and is a plain string: what validating would give.
-            return Commune.model_construct(**fixed, flags=flags)
-        return Commune.model_validate({**fixed, "flags": flags})
+        # Validated, not model_construct()ed: pydantic-core checks these few strings faster than
+        # model_construct() copies them (measured, pydantic 2.14).
+        fixed["flags"] = flags
+        return Commune.model_validate(fixed)
 
     def _values(self, raw: dict[str, Any], errors: list[FieldError]) -> dict[str, int | bool]:
         values = self._plain_values(raw)

@@ -79,7 +79,7 @@ class PercentFormat:
     the rest of the formatting). Integers only: the comparison is one range check on the rounded figure,
     and the text of each rounded figure is written once (this runs for every rate of every result)."""
 
-    __slots__ = ("places", "scales", "units", "bounds", "texts")
+    __slots__ = ("places", "scales", "units", "bounds", "texts", "scale", "lo", "hi")
 
     def __init__(self, places: int = 2, claim: tuple[str, Decimal] | None = None) -> None:
         self.places = places
@@ -98,12 +98,14 @@ class PercentFormat:
             self.bounds.append({"≥": (edge, math.inf), "≤": (-math.inf, edge), "<": (-math.inf, edge - 1),
                                 ">": (edge + 1, math.inf)}[op])
         self.texts: dict[int, str] = {}
+        # The common case (no extra decimal), read without indexing.
+        self.scale = self.scales[0]
+        self.lo, self.hi = self.bounds[0]
 
     def __call__(self, numerator: int, denominator: int) -> str:
         twice = 2 * denominator
-        shown = (numerator * self.scales[0] + denominator) // twice
-        lo, hi = self.bounds[0]
-        if lo <= shown <= hi:
+        shown = (numerator * self.scale + denominator) // twice
+        if self.lo <= shown <= self.hi:
             text = self.texts.get(shown)
             if text is None:
                 text = self._text(shown, 0)

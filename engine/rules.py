@@ -34,7 +34,6 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import threading
@@ -80,14 +79,6 @@ class RuleEngineError(RuntimeError):
     pass
 
 
-def _take_positioned(out: list[list[str]], action: str) -> None:
-    """One action of a batch, {"<rule name>":{"m":{"n":<position>,...}}}: the rule goes to its fact."""
-    if not action.startswith(_ALWAYS_HEAD):
-        end = action.index('"', 2)
-        at = end + 12  # past '":{"m":{"n":'
-        out[int(action[at:action.index(",", at)])].append(action[2:end])
-
-
 class RuleSet:
     """A compiled set of rules; thread-safe; build once and reuse."""
 
@@ -114,15 +105,12 @@ class RuleSet:
         # two fields are put in front of its first key (an empty fact is "{}").
         body = orjson.dumps(fact).decode()
         text = f'{{"sid":"{sid}",{_DISCRIMINATOR_JSON}{"," if len(body) > 2 else ""}{body[1:]}'
-        fired: list[str] = []
-
-        def take(action: str) -> None:
+        fired = []
+        for action in self._session(sid, _dre.assert_fact, text):
             # The action JSON is {"<rule name>": {...}}: the name is all we need.
             name = action[2 : action.index('"', 2)]
             if name != _ALWAYS:
                 fired.append(name)
-
-        self._session(sid, _dre.assert_fact, text, take)
         return fired
 
     def fire_many(self, facts: Sequence[Mapping[str, int | bool]]) -> list[list[str]]:
@@ -140,17 +128,23 @@ class RuleSet:
             for position, fact in enumerate(chunk):
                 body = dumps(fact).decode()
                 parts.append(f'{{"n":{position},{head}{"," if len(body) > 2 else ""}{body[1:]}')
-            self._session(sid, _dre.assert_facts, "[" + ",".join(parts) + "]",
-                          functools.partial(_take_positioned, fired[start:start + BATCH]))
+            out = fired[start:start + BATCH]
+            for action in self._session(sid, _dre.assert_facts, "[" + ",".join(parts) + "]"):
+                # {"<rule name>":{"m":{"n":<position>,...}}}: the rule goes to its fact.
+                if not action.startswith(_ALWAYS_HEAD):
+                    end = action.index('"', 2)
+                    at = end + 12  # past '":{"m":{"n":'
+                    out[int(action[at:action.index(",", at)])].append(action[2:end])
         return fired
 
-    def _session(self, sid: str, assert_call: Callable[[Any, str], tuple[int, Any]], text: str,
-                 take: Callable[[str], None]) -> None:
-        """Assert `text` (assert_fact or assert_facts) in session `sid` and hand each action's JSON to
-        `take`, all under the one lock; the session is deleted whatever happens. `take` only reads the
-        action: it never calls back into durable_rules."""
+    def _session(self, sid: str, assert_call: Callable[[Any, str], tuple[int, Any]], text: str) -> list[str]:
+        """Assert `text` (assert_fact or assert_facts) in session `sid` and return each action's JSON, all
+        under the one lock; the session is deleted whatever happens. The actions are only read, after
+        the session is gone: nothing calls back into durable_rules."""
         handle = self._handle
         complete = _dre.complete_and_start_action
+        actions: list[str] = []
+        append = actions.append
         with _lock:
             try:
                 code, state = assert_call(handle, text)
@@ -159,7 +153,7 @@ class RuleSet:
                 started = _dre.start_action_for_state(handle, state)
                 action = started[1] if started else None
                 while action:
-                    take(action)
+                    append(action)
                     action = complete(handle, state)
             except _dre.error as exc:  # pragma: no cover - the C engine's own failures
                 raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
@@ -167,6 +161,7 @@ class RuleSet:
                 # Nothing may have been stored for this session; that is fine.
                 with contextlib.suppress(_dre.error):
                     _dre.delete_state(handle, sid)
+        return actions
 
     def close(self) -> None:
         with _lock:

@@ -207,7 +207,7 @@ class _Tables:
     criterion's JSON by its points, the conditions' JSON by which hold, the failed conditions' JSON by
     what fails, and per link table the NTM statuses' JSON templates by what their rules decided."""
 
-    __slots__ = ("items", "criteria", "conditions", "failed", "failed_totals", "why_tails", "ntm")
+    __slots__ = ("items", "criteria", "conditions", "failed", "failed_totals", "why_tails", "whys", "ntm")
 
     def __init__(self, engine: Engine) -> None:
         # Per item: (position, kind, input compared, inputs read, numerator, denominator, formatter per
@@ -222,6 +222,7 @@ class _Tables:
         self.failed = _Memo()  # the failed conditions but the threshold's, by what decides them
         self.failed_totals = _Memo()  # the threshold's, by tier and total
         self.why_tails: dict[tuple[int, int | str | None], str] = {}
+        self.whys = _Memo()  # what an item other than a counted rate says, by what decides it
         self.ntm: dict[int, _NtmTemplates] = {}
 
 
@@ -335,15 +336,22 @@ def _failed_fast(s: Scored, tables: _Tables) -> str:
 
 
 def _why(s: Scored, tables: _Tables, position: int) -> str:
-    """Scored.why() of the item at `position`, JSON-escaped without its quotes."""
-    if s.is_counted_rate(position):
-        band = s.bands[position]
-        key = (position, band)
+    """Scored.why() of the item at `position`, JSON-escaped without its quotes: for a counted rate its
+    rate text and a tail per band, else a text per item and what decides it (Engine.item_key)."""
+    band = s.bands[position]
+    present = s.present[position]
+    engine = s.engine
+    if present and band != NONE_BAND and engine._plans[position].numerator is not None:
+        key: tuple = (position, band)
         tail = tables.why_tails.get(key)
         if tail is None:
-            tail = tables.why_tails[key] = _escape(s.engine.why_tail(position, band))[1:-1]
+            tail = tables.why_tails[key] = _escape(engine.why_tail(position, band))[1:-1]
         return s.rate_text(position) + tail
-    return _escape(s.why(s.engine.cs.items[position].id))[1:-1]
+    key = (position, engine.item_key(position, present, band, s.assessment.values))
+    said = tables.whys.get(key)
+    if said is None:
+        said = tables.whys.put(key, _escape(s.why(engine.cs.items[position].id))[1:-1])
+    return said
 
 
 def _ntm_fast(s: Scored, tables: _Tables) -> str:
