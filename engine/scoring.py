@@ -260,7 +260,7 @@ class Engine:
         return cached
 
     def why_tail(self, position: int, band: int | str | None) -> str:
-        """A counted rate item's explanation after its rate text and before its arrow, then its points:
+        """A counted rate or count item's explanation after its figure and before its arrow, then its points:
         " < 98 %, 35/50 điểm" (what the NTM link quotes of an item below the bar)."""
         key = (position, band)
         tail = self._why_tails.get(key)
@@ -393,12 +393,25 @@ class Scored:
         return self.engine.item_result(position, self.present[position], self.bands[position],
                                        self.assessment.values)
 
+    def figure(self, position: int) -> str | None:
+        """The figure an item's explanation starts with when it changes with every result: a counted
+        rate's rate text, an assessed count's value (None for the others)."""
+        if not self.present[position]:
+            return None
+        plan = self.engine._plans[position]
+        if plan.numerator is not None:
+            return None if self.bands[position] == NONE_BAND else self.rate_text(position)
+        if plan.item.rule == "yes_no":
+            return None
+        return str(self.assessment.values[plan.value])  # type: ignore[index]
+
     def why(self, item_id: str) -> str:
         """What an item's explanation says before its arrow, with its points ("47/48 = 97,92 % < 98 %,
-        35/50 điểm"): for a counted rate, its rate text and a part prepared per band."""
+        35/50 điểm"): for a counted rate or a count, its figure and a part prepared per band."""
         position = self.engine._positions[item_id]
-        if self.is_counted_rate(position):
-            return self.rate_text(position) + self.engine.why_tail(position, self.bands[position])
+        figure = self.figure(position)
+        if figure is not None:
+            return figure + self.engine.why_tail(position, self.bands[position])
         ir = self.item(position)
         return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
 

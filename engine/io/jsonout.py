@@ -211,10 +211,10 @@ class _Tables:
 
     def __init__(self, engine: Engine) -> None:
         # Per item: (position, kind, input compared, inputs read, numerator, denominator, formatter per
-        # band, its fragments by key, its JSON head per band); kind 0 compares one input, 1 is a rate.
+        # band, its fragments by key, its JSON around the figure per band).
         self.items = [
-            (position, 0 if p.numerator is None else 1, p.value, p.reads, p.numerator, p.denominator,
-             engine._rate_plans[position][2], {}, {})
+            (position, _RATE if p.numerator is not None else _YES_NO if p.item.rule == "yes_no" else _COUNT,
+             p.value, p.reads, p.numerator, p.denominator, engine._rate_plans[position][2], {}, {})
             for position, p in enumerate(engine._plans)
         ]
         self.criteria: list[dict[tuple[int, bool], str]] = [{} for _ in engine._slices]
@@ -246,6 +246,26 @@ def _tables(engine: Engine) -> _Tables:
     return tables
 
 
+_YES_NO, _COUNT, _RATE = range(3)
+_UNUSABLE = ("", "")  # a band whose explanation does not start with the figure: written item by item
+
+
+def _item_parts(s: Scored, position: int, figure: str) -> tuple[str, str]:
+    """A count or counted rate item's JSON around its figure, for its band: the text before the rate (a
+    rate) or before the explanation (a count), and the explanation after the figure, escaped."""
+    item = s.item(position)
+    text = _item_text(item)
+    if item.rate is not None:
+        if item.rate != figure or not item.explanation.startswith(figure):
+            return _UNUSABLE
+        return text[: text.index(', "rate": ') + 10], _escape(item.explanation[len(figure):])[1:-1]
+    if not item.explanation.startswith(figure):
+        return _UNUSABLE
+    # The explanation is the last field and its escaped value holds no bare quote: the last match is it.
+    return (text[: text.rindex(', "explanation": "') + 18],
+            _escape(item.explanation[len(figure):])[1:-1])
+
+
 def _items_fast(s: Scored, tables: _Tables) -> str:
     values = s.assessment.values
     rates = s._rates
@@ -256,26 +276,34 @@ def _items_fast(s: Scored, tables: _Tables) -> str:
         band = bands[position]
         if not present[position]:
             key: object = ("missing", *(name in values for name in reads))
-        elif kind == 0:
+        elif kind == _YES_NO:
             key = (band, values[value])
+        elif kind == _COUNT:
+            # A count: its figure changes with every result, the rest only with the band (the figure is
+            # digits: nothing JSON escapes).
+            figure = str(values[value])
+            parts = heads.get(band)
+            if parts is None:
+                parts = heads[band] = _item_parts(s, position, figure)
+            if parts is _UNUSABLE:
+                append(_item_text(s.item(position)))
+            else:
+                append(f'{parts[0]}{figure}{parts[1]}"}}')
+            continue
         elif band == NONE_BAND:
             key = band
         else:
-            # A rate: the figures change with every result; everything else only with the band. The rate
-            # text is digits, "/", "=", ",", "." and " %": nothing JSON escapes. Written here, as
+            # A rate: the same, its rate text (digits, "/", "=", ",", " %") written here as
             # Scored.rate_text() writes it, and kept for an NTM status that quotes the item.
+            num, den = values[numerator], values[denominator]
+            rate = rates[position] = f"{num}/{den} = {percents[band](num, den)}"
             parts = heads.get(band)
             if parts is None:
-                item = s.item(position)
-                text = _item_text(item)
-                assert item.rate is not None and item.explanation.startswith(item.rate)
-                parts = heads[band] = (text[: text.index(', "rate": ') + 10],
-                                       _escape(item.explanation[len(item.rate):])[1:-1])
-            rate = rates.get(position)
-            if rate is None:
-                num, den = values[numerator], values[denominator]
-                rate = rates[position] = f"{num}/{den} = {percents[band](num, den)}"
-            append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
+                parts = heads[band] = _item_parts(s, position, rate)
+            if parts is _UNUSABLE:
+                append(_item_text(s.item(position)))
+            else:
+                append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
             continue
         known = fragments.get(key)
         if known is None:
@@ -336,17 +364,18 @@ def _failed_fast(s: Scored, tables: _Tables) -> str:
 
 
 def _why(s: Scored, tables: _Tables, position: int) -> str:
-    """Scored.why() of the item at `position`, JSON-escaped without its quotes: for a counted rate its
-    rate text and a tail per band, else a text per item and what decides it (Engine.item_key)."""
+    """Scored.why() of the item at `position`, JSON-escaped without its quotes: for a counted rate or a
+    count, its figure and a tail per band, else a text per item and what decides it (Engine.item_key)."""
     band = s.bands[position]
     present = s.present[position]
     engine = s.engine
-    if present and band != NONE_BAND and engine._plans[position].numerator is not None:
+    figure = s.figure(position)
+    if figure is not None:
         key: tuple = (position, band)
         tail = tables.why_tails.get(key)
         if tail is None:
             tail = tables.why_tails[key] = _escape(engine.why_tail(position, band))[1:-1]
-        return s.rate_text(position) + tail
+        return figure + tail
     key = (position, engine.item_key(position, present, band, s.assessment.values))
     said = tables.whys.get(key)
     if said is None:
