@@ -365,21 +365,25 @@ def _failed_fast(s: Scored, tables: _Tables) -> str:
 
 def _why(s: Scored, tables: _Tables, position: int) -> str:
     """Scored.why() of the item at `position`, JSON-escaped without its quotes: for a counted rate or a
-    count, its figure and a tail per band, else a text per item and what decides it (Engine.item_key)."""
+    count, its figure (Scored.figure) and a tail per band, else a text per item and what decides it
+    (Engine.item_key)."""
+    _, kind, value = tables.items[position][:3]
     band = s.bands[position]
     present = s.present[position]
-    engine = s.engine
-    figure = s.figure(position)
-    if figure is not None:
+    if present and kind != _YES_NO and band != NONE_BAND:
+        if kind == _RATE:
+            figure = s._rates.get(position) or s.rate_text(position)
+        else:
+            figure = str(s.assessment.values[value])
         key: tuple = (position, band)
         tail = tables.why_tails.get(key)
         if tail is None:
-            tail = tables.why_tails[key] = _escape(engine.why_tail(position, band))[1:-1]
+            tail = tables.why_tails[key] = _escape(s.engine.why_tail(position, band))[1:-1]
         return figure + tail
-    key = (position, engine.item_key(position, present, band, s.assessment.values))
+    key = (position, s.engine.item_key(position, present, band, s.assessment.values))
     said = tables.whys.get(key)
     if said is None:
-        said = tables.whys.put(key, _escape(s.why(engine.cs.items[position].id))[1:-1])
+        said = tables.whys.put(key, _escape(s.why(s.engine.cs.items[position].id))[1:-1])
     return said
 
 
