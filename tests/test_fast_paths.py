@@ -225,7 +225,8 @@ def test_json_line_at_the_edges_of_the_recognition_conditions(ia_toi):
     # Everything missing (every criterion unassessed), everything zero (criteria at 0 points, the total
     # below the threshold), and the example as it is.
     nothing = {**ia_toi, "values": {}}
-    zeros = {**ia_toi, "values": {k: (False if isinstance(v, bool) else 0) for k, v in ia_toi["values"].items()}}
+    values = ia_toi["values"]
+    zeros = {**ia_toi, "values": {k: False if isinstance(v, bool) else 0 for k, v in values.items()}}
     docs = [ia_toi, nothing, zeros]
     _json_equal_to_dumps(WITH_NTM, docs)
     held = {doc_id: {c.id: c.holds for c in WITH_NTM.score(doc).conditions}

@@ -440,8 +440,8 @@ def _ntm_template(linker: NtmLinker, index: int, got: list[tuple[str, str]], val
     # Escaped piece by piece, the pieces and the figures between them give the escaped whole (the escaper
     # works character by character); the figures are escaped where they are written.
     pieces = [_escape(piece)[1:-1] for piece in status.explanation.split(HOLE)]
-    head = (f'{{"indicator": {_s(status.indicator)}, "text": {_s(status.text)}, "status": {_s(status.status)}, '
-            f'"status_text": {_s(status.status_text)}, "explanation": "')
+    head = (f'{{"indicator": {_s(status.indicator)}, "text": {_s(status.text)}, '
+            f'"status": {_s(status.status)}, "status_text": {_s(status.status_text)}, "explanation": "')
     tail = f'", "items": {_strings(status.items)}}}'
     pieces[0] = head + pieces[0]
     pieces[-1] += tail
