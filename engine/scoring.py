@@ -375,7 +375,8 @@ class Scored:
             numerator, denominator, percents = self.engine._rate_plans[position]
             values = self.assessment.values
             num, den = int(values[numerator]), int(values[denominator])
-            text = self._rates[position] = f"{num}/{den} = {percents[self.bands[position]](num, den)}"
+            percent = percents[cast("int | None", self.bands[position])]
+            text = self._rates[position] = f"{num}/{den} = {percent(num, den)}"
         return text
 
     def item(self, position: int) -> ItemResult:

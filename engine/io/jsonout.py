@@ -14,7 +14,7 @@ results, fresh and read.
 from __future__ import annotations
 
 from json.encoder import encode_basestring as _escape  # the C escaper json.dumps(ensure_ascii=False) uses
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -212,7 +212,7 @@ class _Tables:
     def __init__(self, engine: Engine) -> None:
         # Per item: (position, kind, input compared, inputs read, numerator, denominator, formatter per
         # band, its fragments by key, its JSON around the figure per band).
-        self.items = [
+        self.items: list[tuple[Any, ...]] = [
             (position, _RATE if p.numerator is not None else _YES_NO if p.item.rule == "yes_no" else _COUNT,
              p.value, p.reads, p.numerator, p.denominator, engine._rate_plans[position][2], {}, {})
             for position, p in enumerate(engine._plans)
@@ -270,7 +270,7 @@ def _items_fast(s: Scored, tables: _Tables) -> str:
     values = s.assessment.values
     rates = s._rates
     present, bands = s.present, s.bands
-    out = []
+    out: list[str] = []
     append = out.append
     for position, kind, value, reads, numerator, denominator, percents, fragments, heads in tables.items:
         band = bands[position]
@@ -374,7 +374,7 @@ def _why(s: Scored, tables: _Tables, position: int) -> str:
         if kind == _RATE:
             figure = s._rates.get(position) or s.rate_text(position)
         else:
-            figure = str(s.assessment.values[value])
+            figure = str(s.assessment.values[cast(str, value)])
         key: tuple = (position, band)
         tail = tables.why_tails.get(key)
         if tail is None:
