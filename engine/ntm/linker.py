@@ -140,10 +140,10 @@ class NtmLinker:
         self._ranks = {item.id: {got: band_rank(item, got)
                                  for got in (*(band.points for band in item.bands), item.none_points, 0)}
                        for item in cs.items}
-        self._names: dict[str, tuple[int, str, str]] = {}
+        self._names: dict[str, tuple[int, tuple[str, str]]] = {}
         for name in rules:
             index, status, detail = name.split("#", 2)
-            self._names[name] = (int(index), status, detail)
+            self._names[name] = (int(index), (status, detail))
         # What the statuses read of each indicator, read once: attribute reads and isinstance() on the
         # pydantic models (ABCMeta's instance check) cost more than writing the status itself.
         self._info = {id(ind): _Info(ind) for ind in table.indicators}
@@ -230,12 +230,12 @@ class NtmLinker:
         fired: dict[int, list[tuple[str, str]]] = {}
         names = self._names
         for name in rule_names:
-            position, outcome, detail = names[name]
+            position, decided = names[name]
             got = fired.get(position)
             if got is None:
-                fired[position] = [(outcome, detail)]
+                fired[position] = [decided]
             else:
-                got.append((outcome, detail))
+                got.append(decided)
         return fired
 
     def statuses(self, result: Result, commune: Commune) -> list[NtmStatus]:
