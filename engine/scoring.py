@@ -66,13 +66,19 @@ class Engine:
             plan = self._plans[position]
             got = plan.none_points if band == NONE_BAND else plan.band_points[band]  # type: ignore[index]
             self._fired_as[name] = (position, band, got)
-        # Per item, what the fact needs: (field, inputs read, the input compared or None, numerator,
-        # denominator, scale, round up). A rate in RATE_UNITS is numerator * scale // denominator.
+        # Per item, what the fact needs: (field, the input compared or None, numerator, denominator, scale,
+        # round up, the field saying there is nothing to count). A rate in RATE_UNITS is
+        # numerator * scale // denominator.
         self._fact_plan = [
-            (plan.field, frozenset(plan.reads), plan.value, plan.numerator, plan.denominator,
-             100 * RATE_UNITS, plan.round_up)
+            (plan.field, plan.value, plan.numerator, plan.denominator, 100 * RATE_UNITS, plan.round_up,
+             plan.field + "_none")
             for plan in self._plans
         ]
+        # Per input, the items that read it (positions): a missing input makes them unassessed.
+        self._readers: dict[str, list[int]] = {}
+        for position, plan in enumerate(self._plans):
+            for name in plan.reads:
+                self._readers.setdefault(name, []).append(position)
         self._tiers = {t.id: t for t in cs.tiers}
         self._why_tails: dict[tuple, str] = {}  # one per rate item and band
         # Per item, what its rate text reads: numerator, denominator, the prepared formatter per band.
@@ -110,27 +116,29 @@ class Engine:
         so none of its rules can fire — and, per item, whether it could be assessed (compile.build_fact,
         from plans prepared once)."""
         values = assessment.values
-        fact: dict[str, int | bool] = {}
+        present = [True] * len(self._fact_plan)
         missing = assessment.missing
         if missing:
-            absent = set(missing)
-            present = [absent.isdisjoint(plan[1]) for plan in self._fact_plan]
-        else:
-            present = [True] * len(self._fact_plan)
-        for ok, (field, _, value, numerator, denominator, scale, round_up) in zip(
+            readers = self._readers
+            for name in missing:
+                for position in readers.get(name, ()):
+                    present[position] = False
+        fact: dict[str, int | bool] = {}
+        for ok, (field, value, numerator, denominator, scale, round_up, none_field) in zip(
                 present, self._fact_plan, strict=True):
             if not ok:
                 continue
             if numerator is None:
                 fact[field] = values[value]  # type: ignore[index]
                 continue
-            den = int(values[denominator])  # type: ignore[index]
-            if den == 0:
-                fact[field + "_none"] = True
+            # Counts are exact ints (validated), and arithmetic on a bool would give what int() gives.
+            den = values[denominator]  # type: ignore[index]
+            if not den:
+                fact[none_field] = True
             elif round_up:
-                fact[field] = -(-int(values[numerator]) * scale // den)
+                fact[field] = -(-values[numerator] * scale // den)  # type: ignore[index]
             else:
-                fact[field] = int(values[numerator]) * scale // den
+                fact[field] = values[numerator] * scale // den  # type: ignore[index]
         return fact, present
 
     def score_many(self, documents: Sequence[Any]) -> list[Result | InvalidAssessment]:
