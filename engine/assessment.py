@@ -122,7 +122,8 @@ class AssessmentValidator:
 
         if errors or commune is None or type(period) is not int:  # the period was checked above
             return None, errors
-        missing = [name for name, _ in self._kinds if name not in values]
+        missing = [] if len(values) == len(self._kinds) else [
+            name for name, _ in self._kinds if name not in values]
         return ValidAssessment(commune, period, values, missing), []
 
     def _commune(self, raw: Any, errors: list[FieldError]) -> Commune | None:
