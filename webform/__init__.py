@@ -59,7 +59,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The engine is compiled here, once per process, and shared by every request.
     engines.init_app(app)
 
-    from . import admin, assessment, auth, cli, criteria_admin, district, documents, review, templating, web
+    from . import (
+        admin,
+        assessment,
+        auth,
+        cli,
+        criteria_admin,
+        district,
+        documents,
+        review,
+        templating,
+        versions,
+        web,
+    )
 
     auth.init_app(app)
     templating.init_app(app)
@@ -104,6 +116,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 request.method == "POST" and _has_nul(request.form)):
             abort(400)
         return None
+
+    @app.before_request
+    def _criteria_versions_registered() -> None:
+        # Once per process, before the request's own session can write: registering the default criteria
+        # files takes the write lock in a session of its own, and would wait (then fail after the busy
+        # timeout) behind a request session that already wrote, were it first called later in the request.
+        versions.ensure_defaults()
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -48,6 +48,12 @@ def score_or_none(eng: Engine, assessment: dict[str, Any]) -> Result | None:
         return None
 
 
+def scores_or_none(eng: Engine, assessments: list[dict[str, Any]]) -> list[Result | None]:
+    """score_or_none() for many assessments at once, in order: the rules fire in shared sessions
+    (Engine.score_many), which is what re-scoring every draft on an activation needs."""
+    return [r if isinstance(r, Result) else None for r in eng.score_many(assessments)]
+
+
 @functools.lru_cache(maxsize=4096)
 def _cached_score(eng: Engine, assessment_json: str) -> Result:
     # Scoring is a pure function of (criteria set, assessment) and results are frozen, so the same figures

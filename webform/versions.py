@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from engine.common import period_end
 from engine.criteria import CriteriaError, CriteriaSet, Problem, content_hash, load_criteria_bytes
 from engine.diff import Change, Impact, compare_results, diff_tables
+from engine.result import Result
 from engine.states import EDITABLE_STATES, STATE_LABELS
 
 from . import history
 from .db import get_session, write_lock
-from .engines import make_assessment, score_or_none, scoring
+from .engines import make_assessment, score_or_none, scores_or_none, scoring
 from .models import Assessment, CriteriaVersion, utcnow
 
 MAX_UPLOAD = 256 * 1024
@@ -295,44 +296,67 @@ def activate(session: Session, v: CriteriaVersion, effective_from: date, user_id
     """Put the version in force from `effective_from`; drafts and returned records of the periods it now
     governs move to it, each with a history entry. Records further on keep the version they were scored under.
     The caller commits."""
-    # Before this session writes: ensure_defaults() takes the write lock in a session of its own, which would
-    # wait for this one's (a 500 after the busy timeout, on a worker process that had not yet registered the
-    # default files).
+    # A request has registered the defaults before its session wrote (the app's first before_request hook);
+    # a caller outside a request must not have written yet either: ensure_defaults() takes the write lock in a
+    # session of its own, which would wait for this one's.
     ensure_defaults()
     v.effective_from = effective_from
     v.activated_at = utcnow()
     v.activated_by = user_id
     session.flush()
     versions = all_versions(session)
-    moving = select(Assessment).where(Assessment.state.in_(sorted(EDITABLE_STATES)))
-    return [a for a in session.scalars(moving)
-            if _move(session, a, _in_force(versions, a.period), user_id)]
+    moves = []
+    for a in session.scalars(select(Assessment).where(Assessment.state.in_(sorted(EDITABLE_STATES)))):
+        target = _in_force(versions, a.period)
+        if target is not None and target.content_hash != a.criteria_hash:
+            moves.append((a, target))
+    # Every moving record of one version is scored in one batch (nationally, one draft per commune).
+    by_target: dict[str, list[tuple[Assessment, CriteriaVersion]]] = {}
+    for a, target in moves:
+        by_target.setdefault(target.content_hash, []).append((a, target))
+    labels: dict[tuple[str | None, str], str] = {}  # the versions the records leave, looked up once each
+    for group in by_target.values():
+        engine = scoring().engine_for(criteria_set_of(group[0][1]))
+        totals = scores_or_none(engine, [_assessment_of(a) for a, _ in group])
+        for (a, target), result in zip(group, totals, strict=True):
+            _move(session, a, target, result, user_id, labels)
+    return [a for a, _ in moves]
 
 
 def follow_in_force(session: Session, a: Assessment, user_id: int | None) -> bool:
     """A record handed back to the commune (returned) moves to the version in force for its period."""
     if a.state not in EDITABLE_STATES:
         return False
-    return _move(session, a, version_in_force(session, a.period), user_id)
-
-
-def _move(session: Session, a: Assessment, target: CriteriaVersion | None, user_id: int | None) -> bool:
+    target = version_in_force(session, a.period)
     if target is None or target.content_hash == a.criteria_hash:
         return False
-    old_v = version_by_hash(session, a.criteria_hash)
+    _move(session, a, target, score_or_none(scoring().engine_for(criteria_set_of(target)), _assessment_of(a)),
+          user_id)
+    return True
+
+
+def _assessment_of(a: Assessment) -> dict[str, Any]:
+    return make_assessment(a.commune.profile(a.period), a.period, dict(a.values or {}))
+
+
+def _move(session: Session, a: Assessment, target: CriteriaVersion, result: Result | None,
+          user_id: int | None, labels: dict[tuple[str | None, str], str] | None = None) -> None:
+    """Move the record to `target`, its figures scored there as `result` (None: not valid enough to score).
+    `labels` remembers the label of each version left across the records of one activation."""
+    labels = {} if labels is None else labels
+    left = (a.criteria_hash, a.criteria_set_id)
+    if left not in labels:
+        old_v = version_by_hash(session, a.criteria_hash)
+        labels[left] = old_v.label if old_v else a.criteria_set_id
     cs = criteria_set_of(target)
-    result = score_or_none(scoring().engine_for(cs),
-                           make_assessment(a.commune.profile(a.period), a.period, dict(a.values or {})))
     new_total = result.total if result is not None else None
     since = f"{target.effective_from:%d/%m/%Y}" if target.effective_from else ""
     reason = (f"Áp dụng bộ tiêu chí «{cs.name}», phiên bản có hiệu lực từ {since}; "
               f"tổng điểm tự đánh giá: {_points(a.self_total)} → {_points(new_total)}")
-    history.record(session, a, user_id, "criteria_version", old_v.label if old_v else a.criteria_set_id,
-                   target.label, reason)
+    history.record(session, a, user_id, "criteria_version", labels[left], target.label, reason)
     assign(a, cs)
     a.self_total = new_total
     a.updated_at = utcnow()
-    return True
 
 
 def _points(total: int | None) -> str:

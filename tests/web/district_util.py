@@ -14,6 +14,26 @@ from engine.io.sheets import FIRST_ROW, ID_ROW, SHEET
 from .conftest import assessment_of, form_data
 
 
+def reviewer_of_another_district(app: Flask) -> FlaskClient:
+    """A signed-in reviewer of district 524, a district none of the demo communes belongs to."""
+    from webform.auth import hash_password
+    from webform.db import get_session
+    from webform.models import ROLE_REVIEWER, User
+    from webform.units import find_reviewing_unit
+
+    from .conftest import login
+
+    with app.test_request_context():
+        s = get_session()
+        s.add(User(username="thamdinh2", full_name="Tổ khác", role=ROLE_REVIEWER,
+                   unit_id=find_reviewing_unit("524").id,
+                   password_hash=hash_password("demo2022"), active=True))
+        s.commit()
+    other = app.test_client()
+    assert login(other, "thamdinh2").status_code == 302
+    return other
+
+
 def download_template(client: FlaskClient, period: int = 2022) -> Any:
     r = client.get(f"/district/template.xlsx?period={period}")
     assert r.status_code == 200, r.text[:300]

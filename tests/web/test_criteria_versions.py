@@ -21,7 +21,7 @@ from engine import Engine
 from engine.criteria import load_criteria_bytes
 from engine.io.catalog import Catalog
 from webform.db import get_session
-from webform.models import CriteriaVersion, User
+from webform.models import Assessment, CriteriaVersion, User
 
 from .conftest import IA_TOI, assessment_of, engine_total, example_values, form_data, history_of, logged_in
 from .test_review import accept_rest, act, submit
@@ -425,3 +425,43 @@ def test_activation_on_a_worker_that_has_not_yet_registered_the_defaults(app: Fl
     assert r.status_code == 302
     with app.app_context():
         assert get_session().get(CriteriaVersion, vid).activated_at is not None
+
+
+def test_activation_scores_the_moving_drafts_in_one_batch_as_one_by_one(app: Flask, admin: FlaskClient,
+                                                                          officer: FlaskClient):
+    # activate() scores every moving record of a version together (Engine.score_many); each total must be
+    # the one the new version gives that record alone, and a record whose stored figures the new version
+    # cannot score keeps no total, says so in its history, and does not stop the others from moving.
+    demo_figures(app, officer)
+    dom = assessment_of(app, "23537")
+    with app.app_context():
+        session = get_session()
+        session.execute(update(Assessment).where(Assessment.id == dom.id)
+                        .values(values={**dom.values, "children_under16": -5}))
+        session.commit()
+    vid = new_version(app, admin, reformed())
+    r = admin.post(f"/admin/criteria/{vid}/activate", data={"effective_from": "01/01/2022", "confirm": "1"})
+    assert r.status_code == 302
+    flags = Catalog.load(ROOT / "criteria").commune_flags()
+    eng = Engine(load_criteria_bytes(reformed(), "reform"), flags=flags)
+    new_hash = hashlib.sha256(reformed()).hexdigest()
+    with app.app_context():
+        moved = get_session().scalars(select(Assessment).where(Assessment.criteria_hash == new_hash)).all()
+        assert len(moved) == 4
+        for a in moved:
+            if a.id == dom.id:
+                assert a.self_total is None
+                continue
+            alone = eng.score({"commune": a.commune.profile(a.period), "period": a.period,
+                               "values": dict(a.values)}).total
+            assert a.self_total == alone, a.commune.code
+    entry = history_of(app, dom.id)[-1]
+    assert entry.field == "criteria_version" and entry.reason.endswith("→ chưa tính được")
+
+
+def test_the_first_request_of_a_worker_registers_the_default_files(app: Flask, admin: FlaskClient):
+    # Whatever a worker's first request is, the default criteria files are registered before its session
+    # can write (webform/__init__.py), so no later call of ensure_defaults() waits behind that session.
+    app.extensions.pop("cfc_versions_ready", None)
+    assert admin.get("/auth/login").status_code in (200, 302)
+    assert app.extensions["cfc_versions_ready"] is True

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from .conftest import engine_total, example_values, login
-from .district_util import submit, verify
+from .conftest import engine_total, example_values
+from .district_util import reviewer_of_another_district, submit, verify
 
 
 def _nfc(text: str) -> str:
@@ -198,21 +198,8 @@ def test_role_access(app: Flask, client, officer, reviewer, admin):
 
 
 def test_reviewer_sees_only_communes_of_own_district(app: Flask, officer, reviewer):
-    from webform.auth import hash_password
-    from webform.db import get_session
-    from webform.models import ROLE_REVIEWER, User
-
     submit(app, officer, example_values())
-    with app.test_request_context():
-        s = get_session()
-        from webform.units import find_reviewing_unit
-
-        s.add(User(username="thamdinh2", full_name="Tổ khác", role=ROLE_REVIEWER,
-                   unit_id=find_reviewing_unit("524").id,
-                   password_hash=hash_password("demo2022"), active=True))
-        s.commit()
-    other = app.test_client()
-    assert login(other, "thamdinh2").status_code == 302
+    other = reviewer_of_another_district(app)
     html = other.get("/district/?period=2022").text
     assert "Xã Ia Tơi" not in html
     assert other.get("/district/years/23538").status_code == 404

@@ -11,7 +11,15 @@ from flask import Flask
 from openpyxl import Workbook, load_workbook
 
 from .conftest import assessment_of, engine_total, example_values, history_of, login
-from .district_util import download_template, fill, row_of, submit, upload, upload_bytes
+from .district_util import (
+    download_template,
+    fill,
+    reviewer_of_another_district,
+    row_of,
+    submit,
+    upload,
+    upload_bytes,
+)
 
 
 def test_officer_template_round_trip_saves_the_draft_and_its_history(app: Flask, officer):
@@ -156,22 +164,9 @@ def test_a_row_for_another_commune_is_refused(app: Flask, officer):
 
 
 def test_reviewer_of_another_district_cannot_upload_these_communes(app: Flask, reviewer):
-    from webform.auth import hash_password
-    from webform.db import get_session
-    from webform.models import ROLE_REVIEWER, User
-
-    with app.test_request_context():
-        s = get_session()
-        from webform.units import find_reviewing_unit
-
-        s.add(User(username="thamdinh2", full_name="Tổ khác", role=ROLE_REVIEWER,
-                   unit_id=find_reviewing_unit("524").id,
-                   password_hash=hash_password("demo2022"), active=True))
-        s.commit()
+    other = reviewer_of_another_district(app)
     wb = download_template(reviewer)
     fill(wb, row_of(wb, "23538"), {"c3_abused": 0})
-    other = app.test_client()
-    assert login(other, "thamdinh2").status_code == 302
     r = upload(other, wb)
     assert r.status_code == 400 and "không thuộc phạm vi" in r.text
     assert assessment_of(app).values == {}
