@@ -136,9 +136,9 @@ class Engine:
             if not den:
                 fact[none_field] = True
             elif round_up:
-                fact[field] = -(-values[numerator] * scale // den)  # type: ignore[index]
+                fact[field] = -(-values[numerator] * scale // den)
             else:
-                fact[field] = values[numerator] * scale // den  # type: ignore[index]
+                fact[field] = values[numerator] * scale // den
         return fact, present
 
     def score_many(self, documents: Sequence[Any]) -> list[Result | InvalidAssessment]:
