@@ -405,7 +405,7 @@ def _ntm_fast(s: Scored, tables: _Tables) -> str:
         else:
             if region is None:
                 region = linker.table.effective_region(commune)
-            key = (index, region, rate[0] in values, rate[1] in values, *got)
+            key = (index, region, *[name in values for name in rate[2]], *got)
         template = memo.get(key, _ABSENT)
         if template is _ABSENT:
             template = memo.put(key, _ntm_template(linker, index, got, values, commune, s.engine))

@@ -312,13 +312,15 @@ class NtmLinker:
         status = self._status(ind, fired, values, commune, why, figure)
         return (status, holes) if status.explanation.count(HOLE) == len(holes) else None
 
-    def rate_inputs(self, index: int) -> tuple[str, str] | None:
-        """The numerator and denominator a rate indicator's figure reads (None for other indicators)."""
+    def rate_inputs(self, index: int) -> tuple[str, str, tuple[str, ...]] | None:
+        """The numerator and denominator a rate indicator's figure reads, and every input of its item
+        (which of them are missing decides its text when it cannot be computed); None for other
+        indicators."""
         ind, is_rate = self._indicators[index]
         if not is_rate:
             return None
         item = self.cs.item(cast(RateAtMostRegional, ind.rule).item)
-        return item.numerator or "", item.denominator or ""
+        return item.numerator or "", item.denominator or "", tuple(item.inputs)
 
     def _status(self, ind: Indicator, fired: list[tuple[str, str]], values: Mapping[str, int | bool],
                 commune: Commune, why: Callable[[str], str],
