@@ -74,11 +74,19 @@ class Engine:
              plan.field + "_none")
             for plan in self._plans
         ]
-        # Per input, the items that read it (positions): a missing input makes them unassessed.
+        # Per input, the items that read it (positions) and their criteria (indexes in _slices): a missing
+        # input leaves them unassessed.
         self._readers: dict[str, list[int]] = {}
+        self._criteria_reading: dict[str, list[int]] = {}
         for position, plan in enumerate(self._plans):
             for name in plan.reads:
                 self._readers.setdefault(name, []).append(position)
+                criteria = self._criteria_reading.setdefault(name, [])
+                if self._criterion_of[position] not in criteria:
+                    criteria.append(self._criterion_of[position])
+        # What every result of this set says of the set (read once: pydantic's private attributes and
+        # the properties cost more than the rest of building a result).
+        self._set_fields = (cs.id, cs.content_hash, cs.total, cs.provisional_count, cs.provisional_notice)
         self._tiers = {t.id: t for t in cs.tiers}
         self._why_tails: dict[tuple, str] = {}  # one per rate item and band
         # Per item, what its rate text reads: numerator, denominator, the prepared formatter per band.
@@ -206,7 +214,11 @@ class Engine:
             points[position] = got
             crit_points[criterion_of[position]] += got  # an item no rule matched scores 0
         if assessment.missing:
-            crit_assessed = [all(present[start:end]) for _, _, _, start, end in self._slices]
+            crit_assessed = [True] * len(self._slices)
+            criteria_reading = self._criteria_reading
+            for name in assessment.missing:
+                for index in criteria_reading.get(name, ()):
+                    crit_assessed[index] = False
             all_assessed = all(crit_assessed)
             no_zero = all(p or not a for p, a in zip(crit_points, crit_assessed, strict=True))
         else:
@@ -221,23 +233,24 @@ class Engine:
         return scored, recognised
 
     def _result(self, source: Scored, recognised: bool) -> Result:
-        cs, assessment, tier = self.cs, source.assessment, source.tier
+        assessment, tier = source.assessment, source.tier
         read = self._read_inputs
+        set_id, content_hash, max_total, provisional_items, provisional_notice = self._set_fields
         return Result(
             commune=assessment.commune.code,
             commune_name=assessment.commune.name,
             period=assessment.period,
-            criteria_set=cs.id,
-            criteria_hash=cs.content_hash,
+            criteria_set=set_id,
+            criteria_hash=content_hash,
             total=source.total,
-            max_total=cs.total,
+            max_total=max_total,
             tier=tier.id,
             tier_label=tier.label,
             threshold=tier.threshold,
             recognised=recognised,
             verdict=msg.VERDICT_YES if recognised else msg.VERDICT_NO,
-            provisional_items=cs.provisional_count,
-            provisional_notice=cs.provisional_notice,
+            provisional_items=provisional_items,
+            provisional_notice=provisional_notice,
             missing_inputs=[name for name in assessment.missing if name in read],
             values=dict(assessment.values),
             source=source,
@@ -314,25 +327,32 @@ class Engine:
                           tier_id: str, missing: Sequence[str]) -> list[str]:
         # Each failed condition starts with "Chưa đạt:" so that a condition worded as a goal ("Tổng điểm đạt
         # điểm chuẩn…") is never read as met; the figure that fails it follows the dash.
-        tier = self._tiers[tier_id]
-        all_assessed, no_zero, threshold = self._not_met
         failed: list[str] = []
         if not all(crit_assessed):
-            unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
-            labels = [self._labels[name] for name in missing if name in self._read_inputs]
-            failed.append(
-                f"{all_assessed} — tiêu chí {', '.join(unassessed)} "
-                f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})"
-            )
-        failed.extend(f"{no_zero} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
-                      for s, got, assessed in zip(self._slices, crit_points, crit_assessed, strict=True)
-                      if assessed and not got)
+            failed.append(self.unassessed_failure(crit_assessed, missing))
+        failed.extend(self.zero_failures(crit_points, crit_assessed))
+        tier = self._tiers[tier_id]
         if total < tier.threshold:
-            failed.append(
-                f"{threshold} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
-                f"({tier.label})"
-            )
+            failed.append(self.threshold_failure(total, tier_id))
         return failed
+
+    def unassessed_failure(self, crit_assessed: Sequence[bool], missing: Sequence[str]) -> str:
+        """The failed condition of a set with criteria left unassessed: which, and the figures missing."""
+        unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
+        labels = [self._labels[name] for name in missing if name in self._read_inputs]
+        return (f"{self._not_met[0]} — tiêu chí {', '.join(unassessed)} "
+                f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})")
+
+    def zero_failures(self, crit_points: Sequence[int], crit_assessed: Sequence[bool]) -> list[str]:
+        """One failed condition per assessed criterion that scored 0."""
+        return [f"{self._not_met[1]} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
+                for s, got, assessed in zip(self._slices, crit_points, crit_assessed, strict=True)
+                if assessed and not got]
+
+    def threshold_failure(self, total: int, tier_id: str) -> str:
+        """The failed condition of a total below its tier's threshold."""
+        tier = self._tiers[tier_id]
+        return f"{self._not_met[2]} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} ({tier.label})"
 
     def close(self) -> None:
         self.rules.close()

@@ -219,7 +219,7 @@ class _Tables:
         ]
         self.criteria: list[dict[tuple[int, bool], str]] = [{} for _ in engine._slices]
         self.conditions: dict[tuple[bool, bool, bool], str] = {}
-        self.failed = _Memo()  # the failed conditions but the threshold's, by what decides them
+        self.failed = _Memo()  # the failed conditions of criteria at 0 points, by which
         self.failed_totals = _Memo()  # the threshold's, by tier and total
         self.why_tails: dict[tuple[int, int | str | None], str] = {}
         self.whys = _Memo()  # what an item other than a counted rate says, by what decides it
@@ -338,29 +338,30 @@ def _conditions_fast(s: Scored, tables: _Tables) -> str:
 
 
 def _failed_fast(s: Scored, tables: _Tables) -> str:
-    # What Engine.failed_conditions() says depends on which criteria are unassessed (and the inputs
-    # missing), which assessed criteria scored 0, and the total only when it is below the threshold.
-    crit_points, crit_assessed = s.crit_points, s.crit_assessed
-    zero = () if s.no_zero else tuple(
-        index for index, (got, assessed) in enumerate(zip(crit_points, crit_assessed, strict=True))
-        if assessed and not got)
-    unassessed = None if s.all_assessed else (tuple(crit_assessed), tuple(s.assessment.missing))
+    # Engine.failed_conditions() in its three parts: the unassessed criteria (written each time: it names
+    # the inputs missing, which differ from one assessment to the next), the criteria at 0 points (by
+    # which), the total below the threshold (by tier and total).
+    engine = s.engine
+    parts = []
+    if not s.all_assessed:
+        parts.append(_escape(engine.unassessed_failure(s.crit_assessed, s.assessment.missing)))
+    if not s.no_zero:
+        crit_points, crit_assessed = s.crit_points, s.crit_assessed
+        zero = tuple(index for index, (got, assessed)
+                     in enumerate(zip(crit_points, crit_assessed, strict=True)) if assessed and not got)
+        known = tables.failed.get(zero)
+        if known is None:
+            known = tables.failed.put(zero, ", ".join(map(_escape, engine.zero_failures(crit_points,
+                                                                                        crit_assessed))))
+        parts.append(known)
     tier = s.tier
-    key = (tier.id, zero, unassessed)
-    known = tables.failed.get(key)
-    if known is None:
-        # The same call with the threshold met: every failed condition but the threshold's.
-        known = tables.failed.put(key, ", ".join(map(_escape, s.engine.failed_conditions(
-            crit_points, crit_assessed, tier.threshold, tier.id, s.assessment.missing))))
-    if s.total >= tier.threshold:
-        return known
-    total_key = (tier.id, s.total)
-    below = tables.failed_totals.get(total_key)
-    if below is None:
-        everything = s.engine.failed_conditions([1] * len(crit_points), [True] * len(crit_points), s.total,
-                                                tier.id, [])
-        below = tables.failed_totals.put(total_key, _escape(everything[-1]))
-    return f"{known}, {below}" if known else below
+    if s.total < tier.threshold:
+        key = (tier.id, s.total)
+        below = tables.failed_totals.get(key)
+        if below is None:
+            below = tables.failed_totals.put(key, _escape(engine.threshold_failure(s.total, tier.id)))
+        parts.append(below)
+    return ", ".join(parts)
 
 
 def _why(s: Scored, tables: _Tables, position: int) -> str:
