@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from engine.criteria import RATE_UNITS
@@ -67,41 +68,59 @@ def format_percent(numerator: int, denominator: int, places: int = 2,
     return _format_scaled(shown, places) + " %"
 
 
+# The figures a formatter remembers as text (one per shown value, e.g. 9792 for "97,92 %"): rates of
+# 0–100 % at two decimals are 10,001 values, a few hundred kB at most per formatter.
+_TEXTS_MAX = 10_001
+
+
 class PercentFormat:
     """format_percent() for one number of places and one comparison, with the comparison's threshold
     scaled once for every number of decimals it may need (Decimal arithmetic per rate cost more than
-    the rest of the formatting)."""
+    the rest of the formatting). Integers only: the comparison is one range check on the rounded figure,
+    and the text of each rounded figure is written once (this runs for every rate of every result)."""
 
-    __slots__ = ("places", "holds", "edges", "scales", "units")
+    __slots__ = ("places", "scales", "units", "bounds", "texts", "scale", "lo", "hi")
 
     def __init__(self, places: int = 2, claim: tuple[str, Decimal] | None = None) -> None:
         self.places = places
         steps = range(_MAX_EXTRA_DECIMALS + 1)
         self.scales = [100 * 10 ** (places + k) * 2 for k in steps]
         self.units = [10 ** (places + k) for k in steps]
-        if claim is None:
-            self.holds = None
-            self.edges: list[int] = []
-        else:
+        # Per number of extra decimals, the shown figures that agree with the comparison: lo <= shown <= hi
+        # (whole numbers, so "< edge" is "<= edge - 1"). Without a comparison, every figure agrees.
+        self.bounds: list[tuple[float, float]] = []
+        for k in steps:
+            if claim is None:
+                self.bounds.append((-math.inf, math.inf))
+                continue
             op, threshold = claim
-            self.holds = _HOLDS[op]
-            self.edges = [int(threshold * 10 ** (places + k)) for k in steps]
+            edge = int(threshold * 10 ** (places + k))
+            self.bounds.append({"≥": (edge, math.inf), "≤": (-math.inf, edge), "<": (-math.inf, edge - 1),
+                                ">": (edge + 1, math.inf)}[op])
+        self.texts: dict[int, str] = {}
+        # The common case (no extra decimal), read without indexing.
+        self.scale = self.scales[0]
+        self.lo, self.hi = self.bounds[0]
 
     def __call__(self, numerator: int, denominator: int) -> str:
         twice = 2 * denominator
-        scales = self.scales
-        shown = (numerator * scales[0] + denominator) // twice
+        shown = (numerator * self.scale + denominator) // twice
+        if self.lo <= shown <= self.hi:
+            text = self.texts.get(shown)
+            if text is None:
+                text = self._text(shown, 0)
+                if len(self.texts) < _TEXTS_MAX:
+                    self.texts[shown] = text
+            return text
+        # The comparison printed beside the figure needs more decimals (rare: a figure next to its edge).
         extra = 0
-        holds = self.holds
-        if holds is not None:
-            edges = self.edges
-            while extra < _MAX_EXTRA_DECIMALS and not holds(shown, edges[extra]):
-                extra += 1
-                shown = (numerator * scales[extra] + denominator) // twice
-        # _format_scaled(), inlined: this runs for every rate of every result.
-        places = self.places + extra
-        whole, frac = divmod(shown, self.units[extra])
-        text = str(whole) if whole < 1000 else format_number(whole)
-        if places and frac:
-            return f"{text},{f'{frac:0{places}d}'.rstrip('0')} %"
-        return text + " %"
+        while extra < _MAX_EXTRA_DECIMALS:
+            extra += 1
+            shown = (numerator * self.scales[extra] + denominator) // twice
+            lo, hi = self.bounds[extra]
+            if lo <= shown <= hi:
+                break
+        return self._text(shown, extra)
+
+    def _text(self, shown: int, extra: int) -> str:
+        return _format_scaled(shown, self.places + extra) + " %"

@@ -34,7 +34,6 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import threading
@@ -58,6 +57,9 @@ _ALWAYS_HEAD = '{"' + _ALWAYS + '":'
 # Facts per session in fire_many: measured on this project's rulesets, 50 a session ran 2.3× faster than
 # one a session; larger sessions got slower again (the engine's per-session lists grow).
 BATCH = 50
+# A fact's position in its batch as the head of an action spells it, the two characters after '"n":' (a
+# digit and the comma before "sid", or two digits; BATCH <= 100): one look-up per firing, not a parse.
+_POSITIONS = {f"{n}," if n < 10 else str(n): n for n in range(BATCH)}
 
 _lock = threading.Lock()
 _names = itertools.count(1)
@@ -78,14 +80,6 @@ class Comparison:
 
 class RuleEngineError(RuntimeError):
     pass
-
-
-def _take_positioned(out: list[list[str]], action: str) -> None:
-    """One action of a batch, {"<rule name>":{"m":{"n":<position>,...}}}: the rule goes to its fact."""
-    if not action.startswith(_ALWAYS_HEAD):
-        end = action.index('"', 2)
-        at = end + 12  # past '":{"m":{"n":'
-        out[int(action[at:action.index(",", at)])].append(action[2:end])
 
 
 class RuleSet:
@@ -114,15 +108,12 @@ class RuleSet:
         # two fields are put in front of its first key (an empty fact is "{}").
         body = orjson.dumps(fact).decode()
         text = f'{{"sid":"{sid}",{_DISCRIMINATOR_JSON}{"," if len(body) > 2 else ""}{body[1:]}'
-        fired: list[str] = []
-
-        def take(action: str) -> None:
+        fired = []
+        for action in self._session(sid, _dre.assert_fact, text):
             # The action JSON is {"<rule name>": {...}}: the name is all we need.
             name = action[2 : action.index('"', 2)]
             if name != _ALWAYS:
                 fired.append(name)
-
-        self._session(sid, _dre.assert_fact, text, take)
         return fired
 
     def fire_many(self, facts: Sequence[Mapping[str, int | bool]]) -> list[list[str]]:
@@ -140,17 +131,23 @@ class RuleSet:
             for position, fact in enumerate(chunk):
                 body = dumps(fact).decode()
                 parts.append(f'{{"n":{position},{head}{"," if len(body) > 2 else ""}{body[1:]}')
-            self._session(sid, _dre.assert_facts, "[" + ",".join(parts) + "]",
-                          functools.partial(_take_positioned, fired[start:start + BATCH]))
+            out = fired[start:start + BATCH]
+            for action in self._session(sid, _dre.assert_facts, "[" + ",".join(parts) + "]"):
+                # {"<rule name>":{"m":{"n":<position>,...}}}: the rule goes to its fact.
+                if not action.startswith(_ALWAYS_HEAD):
+                    end = action.index('"', 2)
+                    # past '":{"m":{"n":', two characters name the position (one digit and its comma)
+                    out[_POSITIONS[action[end + 12:end + 14]]].append(action[2:end])
         return fired
 
-    def _session(self, sid: str, assert_call: Callable[[Any, str], tuple[int, Any]], text: str,
-                 take: Callable[[str], None]) -> None:
-        """Assert `text` (assert_fact or assert_facts) in session `sid` and hand each action's JSON to
-        `take`, all under the one lock; the session is deleted whatever happens. `take` only reads the
-        action: it never calls back into durable_rules."""
+    def _session(self, sid: str, assert_call: Callable[[Any, str], tuple[int, Any]], text: str) -> list[str]:
+        """Assert `text` (assert_fact or assert_facts) in session `sid` and return each action's JSON, all
+        under the one lock; the session is deleted whatever happens. The actions are only read, after
+        the session is gone: nothing calls back into durable_rules."""
         handle = self._handle
         complete = _dre.complete_and_start_action
+        actions: list[str] = []
+        append = actions.append
         with _lock:
             try:
                 code, state = assert_call(handle, text)
@@ -159,7 +156,7 @@ class RuleSet:
                 started = _dre.start_action_for_state(handle, state)
                 action = started[1] if started else None
                 while action:
-                    take(action)
+                    append(action)
                     action = complete(handle, state)
             except _dre.error as exc:  # pragma: no cover - the C engine's own failures
                 raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
@@ -167,6 +164,7 @@ class RuleSet:
                 # Nothing may have been stored for this session; that is fine.
                 with contextlib.suppress(_dre.error):
                     _dre.delete_state(handle, sid)
+        return actions
 
     def close(self) -> None:
         with _lock:

@@ -66,16 +66,31 @@ class Engine:
             plan = self._plans[position]
             got = plan.none_points if band == NONE_BAND else plan.band_points[band]  # type: ignore[index]
             self._fired_as[name] = (position, band, got)
-        # Per item, what the fact needs: (field, inputs read, the input compared or None, numerator,
-        # denominator, scale, round up). A rate in RATE_UNITS is numerator * scale // denominator.
+        # Per item, what the fact needs: (field, the input compared or None, numerator, denominator, scale,
+        # round up, the field saying there is nothing to count). A rate in RATE_UNITS is
+        # numerator * scale // denominator.
         self._fact_plan = [
-            (plan.field, frozenset(plan.reads), plan.value, plan.numerator, plan.denominator,
-             100 * RATE_UNITS, plan.round_up)
+            (plan.field, plan.value, plan.numerator, plan.denominator, 100 * RATE_UNITS, plan.round_up,
+             plan.field + "_none")
             for plan in self._plans
         ]
+        # Per input, the items that read it (positions) and their criteria (indexes in _slices): a missing
+        # input leaves them unassessed.
+        self._readers: dict[str, list[int]] = {}
+        self._criteria_reading: dict[str, list[int]] = {}
+        for position, plan in enumerate(self._plans):
+            for name in plan.reads:
+                self._readers.setdefault(name, []).append(position)
+                criteria = self._criteria_reading.setdefault(name, [])
+                if self._criterion_of[position] not in criteria:
+                    criteria.append(self._criterion_of[position])
+        # What every result of this set says of the set (read once: pydantic's private attributes and
+        # the properties cost more than the rest of building a result).
+        self._set_fields = (cs.id, cs.content_hash, cs.total, cs.provisional_count, cs.provisional_notice)
         self._tiers = {t.id: t for t in cs.tiers}
         self._why_tails: dict[tuple, str] = {}  # one per rate item and band
-        self._rate_plans = [(p.numerator or "", p.denominator or "", says.rate_explanation)
+        # Per item, what its rate text reads: numerator, denominator, the prepared formatter per band.
+        self._rate_plans = [(p.numerator or "", p.denominator or "", says.percents)
                             for p, says in zip(self._plans, self._explainers, strict=True)]
         texts = cs.recognition.conditions
         self._not_met = (msg.not_met(texts.all_assessed), msg.not_met(texts.no_zero_criterion),
@@ -109,27 +124,29 @@ class Engine:
         so none of its rules can fire — and, per item, whether it could be assessed (compile.build_fact,
         from plans prepared once)."""
         values = assessment.values
-        fact: dict[str, int | bool] = {}
+        present = [True] * len(self._fact_plan)
         missing = assessment.missing
         if missing:
-            absent = set(missing)
-            present = [absent.isdisjoint(plan[1]) for plan in self._fact_plan]
-        else:
-            present = [True] * len(self._fact_plan)
-        for ok, (field, _, value, numerator, denominator, scale, round_up) in zip(
+            readers = self._readers
+            for name in missing:
+                for position in readers.get(name, ()):
+                    present[position] = False
+        fact: dict[str, int | bool] = {}
+        for ok, (field, value, numerator, denominator, scale, round_up, none_field) in zip(
                 present, self._fact_plan, strict=True):
             if not ok:
                 continue
             if numerator is None:
                 fact[field] = values[value]  # type: ignore[index]
                 continue
-            den = int(values[denominator])  # type: ignore[index]
-            if den == 0:
-                fact[field + "_none"] = True
+            # Counts are exact ints (validated), and arithmetic on a bool would give what int() gives.
+            den = values[denominator]  # type: ignore[index]
+            if not den:
+                fact[none_field] = True
             elif round_up:
-                fact[field] = -(-int(values[numerator]) * scale // den)
+                fact[field] = -(-values[numerator] * scale // den)
             else:
-                fact[field] = int(values[numerator]) * scale // den
+                fact[field] = values[numerator] * scale // den
         return fact, present
 
     def score_many(self, documents: Sequence[Any]) -> list[Result | InvalidAssessment]:
@@ -197,7 +214,11 @@ class Engine:
             points[position] = got
             crit_points[criterion_of[position]] += got  # an item no rule matched scores 0
         if assessment.missing:
-            crit_assessed = [all(present[start:end]) for _, _, _, start, end in self._slices]
+            crit_assessed = [True] * len(self._slices)
+            criteria_reading = self._criteria_reading
+            for name in assessment.missing:
+                for index in criteria_reading.get(name, ()):
+                    crit_assessed[index] = False
             all_assessed = all(crit_assessed)
             no_zero = all(p or not a for p, a in zip(crit_points, crit_assessed, strict=True))
         else:
@@ -208,27 +229,28 @@ class Engine:
         tier = self._tiers[assessment.commune.type]
         recognised = all_assessed and no_zero and total >= tier.threshold
         scored = Scored(self, assessment, present, bands, points, crit_points, crit_assessed, total, tier,
-                        self.linker(assessment.period), None)
+                        self.linker(assessment.period), None, all_assessed, no_zero)
         return scored, recognised
 
     def _result(self, source: Scored, recognised: bool) -> Result:
-        cs, assessment, tier = self.cs, source.assessment, source.tier
+        assessment, tier = source.assessment, source.tier
         read = self._read_inputs
+        set_id, content_hash, max_total, provisional_items, provisional_notice = self._set_fields
         return Result(
             commune=assessment.commune.code,
             commune_name=assessment.commune.name,
             period=assessment.period,
-            criteria_set=cs.id,
-            criteria_hash=cs.content_hash,
+            criteria_set=set_id,
+            criteria_hash=content_hash,
             total=source.total,
-            max_total=cs.total,
+            max_total=max_total,
             tier=tier.id,
             tier_label=tier.label,
             threshold=tier.threshold,
             recognised=recognised,
             verdict=msg.VERDICT_YES if recognised else msg.VERDICT_NO,
-            provisional_items=cs.provisional_count,
-            provisional_notice=cs.provisional_notice,
+            provisional_items=provisional_items,
+            provisional_notice=provisional_notice,
             missing_inputs=[name for name in assessment.missing if name in read],
             values=dict(assessment.values),
             source=source,
@@ -259,7 +281,7 @@ class Engine:
         return cached
 
     def why_tail(self, position: int, band: int | str | None) -> str:
-        """A counted rate item's explanation after its rate text and before its arrow, then its points:
+        """A counted rate or count item's explanation after its figure and before its arrow, then its points:
         " < 98 %, 35/50 điểm" (what the NTM link quotes of an item below the bar)."""
         key = (position, band)
         tail = self._why_tails.get(key)
@@ -305,25 +327,32 @@ class Engine:
                           tier_id: str, missing: Sequence[str]) -> list[str]:
         # Each failed condition starts with "Chưa đạt:" so that a condition worded as a goal ("Tổng điểm đạt
         # điểm chuẩn…") is never read as met; the figure that fails it follows the dash.
-        tier = self._tiers[tier_id]
-        all_assessed, no_zero, threshold = self._not_met
         failed: list[str] = []
         if not all(crit_assessed):
-            unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
-            labels = [self._labels[name] for name in missing if name in self._read_inputs]
-            failed.append(
-                f"{all_assessed} — tiêu chí {', '.join(unassessed)} "
-                f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})"
-            )
-        failed.extend(f"{no_zero} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
-                      for s, got, assessed in zip(self._slices, crit_points, crit_assessed, strict=True)
-                      if assessed and not got)
+            failed.append(self.unassessed_failure(crit_assessed, missing))
+        failed.extend(self.zero_failures(crit_points, crit_assessed))
+        tier = self._tiers[tier_id]
         if total < tier.threshold:
-            failed.append(
-                f"{threshold} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} "
-                f"({tier.label})"
-            )
+            failed.append(self.threshold_failure(total, tier_id))
         return failed
+
+    def unassessed_failure(self, crit_assessed: Sequence[bool], missing: Sequence[str]) -> str:
+        """The failed condition of a set with criteria left unassessed: which, and the figures missing."""
+        unassessed = [s[0] for s, a in zip(self._slices, crit_assessed, strict=True) if not a]
+        labels = [self._labels[name] for name in missing if name in self._read_inputs]
+        return (f"{self._not_met[0]} — tiêu chí {', '.join(unassessed)} "
+                f"{msg.NOT_ASSESSED} (thiếu: {'; '.join(labels)})")
+
+    def zero_failures(self, crit_points: Sequence[int], crit_assessed: Sequence[bool]) -> list[str]:
+        """One failed condition per assessed criterion that scored 0."""
+        return [f"{self._not_met[1]} — tiêu chí {s[0]} ({s[1]}) đạt 0 điểm"
+                for s, got, assessed in zip(self._slices, crit_points, crit_assessed, strict=True)
+                if assessed and not got]
+
+    def threshold_failure(self, total: int, tier_id: str) -> str:
+        """The failed condition of a total below its tier's threshold."""
+        tier = self._tiers[tier_id]
+        return f"{self._not_met[2]} — tổng điểm {total} thấp hơn điểm chuẩn {tier.threshold} ({tier.label})"
 
     def close(self) -> None:
         self.rules.close()
@@ -337,12 +366,13 @@ class Scored:
     engine/io/jsonout.py writes a JSON line from without building them."""
 
     __slots__ = ("engine", "assessment", "present", "bands", "points", "crit_points", "crit_assessed",
-                 "total", "tier", "linker", "ntm_fired", "_items", "_rates")
+                 "total", "tier", "linker", "ntm_fired", "all_assessed", "no_zero", "_items", "_rates")
 
     def __init__(self, engine: Engine, assessment: ValidAssessment, present: list[bool],
                  bands: list[int | str | None], points: list[int], crit_points: list[int],
                  crit_assessed: list[bool], total: int, tier: Any, linker: NtmLinker | None,
-                 ntm_fired: dict[int, list[tuple[str, str]]] | None) -> None:
+                 ntm_fired: dict[int, list[tuple[str, str]]] | None, all_assessed: bool,
+                 no_zero: bool) -> None:
         self.engine = engine
         self.assessment = assessment
         self.present = present
@@ -354,24 +384,28 @@ class Scored:
         self.tier = tier
         self.linker = linker
         self.ntm_fired = ntm_fired
+        self.all_assessed = all_assessed  # every criterion assessed
+        self.no_zero = no_zero  # no assessed criterion scored 0
         self._items: list[ItemResult] | None = None
-        self._rates: dict[int, tuple[str, str]] = {}
+        self._rates: dict[int, str] = {}
 
     def is_counted_rate(self, position: int) -> bool:
         """A rate item with something to count: its texts are new for each pair of figures."""
         return (self.present[position] and self.engine._plans[position].numerator is not None
                 and self.bands[position] != NONE_BAND)
 
-    def rate_texts(self, position: int) -> tuple[str, str]:
-        """A counted rate item's rate and explanation, made once per result (its JSON, its ItemResult and
-        an NTM status naming it read the same texts)."""
-        texts = self._rates.get(position)
-        if texts is None:
-            numerator, denominator, explain = self.engine._rate_plans[position]
+    def rate_text(self, position: int) -> str:
+        """A counted rate item's rate ("47/48 = 97,92 %"), made once per result: its JSON, its ItemResult
+        (whose explanation is this text and a tail prepared per band) and an NTM status naming it read
+        the same text."""
+        text = self._rates.get(position)
+        if text is None:
+            numerator, denominator, percents = self.engine._rate_plans[position]
             values = self.assessment.values
-            texts = self._rates[position] = explain(int(values[numerator]), int(values[denominator]),
-                                                    self.bands[position])  # type: ignore[arg-type]
-        return texts
+            num, den = int(values[numerator]), int(values[denominator])
+            percent = percents[cast("int | None", self.bands[position])]
+            text = self._rates[position] = f"{num}/{den} = {percent(num, den)}"
+        return text
 
     def item(self, position: int) -> ItemResult:
         if self._items is not None:
@@ -380,30 +414,44 @@ class Scored:
             engine, band = self.engine, cast("int | None", self.bands[position])
             plan = engine._plans[position]
             item = plan.item
-            rate, explanation = self.rate_texts(position)
+            rate = self.rate_text(position)
             got = 0 if band is None else plan.band_points[band]
             return ItemResult(item.id, item.criterion, item.text, got, item.max, item.status, True,
-                              engine._band_texts[position][band], rate, explanation)
+                              engine._band_texts[position][band], rate,
+                              rate + engine._explainers[position].tails[band])
         return self.engine.item_result(position, self.present[position], self.bands[position],
                                        self.assessment.values)
 
+    def figure(self, position: int) -> str | None:
+        """The figure an item's explanation starts with when it changes with every result: a counted
+        rate's rate text, an assessed count's value (None for the others)."""
+        if not self.present[position]:
+            return None
+        plan = self.engine._plans[position]
+        if plan.numerator is not None:
+            return None if self.bands[position] == NONE_BAND else self.rate_text(position)
+        if plan.item.rule == "yes_no":
+            return None
+        return str(self.assessment.values[plan.value])  # type: ignore[index]
+
     def why(self, item_id: str) -> str:
         """What an item's explanation says before its arrow, with its points ("47/48 = 97,92 % < 98 %,
-        35/50 điểm"): for a counted rate, its rate text and a part prepared per band."""
+        35/50 điểm"): for a counted rate or a count, its figure and a part prepared per band."""
         position = self.engine._positions[item_id]
-        if self.is_counted_rate(position):
-            return self.rate_texts(position)[0] + self.engine.why_tail(position, self.bands[position])
+        figure = self.figure(position)
+        if figure is not None:
+            return figure + self.engine.why_tail(position, self.bands[position])
         ir = self.item(position)
         return ir.explanation.rsplit(" → ", 1)[0] + f", {ir.points}/{ir.max} điểm"
 
     def item_key(self, item_id: str) -> Hashable:
         """What the explanation of an item depends on (its band and figures)."""
         position = self.engine._positions[item_id]
-        texts = self._rates.get(position)
-        if texts is not None:  # a counted rate whose texts were made
-            return ("rate", self.bands[position], texts)
+        text = self._rates.get(position)
+        if text is not None:  # a counted rate whose text was made
+            return ("rate", self.bands[position], text)
         if self.is_counted_rate(position):
-            return ("rate", self.bands[position], self.rate_texts(position))
+            return ("rate", self.bands[position], self.rate_text(position))
         return self.engine.item_key(position, self.present[position], self.bands[position],
                                     self.assessment.values)
 
@@ -420,10 +468,9 @@ class Scored:
 
     def conditions(self) -> list[ConditionResult]:
         texts = self.engine.cs.recognition.conditions
-        no_zero = all(p or not a for p, a in zip(self.crit_points, self.crit_assessed, strict=True))
         return [
-            ConditionResult("all_assessed", texts.all_assessed, all(self.crit_assessed)),
-            ConditionResult("no_zero_criterion", texts.no_zero_criterion, no_zero),
+            ConditionResult("all_assessed", texts.all_assessed, self.all_assessed),
+            ConditionResult("no_zero_criterion", texts.no_zero_criterion, self.no_zero),
             ConditionResult("threshold", texts.threshold, self.total >= self.tier.threshold),
         ]
 

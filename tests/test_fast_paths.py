@@ -6,7 +6,10 @@
 - the NTM fact built from the engine's figures is the fact built from a finished result;
 - the validator's fast path for plain values gives what the pydantic model gives, and leaves anything
   else (a bool for a count, an unknown key, a float) to the model and its messages;
-- the prepared percent formatter is format_percent().
+- the prepared percent formatter is format_percent();
+- the JSON line written from the rules' decisions (items around their figures, NTM statuses from templates
+  per decision, failed conditions by what fails) is json.dumps of the result's objects, in every region
+  and period, and when a table's own text holds the templates' hole character.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from hypothesis import strategies as st
 
 from engine import Engine
 from engine.io.catalog import Catalog
-from engine.io.jsonout import result_json
-from engine.ntm.linker import NtmLinker
+from engine.io.jsonout import _failed_fast, _tables, result_json
+from engine.ntm.linker import HOLE, NtmLinker
 from engine.rates import PercentFormat, format_percent
 from engine.rules import Comparison, RuleSet
 from tests.strategies import assessments, random_assessment
@@ -183,3 +186,105 @@ def test_many_assessments_one_engine_json_equals_json_dumps():
         want = json.dumps(read.as_dict(), ensure_ascii=False)
         assert result_json(fresh) == want
         assert result_json(read) == want
+
+
+# --- the JSON line written from the rules' decisions (issue 13) -------------------------------------------
+
+@st.composite
+def _anywhere(draw):
+    """An assessment in any region, any period with or without a link table in force, with or without
+    the commune flags (the override region, the unverified 2026 table, no table in 2020)."""
+    doc = draw(assessments(CS))
+    doc["commune"]["region"] = draw(st.sampled_from([r.id for r in CS.regions]))
+    doc["period"] = draw(st.sampled_from([2020, 2021, 2022, 2025, 2026, 2030]))
+    for flag in WITH_NTM.commune_flags:
+        if draw(st.booleans()):
+            doc["commune"][flag.id] = draw(st.booleans())
+    return doc
+
+
+def _json_equal_to_dumps(engine, docs):
+    """Each result's JSON line, fresh from the engine and after every object was read, one by one and
+    batched, is json.dumps of the result's objects."""
+    batched = engine.score_many(docs)
+    for doc, fresh in zip(docs, batched, strict=True):
+        read = engine.score(doc)
+        want = json.dumps(read.as_dict(), ensure_ascii=False)
+        assert result_json(fresh) == want
+        assert result_json(engine.score(doc)) == want
+        assert result_json(read) == want
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_anywhere(), min_size=1, max_size=4))
+def test_json_line_from_the_decisions_is_json_dumps_anywhere(docs):
+    _json_equal_to_dumps(WITH_NTM, docs)
+
+
+def test_json_line_at_the_edges_of_the_recognition_conditions(ia_toi):
+    # Everything missing (every criterion unassessed), everything zero (criteria at 0 points, the total
+    # below the threshold), and the example as it is.
+    nothing = {**ia_toi, "values": {}}
+    values = ia_toi["values"]
+    zeros = {**ia_toi, "values": {k: False if isinstance(v, bool) else 0 for k, v in values.items()}}
+    docs = [ia_toi, nothing, zeros]
+    _json_equal_to_dumps(WITH_NTM, docs)
+    held = {doc_id: {c.id: c.holds for c in WITH_NTM.score(doc).conditions}
+            for doc_id, doc in (("nothing", nothing), ("zeros", zeros))}
+    assert held["nothing"] == {"all_assessed": False, "no_zero_criterion": True, "threshold": False}
+    assert held["zeros"] == {"all_assessed": True, "no_zero_criterion": False, "threshold": False}
+    # Each tier's threshold met exactly and missed by one point: the failed conditions written from what
+    # fails are the engine's, on the same decisions.
+    for doc in (ia_toi, zeros, nothing):
+        for tier in CS.tiers:
+            for total in (tier.threshold, tier.threshold - 1, 0):
+                scored = WITH_NTM.score({**doc, "commune": {**doc["commune"], "type": tier.id}}).source
+                scored.total = total
+                want = scored.failed_conditions()
+                assert any("thấp hơn điểm chuẩn" in text for text in want) == (total < tier.threshold)
+                assert json.loads(f"[{_failed_fast(scored, _tables(WITH_NTM))}]") == want
+
+
+def test_a_table_text_holding_the_template_hole_is_written_whole():
+    # The templates stand a private-use character in for each figure; a table whose own texts hold it
+    # cannot be cut there, and its statuses are built whole: the same bytes all the same.
+    table = next(t for t in CATALOG.ntm_tables if t.in_force(2022))
+    indicators = []
+    for ind in table.indicators:
+        if ind.rule is not None and ind.rule.kind == "rate_at_most_regional":
+            ind = ind.model_copy(update={"rule": ind.rule.model_copy(update={"label": f"Tỷ lệ {HOLE} lạ"})})
+        elif ind.rule is not None and ind.rule.kind == "input_true":
+            ind = ind.model_copy(update={"text": f"Chỉ tiêu {HOLE}"})
+        indicators.append(ind)
+    odd = Engine(CS, [table.model_copy(update={"indicators": indicators})])
+    try:
+        rng = random.Random(7)
+        docs = [random_assessment(CS, rng, missing=True) for _ in range(60)]
+        _json_equal_to_dumps(odd, docs)
+        assert any(HOLE in s.explanation for s in odd.score(docs[0]).ntm)
+    finally:
+        odd.close()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from([2, 3]), st.sampled_from([None, "≥", "≤", "<", ">"]),
+       st.integers(0, 100_000), st.integers(0, 10_000_000), st.integers(1, 10_000_000))
+def test_prepared_percent_format_is_format_percent(places, op, edge, numerator, denominator):
+    claim = None if op is None else (op, Decimal(edge) / 1000)
+    prepared = PercentFormat(places, claim)
+    numerator = numerator % (denominator + 1)
+    want = format_percent(numerator, denominator, places, claim)
+    assert prepared(numerator, denominator) == want
+    assert prepared(numerator, denominator) == want  # the second time from the figure's remembered text
+
+
+def test_why_of_an_item_is_what_its_explanation_says():
+    # Scored.why() from the figure and a tail per band, or from the item: what linker.statuses() reads
+    # from a finished result's explanation.
+    rng = random.Random(11)
+    for _ in range(200):
+        result = WITH_NTM.score(random_assessment(CS, rng, missing=True))
+        source = result.source
+        for item in result.items:
+            said = item.explanation.rsplit(" → ", 1)[0] + f", {item.points}/{item.max} điểm"
+            assert source.why(item.id) == said

@@ -6,17 +6,19 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.cells import parse_id
 from engine.states import EDITABLE_STATES, VERIFIED_STATES
 
-from .auth import assessment_for, role_required
+from .auth import assessment_for, load_team_rows, role_required
 from .db import get_session, write_lock
 from .drafts import create_draft
 from .engines import score_or_none
 from .form_values import ParsedForm, raw_from_values, scorable
+from .fragments import fragment, macro
 from .messages import MSG_CONFLICT, MSG_HAS_ERRORS, MSG_NO_CRITERIA
 from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
 from .services import self_assessment
@@ -72,6 +74,45 @@ def _sections(cs: Any) -> list[dict[str, Any]]:
     return out
 
 
+def section_html(cs: Any, parsed: ParsedForm, editable: bool, crit_points: dict[str, str],
+                 changed: set[str], corrections: dict[str, Any]) -> Markup:
+    """The form's sections: their markup rendered once per criteria version (webform/fragments.py), the
+    record's figures, errors and marks filled in."""
+    secs = sections(cs)
+    frag = fragment("assessment/_sections.html", cs.content_hash, (editable,), sections=secs,
+                    editable=editable)
+    return frag.fill(section_slots(secs, parsed, crit_points, changed, corrections))
+
+
+def section_slots(secs: list[dict[str, Any]], parsed: ParsedForm, crit_points: dict[str, str],
+                  changed: set[str], corrections: dict[str, Any]) -> dict[str, str]:
+    """The slots of assessment/_sections.html: what the template wrote there when it was rendered whole."""
+    raw, errors, sources = parsed.raw, parsed.errors, parsed.sources
+    team = macro("assessment/_team_value.html", "team_value") if corrections else None
+    out: dict[str, str] = {}
+    for s in secs:
+        if s["max"]:
+            out[f"badge|{s['id']}"] = escape(crit_points.get(s["id"]) or f"?/{s['max']}")
+        for d in s["inputs"]:
+            i = d.id
+            err = errors.get(i)
+            out[f"cls|{i}"] = (" has-error" if err else "") + (" changed" if i in changed else "")
+            if d.type == "bool":
+                typed = raw.get(i)
+                out[f"co|{i}"] = "checked" if typed == "co" else ""
+                out[f"khong|{i}"] = "checked" if typed == "khong" else ""
+                out[f"none|{i}"] = "checked" if raw.get(i, "") not in ("co", "khong") else ""
+                out[f"inv|{i}"] = ' aria-invalid="true"' if err else ""
+            else:
+                out[f"value|{i}"] = escape(raw.get(i, ""))
+                out[f"inv0|{i}"] = 'aria-invalid="true"' if err else ""
+            out[f"err|{i}"] = escape(err or "")
+            c = corrections.get(i)
+            out[f"team|{i}"] = team(d, c) if c and team is not None else ""
+            out[f"src|{i}"] = escape(sources.get(i, ""))
+    return out
+
+
 def _last_change(a: Assessment) -> HistoryEntry | None:
     return get_session().scalar(
         select(HistoryEntry)
@@ -98,23 +139,23 @@ def render_form(
     if result is None:
         result = score_values(a, {k: v for k, v in parsed.values.items() if k not in parsed.errors})
     crit_points = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
+    editable = a.state in EDITABLE_STATES and current_user.role == ROLE_COMMUNE
+    # Once verified, the commune sees each of the team's corrections beside its own figure.
+    corrections = {c.input_id: c for c in load_team_rows(a).corrections} if a.state in VERIFIED_STATES else {}
     return (
         render_template(
             "assessment/form.html",
             a=a,
             cs=cs,
-            sections=sections(cs),
+            section_html=section_html(cs, parsed, editable, crit_points, changed or set(), corrections),
             parsed=parsed,
             result=result,
-            editable=a.state in EDITABLE_STATES and current_user.role == ROLE_COMMUNE,
+            editable=editable,
             messages=messages or [],
             version=a.version if version is None else version,
-            changed=changed or set(),
-            crit_points=crit_points,
             clean=clean,
             vnote=version_note(get_session(), a),
-            # Once verified, the commune sees each of the team's corrections beside its own figure.
-            corrections={c.input_id: c for c in a.corrections} if a.state in VERIFIED_STATES else {},
+            corrections=corrections,
         ),
         status,
     )

@@ -7,16 +7,18 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask import session as web_session
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cells import parse_id
 from engine.states import REVIEWABLE_STATES, STATE_LABELS, VERIFIED_STATES, WAITING_STATES
 
-from .auth import assessment_for, communes_for_reviewer, role_required
+from .auth import assessment_for, communes_for_reviewer, load_team_rows, role_required
 from .db import commit, get_session
 from .form_values import nfc
+from .fragments import fragment
 from .messages import MSG_NOT_REVIEWING, MSG_STALE
 from .models import ROLE_REVIEWER, Assessment
 from .services import review as reviewing
@@ -110,29 +112,109 @@ def _totals_chart(rows: list[dict[str, Any]]) -> Markup | None:
     return Markup(totals_chart(bars)) if bars else None
 
 
-def _groups(a: Assessment, cs: Any, self_result: Any, v_result: Any,
-            corrections: dict[str, Any]) -> list[dict[str, Any]]:
-    """The page's criteria, each with its items: the commune's and the team's points, the item's inputs in
-    the form's order, and whether the team has accepted or corrected it."""
+_LAYOUTS: dict[str, list[dict[str, Any]]] = {}
+
+
+def layout(cs: Any) -> list[dict[str, Any]]:
+    """The page's criteria, each with its items and each item's inputs in the form's order (the whole before
+    its parts). Worked out once per criteria version, like the form's sections."""
+    key = cs.content_hash
+    found = _LAYOUTS.get(key) if key else None
+    if found is None:
+        inputs = {d.id: d for d in cs.inputs}
+        rank = {d.id: n for n, d in enumerate(cs.inputs)}
+        found = [
+            {"crit": crit, "item_list": [
+                {"item": item, "inputs": [inputs[i] for i in sorted(item.inputs, key=lambda i: rank.get(i, 0))
+                                          if i in inputs]}
+                for item in cs.items if item.criterion == crit.id]}
+            for crit in cs.criteria
+        ]
+        if key:
+            _LAYOUTS[key] = found
+    return found
+
+
+def _pts(r: Any) -> str:
+    return f"{int(r.points)}/{int(r.max)}" if r else "—"  # points are integers: nothing to escape
+
+
+def review_slots(a: Assessment, groups: list[dict[str, Any]], self_result: Any, v_result: Any,
+                 corrections: dict[str, Any], reviewing: bool, notice: dict[str, Any],
+                 typed: dict[str, dict[str, str]], correction_errors: dict[str, str]) -> dict[str, Any]:
+    """The slots of review/_groups.html: the commune's and the team's points, whether the team has accepted
+    or corrected each item, each input's figure, source and correction, and the forms' typed values."""
+    from .templating import yesno_vi
+
+    def esc(text: Any) -> str:  # most of the typed values are empty: nothing to escape
+        return escape(text) if text else ""
+
     self_items = {i.id: i for i in self_result.items} if self_result else {}
     v_items = {i.id: i for i in v_result.items} if v_result else {}
     self_crit = {c.id: c for c in self_result.criteria} if self_result else {}
     v_crit = {c.id: c for c in v_result.criteria} if v_result else {}
     accepted = {r.item_id for r in a.item_reviews}
-    inputs = {d.id: d for d in cs.inputs}
-    rank = {d.id: n for n, d in enumerate(cs.inputs)}  # the form's order: the whole before its parts
-    groups = []
-    for crit in cs.criteria:
-        items = []
-        for item in (i for i in cs.items if i.criterion == crit.id):
-            items.append({"item": item, "self": self_items.get(item.id), "verified": v_items.get(item.id),
-                          "inputs": [inputs[i] for i in sorted(item.inputs, key=lambda i: rank.get(i, 0))
-                                     if i in inputs],
-                          "accepted": item.id in accepted,
-                          "corrected": any(i in corrections for i in item.inputs)})
-        groups.append({"crit": crit, "self": self_crit.get(crit.id), "verified": v_crit.get(crit.id),
-                       "item_list": items})
-    return groups
+    values, sources = a.values or {}, a.sources or {}
+    anchor = notice.get("anchor")
+    out: dict[str, Any] = {"notice|": escape(notice.get("text", ""))}
+    if reviewing:
+        out["token|"] = escape(generate_csrf())
+        out["version|"] = escape(a.version)
+        out["correct_url|"] = escape(url_for("review.correct", assessment_id=a.id))
+        out["accept_url|"] = escape(url_for("review.accept", assessment_id=a.id))
+    done: set[str] = set()
+    for g in groups:
+        cid = g["crit"].id
+        out[f"cs|{cid}"] = _pts(self_crit.get(cid))
+        out[f"cv|{cid}"] = _pts(v_crit.get(cid))
+        for it in g["item_list"]:
+            item = it["item"]
+            iid = item.id
+            verified = v_items.get(iid)
+            corrected = any(i in corrections for i in item.inputs)
+            is_accepted = iid in accepted
+            out[f"is|{iid}"] = _pts(self_items.get(iid))
+            out[f"iv|{iid}"] = _pts(verified)
+            out[f"?corrected|{iid}"] = corrected
+            out[f"?accepted|{iid}"] = is_accepted and not corrected
+            out[f"?expl|{iid}"] = bool(verified and verified.explanation)
+            if verified:
+                out[f"expl|{iid}"] = escape(verified.explanation)
+            out[f"?accept|{iid}"] = not is_accepted and not corrected
+            here = anchor == f"item-{iid}"
+            out[f"nhidden|{iid}"] = "" if here else "hidden"
+            out[f"ntext|{iid}"] = escape(notice.get("text", "")) if here else ""
+            for d in it["inputs"]:
+                i = d.id
+                if i in done:  # an input read by several items reads the same in each
+                    continue
+                done.add(i)
+                out[f"?notice|{i}"] = anchor == f"in-{i}"
+                source = sources.get(i)
+                out[f"?source|{i}"] = bool(source)
+                if source:
+                    out[f"source|{i}"] = escape(source)
+                out[f"xa|{i}"] = escape(yesno_vi(values.get(i)))
+                c = corrections.get(i)
+                out[f"?c|{i}"] = bool(c)
+                if c:
+                    out[f"team|{i}"] = escape(yesno_vi(c.team_value))
+                    out[f"reason|{i}"] = escape(c.reason)
+                    out[f"?evidence|{i}"] = bool(c.evidence)
+                    out[f"evidence|{i}"] = escape(c.evidence)
+                if reviewing:
+                    t = typed.get(i, {})
+                    error = correction_errors.get(i)
+                    out[f"open|{i}"] = "open" if error else ""
+                    out[f"sco|{i}"] = "selected" if t.get("value") == "co" else ""
+                    out[f"skhong|{i}"] = "selected" if t.get("value") == "khong" else ""
+                    out[f"tvalue|{i}"] = esc(t.get("value"))
+                    out[f"treason|{i}"] = esc(t.get("reason"))
+                    out[f"tevidence|{i}"] = esc(t.get("evidence"))
+                    out[f"?cerr|{i}"] = bool(error)
+                    if error:
+                        out[f"cerr|{i}"] = escape(error)
+    return out
 
 
 def render_review(
@@ -144,21 +226,28 @@ def render_review(
         # The one place the review page is rendered, for GET and every POST alike: a draft never shows a
         # figure to the team, whatever route or message asked for it.
         return not_submitted(a, 200 if status == 200 else 409)
+    load_team_rows(a)
     cs = criteria_of(a)
     self_result = score_values(a, a.values or {})
     v_values = verified_values(a)
     v_result = score_values(a, v_values)
     corrections = {c.input_id: c for c in a.corrections}
-    groups = _groups(a, cs, self_result, v_result, corrections)
+    reviewing = a.state in REVIEWABLE_STATES
+    groups = layout(cs)
+    notice = notice or {}
+    groups_html = fragment("review/_groups.html", cs.content_hash, (reviewing,), layout=groups,
+                           reviewing=reviewing).fill(
+        review_slots(a, groups, self_result, v_result, corrections, reviewing, notice, typed or {},
+                     correction_errors or {}))
     actions = [t for t in TRANSITIONS.values() if t.role == ROLE_REVIEWER and a.state in t.source]
     if a.state == "verified":
         # Only a verified "Đạt" goes on to a proposal; a "Không đạt" is closed by its decision.
         actions = [t for t in actions if (t.name == "propose") == bool(a.verified_recognised)]
     return render_template(
-        "review/review.html", a=a, cs=cs, groups=groups, self_result=self_result, v_result=v_result,
-        corrections=corrections, v_values=v_values, reviewing=a.state in REVIEWABLE_STATES,
+        "review/review.html", a=a, cs=cs, groups_html=groups_html, self_result=self_result,
+        v_result=v_result, corrections=corrections, v_values=v_values, reviewing=reviewing,
         actions=actions, messages=messages or [], correction_errors=correction_errors or {},
-        typed=typed or {}, sources=a.sources or {}, progress=progress(a), notice=notice or {},
+        typed=typed or {}, sources=a.sources or {}, progress=progress(a), notice=notice,
         vnote=version_note(get_session(), a),
         proposal_errors=proposal_errors or [],
     ), status

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,10 @@ from .engines import make_assessment, score_or_none, scores_or_none, scoring
 from .models import Assessment, CriteriaVersion, utcnow
 
 MAX_UPLOAD = 256 * 1024
+# Built once: pages look versions up on every request, and building a statement and its SQL cache key costs
+# more than running it (measured on the form and review pages).
+_ALL_VERSIONS = select(CriteriaVersion).order_by(CriteriaVersion.id)
+_VERSION_BY_HASH = select(CriteriaVersion).where(CriteriaVersion.content_hash == bindparam("key"))
 
 
 # ---------------------------------------------------------------- defaults and lookup
@@ -80,7 +84,7 @@ def _latest_active(session: Session, set_id: str) -> CriteriaVersion | None:
 
 def all_versions(session: Session) -> list[CriteriaVersion]:
     ensure_defaults()
-    return list(session.scalars(select(CriteriaVersion).order_by(CriteriaVersion.id)))
+    return list(session.scalars(_ALL_VERSIONS))
 
 
 def criteria_set_of(v: CriteriaVersion) -> CriteriaSet:
@@ -152,7 +156,7 @@ def version_by_hash(session: Session, key: str | None) -> CriteriaVersion | None
     if not key:
         return None
     ensure_defaults()
-    return session.scalar(select(CriteriaVersion).where(CriteriaVersion.content_hash == key))
+    return session.scalar(_VERSION_BY_HASH, {"key": key})
 
 
 def criteria_of(a: Assessment) -> CriteriaSet:
@@ -389,15 +393,21 @@ def _title_and_basis(cs: CriteriaSet | None) -> tuple[str, str]:
 
 
 def version_note(session: Session, a: Assessment) -> VersionNote:
-    own = version_by_hash(session, a.criteria_hash)
+    # A record further on is compared with the version in force: every version is read then, in one query
+    # that also holds its own.
+    versions = None if a.state in EDITABLE_STATES else all_versions(session)
+    if versions is None:
+        own = version_by_hash(session, a.criteria_hash)
+    else:
+        own = next((v for v in versions if a.criteria_hash and v.content_hash == a.criteria_hash), None)
     note = VersionNote(own.label if own else a.criteria_set_id, own.effective_from if own else None)
     try:
         note.title, note.basis = _title_and_basis(criteria_of(a))
     except Exception:  # noqa: BLE001 - a set that no longer loads is still named by its code
         note.title = note.label
-    if a.state in EDITABLE_STATES:
+    if versions is None:
         return note
-    current = version_in_force(session, a.period)
+    current = _in_force(versions, a.period)
     if current is not None and current.content_hash != a.criteria_hash:
         result = score_or_none(scoring().engine_for(criteria_set_of(current)),
                                make_assessment(a.commune.profile(a.period), a.period, scoring_values(a)))

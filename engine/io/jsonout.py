@@ -14,11 +14,13 @@ results, fresh and read.
 from __future__ import annotations
 
 from json.encoder import encode_basestring as _escape  # the C escaper json.dumps(ensure_ascii=False) uses
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
+from engine.assessment import Commune
 from engine.compile import NONE_BAND
+from engine.ntm.linker import HOLE, NtmLinker
 from engine.result import RESULT_FIELDS, ConditionResult, CriterionResult, ItemResult, NtmStatus, Result
 from engine.scoring import Engine, Scored
 
@@ -202,17 +204,39 @@ _FRAGMENTS_MAX = 1024  # per item and per criterion (the engine's item cache has
 
 class _Tables:
     """Per engine: each item's JSON by what it depends on, each rate item's JSON head per band, each
-    criterion's JSON by its points, the conditions' JSON by which hold."""
+    criterion's JSON by its points, the conditions' JSON by which hold, the failed conditions' JSON by
+    what fails, and per link table the NTM statuses' JSON templates by what their rules decided."""
 
-    __slots__ = ("plans", "items", "rate_heads", "criteria", "conditions")
+    __slots__ = ("items", "criteria", "conditions", "failed", "failed_totals", "why_tails", "whys", "ntm")
 
     def __init__(self, engine: Engine) -> None:
-        # (kind, input compared, inputs read): kind 0 compares one input, 1 is a rate.
-        self.plans = [(0 if p.numerator is None else 1, p.value, p.reads) for p in engine._plans]
-        self.items: list[dict[tuple, str]] = [{} for _ in self.plans]
-        self.rate_heads: list[dict[int | None, tuple[str, str]]] = [{} for _ in self.plans]
+        # Per item: (position, kind, input compared, inputs read, numerator, denominator, formatter per
+        # band, its fragments by key, its JSON around the figure per band).
+        self.items: list[tuple[Any, ...]] = [
+            (position, _RATE if p.numerator is not None else _YES_NO if p.item.rule == "yes_no" else _COUNT,
+             p.value, p.reads, p.numerator, p.denominator, engine._rate_plans[position][2], {}, {})
+            for position, p in enumerate(engine._plans)
+        ]
         self.criteria: list[dict[tuple[int, bool], str]] = [{} for _ in engine._slices]
         self.conditions: dict[tuple[bool, bool, bool], str] = {}
+        self.failed = _Memo()  # the failed conditions of criteria at 0 points, by which
+        self.failed_totals = _Memo()  # the threshold's, by tier and total
+        self.why_tails: dict[tuple[int, int | str | None], str] = {}
+        self.whys = _Memo()  # what an item other than a counted rate says, by what decides it
+        self.ntm: dict[int, _NtmTemplates] = {}
+
+
+class _NtmTemplates:
+    """One link table's statuses as JSON templates (NtmLinker.template): per key, the text before the
+    first figure and, per figure, how to write it and the text after it; None where a status must be
+    built whole."""
+
+    __slots__ = ("linker", "rates", "memo")
+
+    def __init__(self, linker: NtmLinker) -> None:
+        self.linker = linker  # held, so that the id keying this table stays its own
+        self.rates = [linker.rate_inputs(index) for index in range(len(linker.table.indicators))]
+        self.memo = _Memo()
 
 
 def _tables(engine: Engine) -> _Tables:
@@ -222,51 +246,83 @@ def _tables(engine: Engine) -> _Tables:
     return tables
 
 
+_YES_NO, _COUNT, _RATE = range(3)
+_UNUSABLE = ("", "")  # a band whose explanation does not start with the figure: written item by item
+
+
+def _item_parts(s: Scored, position: int, figure: str) -> tuple[str, str]:
+    """A count or counted rate item's JSON around its figure, for its band: the text before the rate (a
+    rate) or before the explanation (a count), and the explanation after the figure, escaped."""
+    item = s.item(position)
+    text = _item_text(item)
+    if item.rate is not None:
+        if item.rate != figure or not item.explanation.startswith(figure):
+            return _UNUSABLE
+        return text[: text.index(', "rate": ') + 10], _escape(item.explanation[len(figure):])[1:-1]
+    if not item.explanation.startswith(figure):
+        return _UNUSABLE
+    # The explanation is the last field and its escaped value holds no bare quote: the last match is it.
+    return (text[: text.rindex(', "explanation": "') + 18],
+            _escape(item.explanation[len(figure):])[1:-1])
+
+
 def _items_fast(s: Scored, tables: _Tables) -> str:
     values = s.assessment.values
     rates = s._rates
-    out = []
-    for position, (kind, value, reads), present, band, fragments, heads in zip(
-            range(len(tables.plans)), tables.plans, s.present, s.bands, tables.items, tables.rate_heads,
-            strict=True):
-        if not present:
-            key: tuple = ("missing", *(name in values for name in reads))
-        elif kind == 0:
+    present, bands = s.present, s.bands
+    out: list[str] = []
+    append = out.append
+    for position, kind, value, reads, numerator, denominator, percents, fragments, heads in tables.items:
+        band = bands[position]
+        if not present[position]:
+            key: object = ("missing", *(name in values for name in reads))
+        elif kind == _YES_NO:
             key = (band, values[value])
-        elif band == NONE_BAND:
-            key = (band,)
-        else:
-            # A rate: the figures change with every result; everything else only with the band. The rate
-            # text is digits, "/", "=", ",", "." and " %": nothing JSON escapes.
-            rank: int | None = band
-            parts = heads.get(rank)
+        elif kind == _COUNT:
+            # A count: its figure changes with every result, the rest only with the band (the figure is
+            # digits: nothing JSON escapes).
+            figure = str(values[value])
+            parts = heads.get(band)
             if parts is None:
-                item = s.item(position)
-                text = _item_text(item)
-                assert item.rate is not None and item.explanation.startswith(item.rate)
-                parts = heads[rank] = (text[: text.index(', "rate": ') + 10],
-                                       _escape(item.explanation[len(item.rate):])[1:-1])
-            texts = rates.get(position)
-            rate = (s.rate_texts(position) if texts is None else texts)[0]
-            out.append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
+                parts = heads[band] = _item_parts(s, position, figure)
+            if parts is _UNUSABLE:
+                append(_item_text(s.item(position)))
+            else:
+                append(f'{parts[0]}{figure}{parts[1]}"}}')
+            continue
+        elif band == NONE_BAND:
+            key = band
+        else:
+            # A rate: the same, its rate text (digits, "/", "=", ",", " %") written here as
+            # Scored.rate_text() writes it, and kept for an NTM status that quotes the item.
+            num, den = values[numerator], values[denominator]
+            rate = rates[position] = f"{num}/{den} = {percents[band](num, den)}"
+            parts = heads.get(band)
+            if parts is None:
+                parts = heads[band] = _item_parts(s, position, rate)
+            if parts is _UNUSABLE:
+                append(_item_text(s.item(position)))
+            else:
+                append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
             continue
         known = fragments.get(key)
         if known is None:
             known = _item_text(s.item(position))
             if len(fragments) < _FRAGMENTS_MAX:
                 fragments[key] = known
-        out.append(known)
+        append(known)
     return ", ".join(out)
 
 
 def _criteria_fast(s: Scored, tables: _Tables) -> str:
     out = []
-    for index, memo in enumerate(tables.criteria):
-        key = (s.crit_points[index], s.crit_assessed[index])
+    for index, memo, got, assessed in zip(range(len(tables.criteria)), tables.criteria, s.crit_points,
+                                          s.crit_assessed, strict=True):
+        key = (got, assessed)
         known = memo.get(key)
         if known is None:
             crit_id, name, maximum, _, _ = s.engine._slices[index]
-            known = _criterion(CriterionResult(crit_id, name, key[0], maximum, key[1]))
+            known = _criterion(CriterionResult(crit_id, name, got, maximum, assessed))
             if len(memo) < _FRAGMENTS_MAX:
                 memo[key] = known
         out.append(known)
@@ -274,13 +330,125 @@ def _criteria_fast(s: Scored, tables: _Tables) -> str:
 
 
 def _conditions_fast(s: Scored, tables: _Tables) -> str:
-    key = (all(s.crit_assessed),
-           all(p or not a for p, a in zip(s.crit_points, s.crit_assessed, strict=True)),
-           s.total >= s.tier.threshold)
+    key = (s.all_assessed, s.no_zero, s.total >= s.tier.threshold)
     known = tables.conditions.get(key)
     if known is None:
         known = tables.conditions[key] = ", ".join(map(_condition, s.conditions()))
     return known
+
+
+def _failed_fast(s: Scored, tables: _Tables) -> str:
+    # Engine.failed_conditions() in its three parts: the unassessed criteria (written each time: it names
+    # the inputs missing, which differ from one assessment to the next), the criteria at 0 points (by
+    # which), the total below the threshold (by tier and total).
+    engine = s.engine
+    parts = []
+    if not s.all_assessed:
+        parts.append(_escape(engine.unassessed_failure(s.crit_assessed, s.assessment.missing)))
+    if not s.no_zero:
+        crit_points, crit_assessed = s.crit_points, s.crit_assessed
+        zero = tuple(index for index, (got, assessed)
+                     in enumerate(zip(crit_points, crit_assessed, strict=True)) if assessed and not got)
+        known = tables.failed.get(zero)
+        if known is None:
+            known = tables.failed.put(zero, ", ".join(map(_escape, engine.zero_failures(crit_points,
+                                                                                        crit_assessed))))
+        parts.append(known)
+    tier = s.tier
+    if s.total < tier.threshold:
+        key = (tier.id, s.total)
+        below = tables.failed_totals.get(key)
+        if below is None:
+            below = tables.failed_totals.put(key, _escape(engine.threshold_failure(s.total, tier.id)))
+        parts.append(below)
+    return ", ".join(parts)
+
+
+def _why(s: Scored, tables: _Tables, position: int) -> str:
+    """Scored.why() of the item at `position`, JSON-escaped without its quotes: for a counted rate or a
+    count, its figure (Scored.figure) and a tail per band, else a text per item and what decides it
+    (Engine.item_key)."""
+    _, kind, value = tables.items[position][:3]
+    band = s.bands[position]
+    present = s.present[position]
+    if present and kind != _YES_NO and band != NONE_BAND:
+        if kind == _RATE:
+            figure = s._rates.get(position) or s.rate_text(position)
+        else:
+            figure = str(s.assessment.values[cast(str, value)])
+        key: tuple = (position, band)
+        tail = tables.why_tails.get(key)
+        if tail is None:
+            tail = tables.why_tails[key] = _escape(s.engine.why_tail(position, band))[1:-1]
+        return figure + tail
+    key = (position, s.engine.item_key(position, present, band, s.assessment.values))
+    said = tables.whys.get(key)
+    if said is None:
+        said = tables.whys.put(key, _escape(s.why(s.engine.cs.items[position].id))[1:-1])
+    return said
+
+
+def _ntm_fast(s: Scored, tables: _Tables) -> str:
+    linker, fired = s.linker, s.ntm_fired
+    if linker is None or fired is None:
+        return ""
+    templates = tables.ntm.get(id(linker))
+    if templates is None or templates.linker is not linker:
+        templates = tables.ntm[id(linker)] = _NtmTemplates(linker)
+    memo = templates.memo
+    values, commune = s.assessment.values, s.assessment.commune
+    region = None
+    out = []
+    for index, rate in enumerate(templates.rates):
+        got = fired.get(index, [])
+        if rate is None:
+            key: tuple = (index, *got)
+        else:
+            if region is None:
+                region = linker.table.effective_region(commune)
+            key = (index, region, *[name in values for name in rate[2]], *got)
+        template = memo.get(key, _ABSENT)
+        if template is _ABSENT:
+            template = memo.put(key, _ntm_template(linker, index, got, values, commune, s.engine))
+        if template is None:  # a text of the table holds the hole character: built whole
+            out.append(_ntm(linker._status(linker._indicators[index][0], got, values, commune, s.why)))
+            continue
+        first, rest = template
+        if not rest:
+            out.append(first)
+            continue
+        parts = [first]
+        for hole, after in rest:
+            if type(hole) is int:
+                parts.append(_why(s, tables, hole))
+            else:
+                num, den = values[rate[0]], values[rate[1]]  # type: ignore[index]
+                parts.append(f"{num}/{den} = {hole(num, den)}")
+            parts.append(after)
+        out.append("".join(parts))
+    return ", ".join(out)
+
+
+_ABSENT = object()
+
+
+def _ntm_template(linker: NtmLinker, index: int, got: list[tuple[str, str]], values: dict[str, int | bool],
+                  commune: Commune, engine: Engine) -> tuple[str, list[tuple[Any, str]]] | None:
+    made = linker.template(index, got, values, commune)
+    if made is None:
+        return None
+    status, holes = made
+    # Escaped piece by piece, the pieces and the figures between them give the escaped whole (the escaper
+    # works character by character); the figures are escaped where they are written.
+    pieces = [_escape(piece)[1:-1] for piece in status.explanation.split(HOLE)]
+    head = (f'{{"indicator": {_s(status.indicator)}, "text": {_s(status.text)}, '
+            f'"status": {_s(status.status)}, "status_text": {_s(status.status_text)}, "explanation": "')
+    tail = f'", "items": {_strings(status.items)}}}'
+    pieces[0] = head + pieces[0]
+    pieces[-1] += tail
+    positions = engine._positions
+    fills = [positions[hole] if isinstance(hole, str) else hole for hole in holes]
+    return pieces[0], list(zip(fills, pieces[1:], strict=True))
 
 
 def _values_fast(values: dict[str, int | bool]) -> str:
@@ -301,10 +469,10 @@ def result_json(r: Result) -> str:
             f'"criteria": [{_criteria_fast(s, tables)}], '
             f'"items": [{_items_fast(s, tables)}], '
             f'"conditions": [{_conditions_fast(s, tables)}], '
-            f'"failed_conditions": [{", ".join(map(_escape, r.failed_conditions))}], '
+            f'"failed_conditions": [{_failed_fast(s, tables)}], '
             f'"missing_inputs": {_strings(r.missing_inputs)}, '
             f'"values": {_values_fast(r.values)}, '
-            f'"ntm": [{", ".join(map(_ntm, r.ntm))}]}}'
+            f'"ntm": [{_ntm_fast(s, tables)}]}}'
         )
     return (
         f'{{"file": {_opt(r.file)}, "commune": {_s(r.commune)}, "commune_name": {_s(r.commune_name)}, '

@@ -33,6 +33,14 @@ from engine.rules import Comparison, RuleSet
 from engine.yamlsource import format_loc
 
 Fact = dict[str, int | bool]
+# Stands in a status template (NtmLinker.template) for each figure an explanation quotes: a private-use
+# character, so no table text holds it (a template whose texts do is refused, and the status is built
+# whole instead).
+HOLE = "\ue000"
+
+
+def _figure(numerator: int, denominator: int, percent: PercentFormat) -> str:
+    return f"{numerator}/{denominator} = {percent(numerator, denominator)}"
 
 
 def _rate_field(item_id: str) -> str:
@@ -132,10 +140,10 @@ class NtmLinker:
         self._ranks = {item.id: {got: band_rank(item, got)
                                  for got in (*(band.points for band in item.bands), item.none_points, 0)}
                        for item in cs.items}
-        self._names: dict[str, tuple[int, str, str]] = {}
+        self._names: dict[str, tuple[int, tuple[str, str]]] = {}
         for name in rules:
             index, status, detail = name.split("#", 2)
-            self._names[name] = (int(index), status, detail)
+            self._names[name] = (int(index), (status, detail))
         # What the statuses read of each indicator, read once: attribute reads and isinstance() on the
         # pydantic models (ABCMeta's instance check) cost more than writing the status itself.
         self._info = {id(ind): _Info(ind) for ind in table.indicators}
@@ -222,12 +230,12 @@ class NtmLinker:
         fired: dict[int, list[tuple[str, str]]] = {}
         names = self._names
         for name in rule_names:
-            position, outcome, detail = names[name]
+            position, decided = names[name]
             got = fired.get(position)
             if got is None:
-                fired[position] = [(outcome, detail)]
+                fired[position] = [decided]
             else:
-                got.append((outcome, detail))
+                got.append(decided)
         return fired
 
     def statuses(self, result: Result, commune: Commune) -> list[NtmStatus]:
@@ -282,8 +290,41 @@ class NtmLinker:
     def link(self, result: Result, commune: Commune) -> Result:
         return result.model_copy(update={"ntm": self.statuses(result, commune)})
 
+    def template(self, index: int, fired: list[tuple[str, str]], values: Mapping[str, int | bool],
+                 commune: Commune) -> tuple[NtmStatus, list[str | PercentFormat]] | None:
+        """The status of the indicator at `index` for what its rules decided (`fired`), with HOLE in its
+        explanation for each figure it quotes, and what fills each hole, in order: an item id (what that
+        item's explanation says, Scored.why) or, for a rate, the formatter of its figure ("n/d = x %",
+        read from the rate item's numerator and denominator). None when a text of the table holds HOLE.
+        The same template serves every result whose rules fired the same way, for a rate in the same
+        region and with the same figures missing (engine/io/jsonout.py writes JSON lines from it)."""
+        ind, _ = self._indicators[index]
+        holes: list[str | PercentFormat] = []
+
+        def why(item_id: str) -> str:
+            holes.append(item_id)
+            return HOLE
+
+        def figure(numerator: int, denominator: int, percent: PercentFormat) -> str:
+            holes.append(percent)
+            return HOLE
+
+        status = self._status(ind, fired, values, commune, why, figure)
+        return (status, holes) if status.explanation.count(HOLE) == len(holes) else None
+
+    def rate_inputs(self, index: int) -> tuple[str, str, tuple[str, ...]] | None:
+        """The numerator and denominator a rate indicator's figure reads, and every input of its item
+        (which of them are missing decides its text when it cannot be computed); None for other
+        indicators."""
+        ind, is_rate = self._indicators[index]
+        if not is_rate:
+            return None
+        item = self.cs.item(cast(RateAtMostRegional, ind.rule).item)
+        return item.numerator or "", item.denominator or "", tuple(item.inputs)
+
     def _status(self, ind: Indicator, fired: list[tuple[str, str]], values: Mapping[str, int | bool],
-                commune: Commune, why: Callable[[str], str]) -> NtmStatus:
+                commune: Commune, why: Callable[[str], str],
+                figure: Callable[[int, int, PercentFormat], str] = _figure) -> NtmStatus:
         info = self._info[id(ind)]
         if info.kind == _NO_RULE:
             status = "can_xem_xet"
@@ -295,7 +336,7 @@ class NtmLinker:
             outcomes = {s for s, _ in fired}
             # A rule that cannot decide (missing figure, item below the bar) outweighs one that can.
             status = next((s for s in ("can_xem_xet", "chua_dat", "dat") if s in outcomes), "can_xem_xet")
-            body = self._body(ind, status, fired, values, commune, why)
+            body = self._body(ind, status, fired, values, commune, why, figure)
             tail = nmsg.STATUS_TEXT[status]
             if status == "dat" and info.kind in (_TOP, _MAX):
                 tail += f" ({nmsg.SUPPORTING})"
@@ -312,7 +353,8 @@ class NtmLinker:
         )
 
     def _body(self, ind: Indicator, status: str, fired: list[tuple[str, str]],
-              values: Mapping[str, int | bool], commune: Commune, why: Callable[[str], str]) -> str:
+              values: Mapping[str, int | bool], commune: Commune, why: Callable[[str], str],
+              figure: Callable[[int, int, PercentFormat], str]) -> str:
         cs, info = self.cs, self._info[id(ind)]
         details = [d for s, d in fired if s == status]
         if info.kind == _RATE:
@@ -341,7 +383,7 @@ class NtmLinker:
                                 region=_region_label(cs, region), why=because),
                     PercentFormat(max(2, decimals_of(ceiling)), (op, ceiling)))
             num, den = int(values[item.numerator or ""]), int(values[item.denominator or ""])
-            return f"{parts[0]}{num}/{den} = {parts[2](num, den)}{parts[1]}"
+            return f"{parts[0]}{figure(num, den, parts[2])}{parts[1]}"
         if info.kind == _INPUT:
             label = info.label
             if status == "can_xem_xet":
