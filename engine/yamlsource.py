@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,135 +176,12 @@ def _quick(node: yaml.Node, depth: int) -> Any:
     return _scalar(node)
 
 
-# The plain lines of a form-written assessment, read without building a node per scalar (libyaml's composer
-# calls back into Python for every scalar: most of the reading time of an ordinary file). Only the plainest
-# block style is read here: `key: value` and `key:` lines indented with spaces, full-line comments, blank
-# lines. Anything else raises _Unusual and is read by libyaml, so what is accepted and every message stay
-# the same (tests/test_cli_reading.py compares the two on real, dumped and arbitrary texts).
-# (No lazy group before optional spaces: that backtracks quadratically on a long line of spaces.)
-_LINE = re.compile(r"( *)([A-Za-z0-9_]+):(.*)")
-# Only texts whose characters are all printable, by Python's definition, besides \n: that excludes whatever
-# changes how YAML reads a text or what libyaml refuses (tabs, any other line break: \r, NEL, LS, PS; a
-# byte-order mark; control, surrogate and unassigned characters), and a few it would accept (no-break and
-# other spaces, private-use characters), which libyaml then reads. (A regular expression of YAML's own
-# ranges took 9 ms to compile, at every start-up.)
-# A plain scalar starting with one of these is an indicator, a flow collection, a tag, an anchor or an alias.
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_DOUBLE = re.compile(r'"([^"\\]*)"')
-_SINGLE = re.compile(r"'([^']*)'")
-_PLAIN = yaml.resolver.Resolver()
-_PLAIN_IMPLICIT = (True, False)  # what libyaml's composer passes for an untagged plain scalar
-
-
-_UNUSUAL = object()
-# A plain scalar's value depends only on its text; most recur from file to file (every key, small figures),
-# so the built values are kept (immutable: str, int, bool, None), bounded like _RESOLVED.
-_PLAIN_VALUES: dict[str, Any] = {}
-
-
-def _plain_value(value: str) -> Any:
-    """What the libyaml path builds of an untagged plain scalar (same resolver, same rules as _scalar), or
-    _UNUSUAL for what only the long way builds."""
-    tag = _PLAIN.resolve(_ScalarNode, value, _PLAIN_IMPLICIT)
-    if tag == _STR:
-        return value
-    if tag == _INT:
-        if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0") and len(value) < 4000:
-            return int(value)
-        return _UNUSUAL
-    if tag == _BOOL:
-        return _BOOLS.get(value.lower(), _UNUSUAL)
-    if tag == _NULL:
-        return None
-    return _UNUSUAL
-
-
-def _plain(value: str) -> Any:
-    built = _PLAIN_VALUES.get(value, _UNUSUAL)
-    if built is _UNUSUAL:
-        built = _plain_value(value)
-        if built is _UNUSUAL:
-            raise _Unusual
-        if len(value) <= _RESOLVED_LEN:
-            if len(_PLAIN_VALUES) >= _RESOLVED_MAX:
-                _PLAIN_VALUES.clear()
-            _PLAIN_VALUES[value] = built
-    return built
-
-
-def _value(raw: str) -> Any:
-    first = raw[0]
-    if first == '"':
-        m = _DOUBLE.fullmatch(raw)  # one line, no escape, nothing after it
-    elif first == "'":
-        m = _SINGLE.fullmatch(raw)  # one line, no doubled quote, nothing after it
-    else:
-        # No comment, no `: ` (a mapping inside a scalar is an error), no trailing colon.
-        if first in _INDICATORS or "#" in raw or ": " in raw or raw[-1] == ":":
-            raise _Unusual
-        return _plain(raw)
-    if m is None:
-        raise _Unusual
-    return m[1]
-
-
-def _block_lines(text: str) -> dict[Any, Any]:
-    """The document of a text made only of plain block-mapping lines (see _LINE), or _Unusual."""
-    if not text.replace("\n", " ").isprintable():
-        raise _Unusual
-    root: dict[Any, Any] = {}
-    mapping, level = root, 0  # the mapping the next key at this indentation goes into
-    outer: list[tuple[dict[Any, Any], int]] = []  # the mappings around it
-    opened: Any = _UNUSUAL  # the key of the last `key:` line of `mapping`, whose value may be a block
-    fullmatch, built = _LINE.fullmatch, _PLAIN_VALUES
-    for line in text.split("\n"):
-        m = fullmatch(line)
-        if m is None:
-            body = line.lstrip(" ")
-            if not body or body[0] == "#":
-                continue  # blank or comment line
-            raise _Unusual
-        spaces, key_text, rest = m.groups()
-        indent = len(spaces)
-        raw = rest.strip(" ")
-        if raw and rest[0] != " ":
-            raise _Unusual  # `key:value` is a scalar, not a mapping
-        if indent != level:
-            if opened is not _UNUSUAL and indent > level:  # the first key of that key's block
-                if len(outer) >= MAX_DEPTH - 1:
-                    raise _Unusual  # the long way says how deep is too deep
-                child: dict[Any, Any] = {}
-                mapping[opened] = child
-                outer.append((mapping, level))
-                mapping, level = child, indent
-            else:
-                while outer and indent < level:
-                    mapping, level = outer.pop()
-                if indent != level:  # a continuation line, or indentation YAML refuses
-                    raise _Unusual
-        key = built[key_text] if key_text in built else _plain(key_text)
-        if raw:
-            mapping[key] = built[raw] if raw in built else _value(raw)
-            opened = _UNUSUAL
-        else:
-            mapping[key] = None  # null unless a block follows
-            opened = key
-    if not root:
-        raise _Unusual  # an empty document is null, not a mapping
-    return root
-
-
 def parse_yaml(text: str, file: str, with_lines: bool = False) -> tuple[Any, dict[Loc, int]]:
     """The document (parsed once), and the line of every value when `with_lines`. Raises YamlSyntaxError
     for anything that is not one bounded, alias-free YAML document."""
     if len(text) > MAX_BYTES:
         raise YamlSyntaxError(file, None, TOO_BIG)
     lines: dict[Loc, int] = {}
-    if not with_lines:
-        try:
-            return _block_lines(text), lines
-        except (_Unusual, LookupError, ValueError, TypeError):
-            pass  # libyaml reads it, and says what is wrong with it if anything is
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()

@@ -1,9 +1,8 @@
 """How `cfc score` reads files fast without reading them differently (issue 13, point 1).
 
-- YAML: a document of plain `key: value` lines is read line by line (engine/yamlsource.py `_block_lines`),
-  other ordinary documents from libyaml's nodes built directly (`_quick`); any other document goes the
-  long way (checked, then PyYAML's SafeConstructor). The ways must give the same data,
-  of the same types, in the same key order, and refuse the same documents with the same message.
+- YAML: the libyaml nodes of an ordinary document are built directly (engine/yamlsource.py `_quick`); any
+  other document goes the long way (checked, then PyYAML's SafeConstructor). The two must give the same
+  data, of the same types, in the same key order, and refuse the same documents with the same message.
 - JSON: orjson reads the bytes; what it refuses is read the long way, with the same messages as before.
 - Many files are scored by worker processes (engine/cli/score.py): the output, the messages and the exit
   code are those of one process, byte for byte.
@@ -25,7 +24,7 @@ from hypothesis import strategies as st
 
 from engine.cli.score import processes
 from engine.io.files import read_assessment
-from engine.yamlsource import YamlSyntaxError, _block_lines, _Unusual, parse_yaml
+from engine.yamlsource import YamlSyntaxError, parse_yaml
 from tests.conftest import CRITERIA, EXAMPLES
 from tests.test_hostile_files import hostile_files
 
@@ -120,83 +119,6 @@ TOKENS = [*"ab01 :-[]{},'\"!&*<=?#\n\t.~_x+", "!!int ", "!!bool ", "!!str ", "<<
 def test_any_text_reads_alike(parts):
     text = "".join(parts)
     assert same(quick_way(text), long_way(text)), text
-
-
-def line_way(text: str):
-    """What the line-by-line reader makes of it, or None when it leaves the text to libyaml."""
-    try:
-        return _block_lines(text)
-    except (_Unusual, LookupError, ValueError, TypeError):
-        return None
-
-
-def test_form_files_are_read_line_by_line():
-    """The real examples and a dumped assessment take the line reader (else it would speed up nothing)."""
-    for path in EXAMPLES.glob("*.yaml"):
-        text = path.read_text(encoding="utf-8")
-        assert line_way(text) is not None and same(line_way(text), long_way(text)), path
-    dumped = yaml.safe_dump(yaml.safe_load((EXAMPLES / "ia-toi-2022.yaml").read_text(encoding="utf-8")),
-                            allow_unicode=True)
-    assert same(line_way(dumped), long_way(dumped))
-
-
-# Lines close to the plain `key: value` form, each of which YAML may read otherwise: keys that are not
-# strings, numbers YAML 1.1 reads oddly, comments, quotes, indicators, continuation lines, bad indentation.
-KEYS = ["a", "b", "code", "yes", "No", "null", "~", "1", "01", "0", "1_0", "on", "y", "a b", "<<", "=", "x1"]
-VALUES = ["", "x", "Xã Ia Tơi", "05089", "0", "00", "12", "-1", "+1", "1_000", "1e3", "1.5", "10:30", "~",
-          "Null", "NULL", "true", "Yes", "off", "2022-11-25", "a#b", "a #b", "# c", "a: b", "a:", ":a", "a:b",
-          '"23538"', '"a\\tb"', '"a"b"', "'x'", "'it''s'", "'a'b", '""', "''", "H'Drai", 'a "q" b', "x  y",
-          "x ", "[1]", "{a: 1}", "&x 1", "*x", "!!str 1", "| x", "> x", "- 1", "-", "?", "@x", "`x`", "%x",
-          "a,b", "a]", "\t1", "1\t", "9" * 5000, "é" * 50, "\ufeffx", "\x85", "\u2028", "\x7f", "\x00"]
-
-
-GOOD_KEYS = ["a", "b", "code", "c2_births", "x1"]
-GOOD_VALUES = ["x", "Xã Ia Tơi", "12", "0", "true", "false", '"23538"', "'x'", "H'Drai", "x  y", ""]
-
-
-@st.composite
-def block_texts(draw):
-    """Mostly well-formed block lines (nested under `key:` lines), odd keys, values and lines mixed in."""
-    lines, indent, opened = [], 0, False
-    for _ in range(draw(st.integers(1, 10))):
-        # The same indentation, two more under a `key:` line, back out to the top, or an odd one.
-        indent = draw(st.sampled_from([indent, indent, indent + 2 if opened else indent, 0,
-                                       draw(st.integers(0, 5))]))
-        odd = draw(st.integers(0, 5)) == 0
-        if draw(st.integers(0, 7)) == 0:
-            lines.append(" " * indent + draw(st.sampled_from(["", "# note", "#", "---", "...", "- a"])))
-            continue
-        key = draw(st.sampled_from(KEYS if odd else GOOD_KEYS))
-        value = draw(st.sampled_from(VALUES if draw(st.integers(0, 5)) == 0 else GOOD_VALUES))
-        lines.append(f"{' ' * indent}{key}:{' ' * draw(st.sampled_from([1, 1, 0, 2]))}{value}")
-        opened = value == ""
-    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n", "\n\n", " "]))
-
-
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=block_texts())
-def test_plain_lines_read_alike(text):
-    """Whatever the line reader accepts is what PyYAML's safe loader makes of it, of the same types and in
-    the same key order; all the rest is read by libyaml (the whole parse then equals the long way too)."""
-    quick = line_way(text)
-    if quick is not None:
-        assert same(quick, yaml.load(text, Loader=yaml.SafeLoader)), text
-    assert same(quick_way(text), long_way(text)), text
-
-
-@pytest.mark.parametrize("text", [
-    "a: 1\n  b: 2\n", "a:\n  b: 1\n c: 2\n", "a:\n    b: 1\n  c: 2\n", "a: x\n  y\n", "a:\nb: 1\n",
-    "a:\n  b:\n    c: 1\nd: 2\n", "a: 1\na: 2\n", "a:\n  b: 1\na: 3\n", " a: 1\n", "# only\n", "\n",
-    "a: 1\r\nb: 2\n", "a: 1\tb\n", "\ufeffa: 1\n", "a: 1 # c\n", "yes: no\n", "1: 2\n",
-    "".join(" " * n + f"k{n}:\n" for n in range(40)) + " " * 40 + "v: 1\n",
-    # Long runs of spaces (a pattern that backtracks would take minutes on these).
-    "a: x" + " " * 200_000 + "y\n", "a:" + " " * 200_000 + "\n", "a" * 100_000 + ":" + " " * 100_000 + "#\n",
-])
-def test_edge_lines_read_alike(text):
-    quick = line_way(text)
-    if quick is not None:
-        assert same(quick, yaml.load(text, Loader=yaml.SafeLoader)), text
-    assert same(quick_way(text), long_way(text)), (quick_way(text), long_way(text))
 
 
 def test_json_refusals_keep_their_words(tmp_path):

@@ -1,40 +1,23 @@
 """All criteria sets in a folder, and which one is in force for an assessment's period.
 
-Every `cfc` command that scores reads the whole folder first. Its files change once in years, so what their
-YAML holds is kept beside them, like Python's bytecode: `<folder>/__pycache__/cfc-<sha256 of the file>.json`,
-the file's plain data (never a pickle: only JSON, which cannot run anything). A file whose bytes hash to a
-kept entry is not parsed again, but its data is still checked in full, by the same models and the same
-semantic checks as the YAML (what the YAML parse costs, ≈ 20 ms of every start-up, is what is saved). An entry
-is written only when its data, read back and checked, gives exactly the set or table the YAML gave; an entry
-that is unreadable, of another format, writable by others than its owner, or that fails the checks is
-ignored, and the file is read from its YAML, with the messages (and line numbers) of a YAML file. Nothing is
-written when Python writes no bytecode (PYTHONDONTWRITEBYTECODE) or CFC_NO_CACHE is set, or where the folder
-cannot be written.
+Each file is read once: its kind is taken from the bytes read, and the same bytes are parsed (libyaml) and
+checked. Nothing derived from a file is kept beside it: the content hash that records and PDFs carry is
+always that of the bytes the rules were built from.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from engine.criteria import CriteriaError, CriteriaSet, Problem, content_hash, parse_criteria_set
+from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_bytes
 from engine.flags import DeclaredFlag, declared_flags
 from engine.io.load import read_bytes
-from engine.messages import CK_NOT_MAPPING
 from engine.ntm.models import NtmTable, parse_ntm_table, table_for_period
-from engine.yamlsource import SourceMap, YamlSyntaxError, load_yaml_bytes, parse_yaml
+from engine.yamlsource import YamlSyntaxError, load_yaml_bytes, parse_yaml
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "criteria"
-CACHE_FORMAT = 1  # raised whenever what an entry holds changes meaning
-CACHE_DIR = "__pycache__"
 
 
 @dataclass(frozen=True)
@@ -57,12 +40,11 @@ class Catalog:
                 problems.append(Problem(exc.file, exc.line, "", exc.message))
                 continue
             files.append((path, raw, kind))
-        cache = _Cache(folder)
         for path, raw, kind in files:
             if kind != "child_friendly_criteria":
                 continue
             try:
-                sets.append(cache.criteria_set(path, raw))
+                sets.append(load_criteria_bytes(raw, str(path)))
             except CriteriaError as exc:
                 problems.extend(exc.problems)
         by_id = {cs.id: cs for cs in sets}
@@ -71,7 +53,7 @@ class Catalog:
             if kind != "ntm_link":
                 continue
             try:
-                tables.append(cache.ntm_table(path, raw, by_id))
+                tables.append(_ntm_table(path, raw, by_id))
             except CriteriaError as exc:
                 problems.extend(exc.problems)
         if problems:
@@ -116,89 +98,10 @@ def _kind(raw: bytes, file: str) -> str | None:
     return None
 
 
-class _Cache:
-    """The kept plain data of one folder's files (see the module's docstring)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.writable = not sys.dont_write_bytecode and not os.environ.get("CFC_NO_CACHE")
-        try:
-            self.owner: int | None = folder.stat().st_uid
-        except OSError:
-            self.owner = None
-
-    def criteria_set(self, path: Path, raw: bytes) -> CriteriaSet:
-        key = content_hash(raw)
-
-        def check(data: Any, source: SourceMap) -> CriteriaSet:
-            # What load_criteria_bytes does once the YAML is parsed.
-            if not isinstance(data, dict):
-                raise CriteriaError([Problem(str(path), 1, "", CK_NOT_MAPPING)])
-            cs = parse_criteria_set(data, source)
-            cs._content_hash = key  # the hash of the verbatim bytes
-            return cs
-
-        return self._load(path, raw, key, check)
-
-    def ntm_table(self, path: Path, raw: bytes, sets: dict[str, CriteriaSet]) -> NtmTable:
-        # A table is checked against the sets it links to, so a kept entry is checked anew against them.
-        return self._load(path, raw, content_hash(raw),
-                          lambda data, source: parse_ntm_table(data, source, sets))
-
-    def _load(self, path: Path, raw: bytes, key: str, check: Callable[[Any, SourceMap], Any]) -> Any:
-        entry = self.folder / CACHE_DIR / f"cfc-{key}.json"
-        no_lines = SourceMap(str(path), {})
-        data = self._read(entry, key)
-        if data is not None:
-            with contextlib.suppress(CriteriaError):
-                return check(data, no_lines)
-        # From the YAML, with line numbers for the messages.
-        try:
-            data, source = load_yaml_bytes(raw, str(path))
-        except YamlSyntaxError as exc:
-            raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
-        found = check(data, source)
-        if self.writable:
-            self._write(entry, key, data, lambda kept: bool(check(kept, no_lines) == found))
-        return found
-
-    def _read(self, entry: Path, key: str) -> Any:
-        try:
-            with open(entry, "rb") as f:
-                st = os.fstat(f.fileno())
-                # Written by whoever owns the folder, and by no one else.
-                if st.st_mode & 0o022 or st.st_uid != self.owner or st.st_size > 16 * 1024 * 1024:
-                    return None
-                kept = orjson.loads(f.read())
-        except (OSError, orjson.JSONDecodeError):
-            return None
-        if type(kept) is not dict or kept.get("format") != CACHE_FORMAT or kept.get("sha256") != key:
-            return None
-        return kept.get("data")
-
-    def _write(self, entry: Path, key: str, data: Any, same: Callable[[Any], bool]) -> None:
-        try:
-            blob = orjson.dumps({"format": CACHE_FORMAT, "sha256": key, "data": data})
-        except (TypeError, orjson.JSONEncodeError):
-            return  # a value JSON cannot hold: the file is parsed every time
-        try:
-            if not same(orjson.loads(blob)["data"]):
-                return  # read back, the data would not give what the YAML gave
-        except CriteriaError:
-            return
-        tmp = None
-        try:
-            entry.parent.mkdir(exist_ok=True)
-            # Whole or not at all: written beside, then renamed over (a reader never sees half an entry).
-            with tempfile.NamedTemporaryFile(dir=entry.parent, prefix=".cfc-", delete=False) as f:
-                tmp = f.name
-                f.write(blob)
-            os.chmod(tmp, 0o644)  # readable by everyone who reads the criteria, writable by its owner only
-            os.replace(tmp, entry)
-            tmp = None
-        except OSError:
-            pass  # a read-only install: the file is parsed every time
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+def _ntm_table(path: Path, raw: bytes, sets: Mapping[str, CriteriaSet]) -> NtmTable:
+    """engine.io.load.load_ntm_table on bytes already read."""
+    try:
+        data, source = load_yaml_bytes(raw, str(path))
+    except YamlSyntaxError as exc:
+        raise CriteriaError([Problem(exc.file, exc.line, "", exc.message)]) from None
+    return parse_ntm_table(data, source, sets)
