@@ -60,6 +60,8 @@ BATCH = 50
 # A fact's position in its batch as the head of an action spells it, the two characters after '"n":' (a
 # digit and the comma before "sid", or two digits; BATCH <= 100): one look-up per firing, not a parse.
 _POSITIONS = {f"{n}," if n < 10 else str(n): n for n in range(BATCH)}
+if BATCH > 100:  # pragma: no cover - a guard for whoever changes BATCH: three digits need another reading
+    raise RuntimeError("engine/rules.py reads a position from two characters: BATCH must be at most 100")
 
 _lock = threading.Lock()
 _names = itertools.count(1)
