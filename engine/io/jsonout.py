@@ -247,23 +247,25 @@ def _tables(engine: Engine) -> _Tables:
 
 
 _YES_NO, _COUNT, _RATE = range(3)
-_UNUSABLE = ("", "")  # a band whose explanation does not start with the figure: written item by item
+_UNUSABLE: tuple[str, ...] = ()  # a band whose explanation does not start with the figure: item by item
 
 
-def _item_parts(s: Scored, position: int, figure: str) -> tuple[str, str]:
-    """A count or counted rate item's JSON around its figure, for its band: the text before the rate (a
-    rate) or before the explanation (a count), and the explanation after the figure, escaped."""
+def _item_pieces(s: Scored, position: int, figure: str) -> tuple[str, ...]:
+    """A count or counted rate item's JSON for its band, cut where its figure goes (`figure.join(pieces)`
+    writes it): before and after the explanation's figure for a count; before the rate, between the rate and
+    the explanation's figure, and after it for a rate. _UNUSABLE when the explanation does not start with
+    the figure."""
     item = s.item(position)
     text = _item_text(item)
-    if item.rate is not None:
-        if item.rate != figure or not item.explanation.startswith(figure):
-            return _UNUSABLE
-        return text[: text.index(', "rate": ') + 10], _escape(item.explanation[len(figure):])[1:-1]
     if not item.explanation.startswith(figure):
         return _UNUSABLE
+    tail = _escape(item.explanation[len(figure):])[1:-1] + '"}'
+    if item.rate is not None:
+        if item.rate != figure:
+            return _UNUSABLE
+        return text[: text.index(', "rate": ') + 11], '", "explanation": "', tail
     # The explanation is the last field and its escaped value holds no bare quote: the last match is it.
-    return (text[: text.rindex(', "explanation": "') + 18],
-            _escape(item.explanation[len(figure):])[1:-1])
+    return text[: text.rindex(', "explanation": "') + 18], tail
 
 
 def _items_fast(s: Scored, tables: _Tables) -> str:
@@ -278,33 +280,22 @@ def _items_fast(s: Scored, tables: _Tables) -> str:
             key: object = ("missing", *(name in values for name in reads))
         elif kind == _YES_NO:
             key = (band, values[value])
-        elif kind == _COUNT:
-            # A count: its figure changes with every result, the rest only with the band (the figure is
-            # digits: nothing JSON escapes).
-            figure = str(values[value])
-            parts = heads.get(band)
-            if parts is None:
-                parts = heads[band] = _item_parts(s, position, figure)
-            if parts is _UNUSABLE:
-                append(_item_text(s.item(position)))
-            else:
-                append(f'{parts[0]}{figure}{parts[1]}"}}')
-            continue
-        elif band == NONE_BAND:
-            key = band
-        else:
-            # A rate: the same, its rate text (digits, "/", "=", ",", " %") written here as
+        elif kind == _COUNT or band != NONE_BAND:
+            # A count or a rate: its figure changes with every result, the rest only with the band (the
+            # figure is digits, "/", "=", ",", " %": nothing JSON escapes). A rate's text is written here as
             # Scored.rate_text() writes it, and kept for an NTM status that quotes the item.
-            num, den = values[numerator], values[denominator]
-            rate = rates[position] = f"{num}/{den} = {percents[band](num, den)}"
-            parts = heads.get(band)
-            if parts is None:
-                parts = heads[band] = _item_parts(s, position, rate)
-            if parts is _UNUSABLE:
-                append(_item_text(s.item(position)))
+            if kind == _COUNT:
+                figure = str(values[value])
             else:
-                append(f'{parts[0]}"{rate}", "explanation": "{rate}{parts[1]}"}}')
+                num, den = values[numerator], values[denominator]
+                figure = rates[position] = f"{num}/{den} = {percents[band](num, den)}"
+            pieces = heads.get(band)
+            if pieces is None:
+                pieces = heads[band] = _item_pieces(s, position, figure)
+            append(figure.join(pieces) if pieces else _item_text(s.item(position)))
             continue
+        else:
+            key = band  # a rate with no band
         known = fragments.get(key)
         if known is None:
             known = _item_text(s.item(position))
