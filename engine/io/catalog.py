@@ -13,9 +13,9 @@ from pathlib import Path
 
 from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_bytes
 from engine.flags import DeclaredFlag, declared_flags
-from engine.io.load import read_bytes
+from engine.io.load import kind_of_bytes, read_bytes
 from engine.ntm.models import NtmTable, parse_ntm_table, table_for_period
-from engine.yamlsource import YamlSyntaxError, load_yaml_bytes, parse_yaml
+from engine.yamlsource import YamlSyntaxError, load_yaml_bytes
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "criteria"
 
@@ -35,7 +35,7 @@ class Catalog:
         for path in sorted(folder.glob("*.yaml")):
             try:
                 raw = read_bytes(path)
-                kind = _kind(raw, str(path))
+                kind = kind_of_bytes(raw, str(path))
             except YamlSyntaxError as exc:
                 problems.append(Problem(exc.file, exc.line, "", exc.message))
                 continue
@@ -83,19 +83,6 @@ class Catalog:
     def ntm_for_period(self, period: int) -> NtmTable | None:
         """The new-rural-development link table in force for the period, if any."""
         return table_for_period(self.ntm_tables, period)
-
-
-def _kind(raw: bytes, file: str) -> str | None:
-    """The document's top-level `kind:`, read from that one line, as engine.io.load.kind_of does."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(file, None, f"Không đọc được tệp: không phải UTF-8 ({exc})") from None
-    for line in text.splitlines():
-        if line.startswith("kind:"):
-            kind = parse_yaml(line, file)[0]
-            return str(kind["kind"]) if isinstance(kind, dict) else None
-    return None
 
 
 def _ntm_table(path: Path, raw: bytes, sets: Mapping[str, CriteriaSet]) -> NtmTable:

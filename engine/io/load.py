@@ -11,11 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from engine.criteria import CriteriaError, CriteriaSet, Problem, load_criteria_bytes
 from engine.ntm.models import NtmTable, parse_ntm_table
-from engine.yamlsource import MAX_BYTES, TOO_BIG, SourceMap, YamlSyntaxError, load_yaml_bytes
+from engine.yamlsource import MAX_BYTES, TOO_BIG, SourceMap, YamlSyntaxError, load_yaml_bytes, parse_yaml
 
 
 def read_bytes(path: str | Path) -> bytes:
@@ -75,8 +73,18 @@ def load_ntm_table(path: str | Path, criteria_sets: Mapping[str, CriteriaSet] | 
 
 def kind_of(path: str | Path) -> str | None:
     """The document's top-level `kind:` (child_friendly_criteria, ntm_link, ...), read from that one line; the
-    full parse happens in the loader of that kind."""
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    full parse happens in the loader of that kind. Raises YamlSyntaxError for a file that cannot be read."""
+    return kind_of_bytes(read_bytes(path), str(path))
+
+
+def kind_of_bytes(raw: bytes, file: str) -> str | None:
+    """kind_of() on a file's bytes already read (the catalog reads each file once)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(file, None, f"Không đọc được tệp: không phải UTF-8 ({exc})") from None
+    for line in text.splitlines():
         if line.startswith("kind:"):
-            return str(yaml.safe_load(line)["kind"])
+            kind = parse_yaml(line, file)[0]
+            return str(kind["kind"]) if isinstance(kind, dict) else None
     return None
