@@ -186,3 +186,20 @@ def test_a_criteria_set_and_a_link_table_open_with_one_header(tmp_path):
     ntm_problems = [(p.path, p.message) for p in caught.value.problems]
     assert [(path, message) for _, path, message in problems] == ntm_problems
     assert len(ntm_problems) == 1 and ntm_problems[0][0] == "effective_from"
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("latin1.yaml", b"kind: child_friendly_criteria\nname: X\xe3\n", "Không đọc được tệp: không phải UTF-8"),
+    ("missing.yaml", None, "Không đọc được tệp: [Errno 2]"),
+    ("kind.yaml", b"kind: [\n", "YAML không hợp lệ"),
+])
+def test_cfc_criteria_check_refuses_an_unreadable_file_with_a_message(tmp_path, name, content, message):
+    # These ended in a traceback (UnicodeDecodeError, FileNotFoundError, a YAML error) before the file's
+    # `kind:` line was read through the one bounded reader.
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    out = subprocess.run([sys.executable, "-m", "engine", "criteria", "check", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith(f"{path}") and message in out.stderr and out.stderr.endswith("1 lỗi.\n")

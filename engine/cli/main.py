@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -223,19 +223,21 @@ def criteria() -> None:
 @criteria.command("check", help="Kiểm tra một tệp bộ tiêu chí; mỗi lỗi một dòng.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def criteria_check(file: str) -> None:
-    from engine.criteria import CriteriaError
+    from engine.criteria import CriteriaError, Problem
     from engine.io.load import kind_of, load_criteria_set
+    from engine.yamlsource import YamlSyntaxError
 
-    if kind_of(file) == "ntm_link":
+    try:
+        kind = kind_of(file)
+    except YamlSyntaxError as exc:  # missing, unreadable, not UTF-8, too big, or a broken `kind:` line
+        _refuse([Problem(exc.file, exc.line, "", exc.message)])
+    if kind == "ntm_link":
         _ntm_check(file)
         return
     try:
         cs = load_criteria_set(file)
     except CriteriaError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} lỗi.", err=True)
-        sys.exit(2)
+        _refuse(exc.problems)
     items = len(cs.items)
     click.echo(
         f"{file}: hợp lệ — {cs.id}, {len(cs.criteria)} tiêu chí, {items} mục, tổng {cs.total} điểm, "
@@ -243,9 +245,17 @@ def criteria_check(file: str) -> None:
     )
 
 
+def _refuse(problems: list[Any]) -> NoReturn:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(problems)} lỗi.", err=True)
+    sys.exit(2)
+
+
 def _ntm_check(file: str) -> None:
-    from engine.criteria import CriteriaError
+    from engine.criteria import CriteriaError, Problem
     from engine.io.load import kind_of, load_criteria_set, load_ntm_table
+    from engine.yamlsource import YamlSyntaxError
 
     # A link file is checked against the criteria sets beside it (the folder it will be loaded from).
     try:
@@ -253,10 +263,9 @@ def _ntm_check(file: str) -> None:
                 if kind_of(p) == "child_friendly_criteria"]
         table = load_ntm_table(file, sets)
     except CriteriaError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} lỗi.", err=True)
-        sys.exit(2)
+        _refuse(exc.problems)
+    except YamlSyntaxError as exc:  # a file beside it that cannot be read
+        _refuse([Problem(exc.file, exc.line, "", exc.message)])
     click.echo(
         f"{file}: hợp lệ — {table.id}, liên hệ với bộ tiêu chí {table.criteria_set}, "
         f"{len(table.indicators)} chỉ tiêu, {table.unverified_count} chỉ tiêu chưa xác minh."
