@@ -104,6 +104,9 @@ def _open_form(page: Any, demo: LiveServer) -> None:
     page.goto(demo + "/assessment/")
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
+    # The live score's script is deferred: typing before it has run changes no score (a timeout seen once
+    # in a full run); it has run by the page's load event.
+    page.wait_for_load_state("load")
 
 
 def _commune_states(page: Any, demo: LiveServer, audit: Callable[[Any, str], None], tag: str) -> None:

@@ -38,6 +38,7 @@ def test_officer_fills_and_submits_then_reviewer_corrects_and_verifies(server: L
     assert page.url.endswith("/assessment/")
     page.click("tr:has-text('2022') >> text=Mở")
     page.wait_for_selector("#assessment-form")
+    page.wait_for_load_state("load")  # live.js is deferred: it runs before the load event
     for key, value in values.items():
         if isinstance(value, bool):
             page.check(f"input[name=v_{key}][value={'co' if value else 'khong'}]")
@@ -159,6 +160,7 @@ def test_typed_figures_survive_a_lost_page(server: LiveServer, browser: Any):
     server.login(page, "xa-iadal")
     page.click("tr:has-text('2026') >> text=Mở")
     page.wait_for_selector("#assessment-form")
+    page.wait_for_load_state("load")  # live.js is deferred: it runs before the load event
     page.fill("#v_children_under16", "777")
     page.fill("input[name=s_children_under16]", "Sổ theo dõi trẻ em thôn")
     page.check("input[name=v_c1_officer][value=co]")

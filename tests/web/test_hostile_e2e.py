@@ -31,6 +31,7 @@ def test_pages_run_under_the_csp_and_the_refusals_read_well(server: LiveServer, 
     server.login(page, "xa-iatoi")
     page.click("text=Mở")
     page.wait_for_selector("#assessment-form")
+    page.wait_for_load_state("load")  # live.js is deferred: it runs before the load event
     page.fill("#v_c2_births", "14.2")  # live.js: the message comes from the server as the officer types
     page.wait_for_selector("#e-c2_births:has-text('Phải là số nguyên không âm')")
     page.fill("#v_c2_births", "1.420")

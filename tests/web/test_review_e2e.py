@@ -73,6 +73,7 @@ def test_review_journey_with_javascript(server: LiveServer, browser: Any):
     page.set_viewport_size(DESKTOP)
     page.click("tr:has-text('2022') >> text=Mở")
     page.wait_for_selector("#assessment-form")
+    page.wait_for_load_state("load")  # live.js is deferred: it runs before the load event
     _fill(page, values)
     page.wait_for_function(f"() => document.getElementById('total') && "
                            f"document.getElementById('total').textContent == '{expected.total}'")
