@@ -1,9 +1,13 @@
 """A small pool of warm processes that lay out and write the documents of one PDF file at once.
 
 A proposal file is three documents (tờ trình, biên bản, phụ lục); laid out one after the other in the
-requesting process they take most of a second on a 2-core machine, nearly all of it WeasyPrint. With a pool
-of N processes the last N documents (the longest: the score annex first) are rendered in the pool while the
-requesting process renders the others, and the written files are joined (reports.pdfjoin): the file is
+requesting process they take most of a second on a 2-core machine, nearly all of it WeasyPrint. The score
+annex, the longest, is laid out as two documents when annexes follow it (the NTM annex: each begins on a
+page of its own, so the pages are the same): the score annex, and the annexes after it numbered on from the
+score annex's page count as the last file had it (checked when both are done: a wrong guess lays the second
+piece out again, so a page number is never wrong). The documents are shared out longest first, by the CPU
+each kind took the last times, between the N pool processes and the requesting process (which would
+otherwise only wait, and joins the file after); the written files are joined (reports.pdfjoin): the file is
 ready in the time of its longest share, and one warm process is enough to use two cores.
 
 - How many: CFC_PDF_PROCS processes per app process (default 0: no pool, render in the requesting

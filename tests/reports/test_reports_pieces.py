@@ -18,7 +18,6 @@ from reports.views import AnnexSection
 
 from .conftest import OUT, pdf_pages, require_tool
 
-
 # Two annexes after the score annex (each begins on a page of its own): the second piece holds both.
 EXTRA = [AnnexSection(title="LIÊN HỆ VỚI TIÊU CHÍ NÔNG THÔN MỚI", columns=["Chỉ tiêu", "Trạng thái"],
                       rows=[["15.3", "Đạt"], ["6.2", "Cần xem xét"]], note="Số liệu tham khảo."),
@@ -37,8 +36,8 @@ def _file(cs, toi_doc, review, toi_results, annexes=EXTRA) -> PdfFile:
         return b""
 
     reports.render_proposal(rs, rv, corrections, None, criteria_set=cs, assessment=toi_doc,
-                            review_date=review["date"], document_date=review["document_date"], annexes=annexes,
-                            renderer=keep)
+                            review_date=review["date"], document_date=review["document_date"],
+                            annexes=annexes, renderer=keep)
     return box["f"]
 
 
@@ -96,7 +95,7 @@ def test_only_a_whole_annex_with_annexes_after_it_has_pieces(cs, toi_doc, review
     to_trinh, bien_ban, annex = f.parts
     assert to_trinh.piece_key() is None and bien_ban.piece_key() is None
     assert to_trinh.pieces(3) == [to_trinh]
-    no_extra = Part(annex.template, {**annex.context, "extra_annexes": []}, annex.notice, annex.demo, annex.title)
+    no_extra = replace(annex, context={**annex.context, "extra_annexes": []})
     assert no_extra.piece_key() is None
     scores, _rest = annex.pieces(4)
     assert scores.piece_key() is None  # a piece is never cut again

@@ -182,8 +182,7 @@ def test_a_pool_of_one_renders_the_annex_while_the_request_renders_the_rest(cs, 
     assert pdf_pages(pdf, "proposal-pool-of-one") == pdf_pages(proposal_pdf, "proposal-serial")
 
 
-def test_a_wrong_guess_of_the_annex_pages_is_laid_out_again(warm_pool, monkeypatch, cs, toi_doc, review,
-                                                             toi_results):
+def test_a_wrong_guess_of_the_annex_pages_is_laid_out_again(monkeypatch, cs, toi_doc, review, toi_results):
     # The annexes after the score annex are laid out apart, numbered on from the score annex's page count
     # as guessed from the last file: a wrong guess (here 1 page) must never show as a wrong page number.
     from .test_reports_pieces import EXTRA
@@ -198,17 +197,23 @@ def test_a_wrong_guess_of_the_annex_pages_is_laid_out_again(warm_pool, monkeypat
                                        review_date=review["date"], document_date=review["document_date"],
                                        annexes=EXTRA, renderer=renderer)
 
+    one = pool.RenderPool(1)
+
     def keep(f):
         captured["f"] = f
-        return warm_pool.render(f)
+        return one.render(f)
 
-    serial = pdf_pages(render(None), "proposal-extra-serial")
-    monkeypatch.setattr(pool, "_PAGE_GUESS", {})
-    assert pdf_pages(render(keep), "proposal-extra-pooled") == serial  # no guess yet
-    key = captured["f"].parts[-1].piece_key()
-    learned = pool._PAGE_GUESS[key]
-    assert learned > 1
-    pool._PAGE_GUESS[key] = 1
-    assert pdf_pages(render(keep), "proposal-extra-pooled-wrong-guess") == serial
-    assert pool._PAGE_GUESS[key] == learned
-    assert pdf_pages(render(keep), "proposal-extra-pooled-right-guess") == serial
+    try:
+        one.wait_ready()
+        serial = pdf_pages(render(None), "proposal-extra-serial")
+        monkeypatch.setattr(pool, "_PAGE_GUESS", {})
+        assert pdf_pages(render(keep), "proposal-extra-pooled") == serial  # no guess yet
+        key = captured["f"].parts[-1].piece_key()
+        learned = pool._PAGE_GUESS[key]
+        assert learned > 1
+        pool._PAGE_GUESS[key] = 1
+        assert pdf_pages(render(keep), "proposal-extra-pooled-wrong-guess") == serial
+        assert pool._PAGE_GUESS[key] == learned
+        assert pdf_pages(render(keep), "proposal-extra-pooled-right-guess") == serial
+    finally:
+        one.shutdown()
