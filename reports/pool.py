@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -78,6 +79,11 @@ def _warm(warmed: Any = None, alive: Connection | None = None) -> None:
     font_config, stylesheet = render._fonts_and_stylesheet()
     render._html("<p>Thẩm định <b>phụ lục</b> <i>trẻ em</i></p>").render(
         stylesheets=[stylesheet], font_config=font_config).write_pdf(**render.PDF_OPTIONS)
+    # What is loaded now (WeasyPrint, fonts, styles: ~100,000 objects) lives as long as the process: kept out
+    # of the collector's full passes, which otherwise walk it again during every few documents (measured:
+    # the full passes' time per proposal file fell from about 18 to 8 ms).
+    gc.collect()
+    gc.freeze()
     if warmed is not None:
         warmed.release()
 
