@@ -215,7 +215,7 @@ class RenderPool:
         # A piece numbered on from a wrong guess of the pages before it is laid out again, here, with the
         # right number: the file is always the one the whole document gives.
         for i, job in enumerate(jobs):
-            if job.after is None:
+            if job.after is None or job.piece_key is None:
                 continue
             pages_before = done[job.after][3]
             _PAGE_GUESS[job.piece_key] = pages_before
