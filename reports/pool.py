@@ -109,6 +109,12 @@ _PAGE_GUESS: dict[tuple, int] = {}
 _COST: dict[str, float] = {"to_trinh.html": 0.07, "bien_ban.html": 0.30, "annex_scores.html": 0.43,
                            "annex_scores.html/scores": 0.35, "annex_scores.html/extra": 0.08}
 _DEFAULT_COST = 0.3
+# The pool size from which the score annex is split. Measured by callgrind (1 December 2026, the web bench's
+# file, millions of instructions): tờ trình 349, biên bản 1,461, score annex 1,998 whole or 1,788 + 320 in
+# two pieces, join 178-183. With 2 pool processes the longest share falls from 1,998 to 1,788 (critical
+# path with the join 2,176 -> 1,971); with 1, no share of the split file is shorter than the whole annex
+# (the second document costs 110 more), so a pool of 1 renders it whole.
+SPLIT_FROM = 2
 _JOIN_COST = 0.05
 
 
@@ -125,13 +131,14 @@ class _Job:
         return (self.part, *self.meta)
 
 
-def _jobs(f: PdfFile) -> list[_Job]:
-    """The file's documents, the ones that have pieces (the score annex and the annexes after it) as two."""
+def _jobs(f: PdfFile, split: bool = True) -> list[_Job]:
+    """The file's documents; with `split`, the ones that have pieces (the score annex and the annexes after
+    it) as two."""
     jobs: list[_Job] = []
     for i, part in enumerate(f.parts):
         # The first document carries the file's metadata (its XMP and Info become the file's).
         meta = (f.title, f.author, f.subject) if i == 0 else (part.title, "", "")
-        key = part.piece_key()
+        key = part.piece_key() if split else None
         if key is None:
             jobs.append(_Job(part, meta, part.template))
             continue
@@ -197,7 +204,7 @@ class RenderPool:
     def render(self, f: PdfFile) -> bytes:
         from . import pdfjoin
 
-        jobs = _jobs(f)
+        jobs = _jobs(f, split=self.size >= SPLIT_FROM)
         local, pooled = _schedule(jobs, self.size)
         # The pool takes the longest documents first, one per process; the requesting process, which would
         # otherwise only wait, renders its share meanwhile. One warm process thus already gives a proposal

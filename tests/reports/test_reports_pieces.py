@@ -99,6 +99,12 @@ def test_only_a_whole_annex_with_annexes_after_it_has_pieces(cs, toi_doc, review
     assert no_extra.piece_key() is None
     scores, _rest = annex.pieces(4)
     assert scores.piece_key() is None  # a piece is never cut again
+    # The pool splits it from SPLIT_FROM processes on (with one, no share of the split file is shorter).
+    assert [j.kind for j in pool._jobs(f)] == ["to_trinh.html", "bien_ban.html", "annex_scores.html/scores",
+                                               "annex_scores.html/extra"]
+    assert [j.kind for j in pool._jobs(f, split=False)] == ["to_trinh.html", "bien_ban.html",
+                                                            "annex_scores.html"]
+    assert pool.SPLIT_FROM == 2
 
 
 def test_schedule_gives_the_pool_the_longest_and_the_request_process_the_rest(monkeypatch):

@@ -197,6 +197,7 @@ def test_a_wrong_guess_of_the_annex_pages_is_laid_out_again(monkeypatch, cs, toi
                                        review_date=review["date"], document_date=review["document_date"],
                                        annexes=EXTRA, renderer=renderer)
 
+    monkeypatch.setattr(pool, "SPLIT_FROM", 1)  # a pool of one process, made to split (cheaper than two)
     one = pool.RenderPool(1)
 
     def keep(f):
