@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -94,6 +94,19 @@ def store_figures(
     assessment.updated_at = utcnow()
 
 
+_RECORDS = cast(Table, Assessment.__table__)
+# Built once: a statement used again keeps its SQL cache key, which building it anew works out on each save.
+_SAVE_FIGURES = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("aid"), _RECORDS.c.version == bindparam("seen"))
+    .values(values=bindparam("new_values", type_=_RECORDS.c["values"].type),
+            sources=bindparam("new_sources", type_=_RECORDS.c.sources.type),
+            self_total=bindparam("new_total", type_=_RECORDS.c.self_total.type),
+            updated_at=bindparam("new_at", type_=_RECORDS.c.updated_at.type),
+            version=bindparam("next", type_=_RECORDS.c.version.type)))
+_ADD_HISTORY = insert(cast(Table, HistoryEntry.__table__))
+
+
 def save_figures(
     session: Session,
     assessment: Assessment,
@@ -115,14 +128,14 @@ def save_figures(
                                      ("sources", dict(assessment.sources or {}), sources))
             for field, before, after in changes(prefix, old, new, order)]
     version = assessment.version
-    table = Assessment.__table__
-    done = session.execute(
-        update(table).where(table.c.id == assessment.id, table.c.version == version)
-        .values(values=values, sources=sources, self_total=self_total, updated_at=now, version=version + 1))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    connection = session.connection()
+    done = connection.execute(_SAVE_FIGURES, {"aid": assessment.id, "seen": version, "new_values": values,
+                                              "new_sources": sources, "new_total": self_total,
+                                              "new_at": now, "next": version + 1})
+    if done.rowcount != 1:
         return False
     if rows:
-        session.execute(insert(HistoryEntry.__table__), rows)
+        connection.execute(_ADD_HISTORY, rows)
     for key, value in (("values", values), ("sources", sources), ("self_total", self_total),
                        ("updated_at", now), ("version", version + 1)):
         set_committed_value(assessment, key, value)
