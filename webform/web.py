@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, redirect, request, send_from_directory, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+from itsdangerous import URLSafeTimedSerializer
 
 compress = Compress()
 YEAR = 365 * 24 * 3600
@@ -42,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     compress.init_app(app)
     app.jinja_env.globals["url_for"] = remembered_url_for(app)
+    app.session_interface = CookieSessions()
 
     @app.url_defaults
     def _version_static(endpoint: str, values: dict[str, Any]) -> None:
@@ -105,3 +108,27 @@ def remembered_url_for(app: Flask) -> Callable[..., str]:
         return built
 
     return remembered
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, unchanged, with their serializer built once per set of keys instead of
+    twice per request (reading and writing the cookie): building one serializes an empty dict to test the
+    serializer's type. The serializer holds only the keys and settings; it is rebuilt whenever the secret
+    key or its fallbacks change."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        key = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self._serializers.get(key)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if found is None:
+                return None
+            if len(self._serializers) > 8:  # keys changed in place again and again (tests): start over
+                self._serializers.clear()
+            self._serializers[key] = found
+        return found
