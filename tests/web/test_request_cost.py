@@ -19,6 +19,7 @@ from webform.models import Assessment, Commune, HistoryEntry, User
 from webform.services import self_assessment
 from webform.services.errors import Stale
 
+from .conftest import IA_TOI as IA_TOI_PROFILE
 from .conftest import PASSWORD, assessment_of, example_values, form_data, history_of
 
 IA_TOI, IA_DAL = "23538", "23535"
@@ -174,3 +175,24 @@ def test_a_new_secret_key_ends_the_signed_sessions(app: Flask, officer: FlaskCli
     app.secret_key = "another-secret"
     r = officer.get(f"/assessment/{a.id}")
     assert r.status_code == 302 and "/auth/login" in r.headers["Location"]
+
+
+def test_the_score_cache_key_scores_what_the_engine_scores(app: Flask):
+    """The figures are keyed by orjson's sorted JSON, or by json.dumps' for what orjson refuses (an integer
+    beyond 64 bits): either way the result is the engine's own for those figures, and nothing raises."""
+    from engine import InvalidAssessment
+    from webform.engines import _key, score_or_none
+
+    with app.app_context():
+        scoring = app.extensions["cfc_scoring"]
+        eng = scoring.engine(scoring.for_period(2022).id)
+        doc = {"commune": dict(IA_TOI_PROFILE), "period": 2022, "values": example_values()}
+        assert isinstance(_key(doc), bytes)
+        assert score_or_none(eng, doc) == eng.score(doc)
+        huge = {**doc, "values": {**doc["values"], "children_under16": 10**30}}
+        assert isinstance(_key(huge), str)
+        try:
+            expected = eng.score(huge)
+        except InvalidAssessment:
+            expected = None
+        assert score_or_none(eng, huge) == expected
