@@ -17,8 +17,10 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
   (re-asserted by the engine after each action) can never match a rule and loop.
 - A fresh session id per call (per batch of facts in fire_many) and `delete_state` in `finally`: state
   never accumulates, and the limit of 1,024 live sessions per ruleset is never approached (a call holds
-  one session at a time). A rule that matches every fact makes sure each call has a session to delete
-  (deleting a session that was never created crashed the C engine).
+  one session at a time). Every session must start at least one action before it is deleted: the C
+  engine leaves a new session's action context unset until an action starts, and `delete_state` frees
+  it (a segfault, seen when the first fact of a ruleset matched nothing). One rule matches the fact at
+  position 0 of every call, and only it, so that each session starts exactly one action of its own.
 - `fire_many(facts)` asserts up to BATCH facts into one session (`assert_facts`), since opening a session
   is most of a call's cost (it allocates every rule's frames, docs/reference/durable-rules.md). Each fact
   carries its position `"n"` as its first field, so an action's JSON begins `{"<rule>":{"m":{"n":<k>,` and
@@ -48,10 +50,12 @@ Op = Literal["==", ">=", "<=", ">", "<"]
 _OPS = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
 _DISCRIMINATOR = ("cfc_fact", True)
 _DISCRIMINATOR_JSON = orjson.dumps({_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}).decode()[1:-1]  # "cfc_fact":true
-_NOT_HANDLED = 1  # durable_rules' result code: no rule matched
-# Matches every fact. A fact that matches no rule leaves no session behind, and `delete_state` on such a
-# session id crashes the C engine (segfault, seen when the first fact of a ruleset matched nothing); with
-# this rule every fact opens a session that can be deleted.
+# Matches the fact at position 0 of each call (fire gives its one fact position 0 too). createStateNode
+# (src/rules/state.c) leaves a new session's action context (context.messages, context.stateFact) as
+# malloc left it, startAction sets it, deleteStateNode frees it: a session in which no action ever
+# started crashes `delete_state` (segfault, seen when the first fact of a ruleset matched nothing). With
+# this rule every session starts one action. Matching only position 0 rather than every fact saves a
+# firing per fact (docs/reference/durable-rules.md).
 _ALWAYS = "$fact"
 _ALWAYS_HEAD = '{"' + _ALWAYS + '":'
 # Facts per session in fire_many: measured on this project's rulesets, 50 a session ran 2.3× faster than
@@ -90,7 +94,8 @@ class RuleSet:
     def __init__(self, name: str, rules: Mapping[str, Sequence[Comparison]]) -> None:
         if not rules:
             raise ValueError("a ruleset needs at least one rule")
-        definition: dict[str, dict] = {_ALWAYS: {"all": [{"m": {_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}}]}}
+        definition: dict[str, dict] = {
+            _ALWAYS: {"all": [{"m": {"$and": [{_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}, {"n": 0}]}}]}}
         for rule_name, comparisons in rules.items():
             if '"' in rule_name or "\\" in rule_name or rule_name == _ALWAYS:
                 raise ValueError(f"rule name {rule_name!r} must not contain quotes or backslashes")
@@ -103,13 +108,14 @@ class RuleSet:
 
     def fire(self, fact: Mapping[str, int | bool]) -> list[str]:
         """Assert one fact in a fresh session and return the names of the rules that matched it."""
-        if "sid" in fact or _DISCRIMINATOR[0] in fact:
-            raise ValueError("a fact must not carry the session id or the discriminator itself")
+        if "sid" in fact or _DISCRIMINATOR[0] in fact or "n" in fact:
+            raise ValueError("a fact must not carry the session id, the discriminator or n itself")
         sid = str(next(_sessions))
-        # The fact's own fields, then the session id and the discriminator: orjson writes the fact, and the
-        # two fields are put in front of its first key (an empty fact is "{}").
+        # The fact's own fields after its position (0: the session's one action of its own), the session id
+        # and the discriminator: orjson writes the fact, and the fields are put in front of its first key
+        # (an empty fact is "{}").
         body = orjson.dumps(fact).decode()
-        text = f'{{"sid":"{sid}",{_DISCRIMINATOR_JSON}{"," if len(body) > 2 else ""}{body[1:]}'
+        text = f'{{"n":0,"sid":"{sid}",{_DISCRIMINATOR_JSON}{"," if len(body) > 2 else ""}{body[1:]}'
         fired = []
         for action in self._session(sid, _dre.assert_fact, text):
             # The action JSON is {"<rule name>": {...}}: the name is all we need.
@@ -144,28 +150,35 @@ class RuleSet:
 
     def _session(self, sid: str, assert_call: Callable[[Any, str], tuple[int, Any]], text: str) -> list[str]:
         """Assert `text` (assert_fact or assert_facts) in session `sid` and return each action's JSON, all
-        under the one lock; the session is deleted whatever happens. The actions are only read, after
-        the session is gone: nothing calls back into durable_rules."""
+        under the one lock; the session is deleted whatever happens, unless it started no action (deleting
+        it would crash the C engine: it is left, one of the 1,024, and the call raises). The actions are
+        only read, after the session is gone: nothing calls back into durable_rules."""
         handle = self._handle
         complete = _dre.complete_and_start_action
         actions: list[str] = []
         append = actions.append
+        deletable = True  # until the facts are in: an assert that failed left no session or an empty one
         with _lock:
             try:
-                code, state = assert_call(handle, text)
-                if code == _NOT_HANDLED:
-                    raise RuleEngineError("durable_rules did not handle a fact that always matches")
+                # The result code says whether every fact matched a rule; most facts of a batch match
+                # none of their own: only the actions say what fired.
+                _, state = assert_call(handle, text)
+                deletable = False
                 started = _dre.start_action_for_state(handle, state)
-                action = started[1] if started else None
+                if not started:  # pragma: no cover - the rule matching position 0 always fires
+                    raise RuleEngineError(f"durable_rules started no action on ruleset {self.name}")
+                deletable = True
+                action = started[1]
                 while action:
                     append(action)
                     action = complete(handle, state)
             except _dre.error as exc:  # pragma: no cover - the C engine's own failures
                 raise RuleEngineError(f"durable_rules failed on ruleset {self.name}: {exc}") from exc
             finally:
-                # Nothing may have been stored for this session; that is fine.
-                with contextlib.suppress(_dre.error):
-                    _dre.delete_state(handle, sid)
+                if deletable:
+                    # Nothing may have been stored for this session; that is fine.
+                    with contextlib.suppress(_dre.error):
+                        _dre.delete_state(handle, sid)
         return actions
 
     def close(self) -> None:

@@ -112,6 +112,47 @@ def test_fire_many_is_fire_for_each_fact():
         rules.close()
 
 
+_FIRST_SESSIONS = """
+from engine.rules import BATCH, Comparison, RuleSet
+rules = {"big": [Comparison("x", ">=", 10)], "small": [Comparison("x", "<", 10)]}
+# Forty more, as many as a criteria set has: each session then allocates enough for malloc to hand it
+# memory that held something before (what made a session without actions crash on deletion).
+rules.update({f"r{i}": [Comparison(f"x{i}", ">=", 5)] for i in range(40)})
+# A fresh ruleset whose very first session holds a first fact that no rule of its own matches.
+first = RuleSet("first-batch", rules)
+assert first.fire_many([{}, {"x": 3}, {"y": 1}, {"x": 12}]) == [[], ["small"], [], ["big"]]
+assert first.fire({}) == [] and first.fire({"x": 10}) == ["big"]
+# A fresh ruleset first fired with a single empty fact, then batches in which no fact matches a rule of
+# its own, more of them than the 1,024 live sessions a ruleset can hold.
+single = RuleSet("first-single", rules)
+assert single.fire({}) == []
+for round_ in range(1100):
+    size = (1, BATCH, BATCH + 1)[round_ % 3]
+    facts = [{"y": i, **{f"x{k}": (i + k) % 3 for k in range(40)}} for i in range(size)]
+    assert single.fire_many(facts) == [[] for _ in range(size)]
+    assert single.fire(facts[0]) == []
+assert single.fire_many([{"x": 1}, {}]) == [["small"], []]
+first.close()
+single.close()
+print("ok")
+"""
+
+
+def test_sessions_whose_facts_match_no_rule_of_their_own():
+    # Only the fact at position 0 of a call matches the rule that starts the session's one action of
+    # its own (deleting a session in which no action started crashed the C engine). Run in a child
+    # process: a crash there is this test failing, not the test run ending.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", _FIRST_SESSIONS], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
 def test_no_session_is_left_behind():
     # durable_rules keeps at most 1,024 live sessions per ruleset (the next raises MemoryError): far more
     # batches than that, of every size around a session's, and facts, still all answered.
