@@ -31,6 +31,10 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
   hold the GIL anyway, so the lock costs nothing measurable.
 - Only whole numbers and booleans reach a rule (the caller validates strictly first): durable_rules
   compares strings with numbers lexicographically and lets a missing field match nothing.
+- Every firing's action carries its whole fact as JSON, so the facts' field names are as short as they
+  come (`short_names`: one or two letters, given out by the builders of rules and facts, engine/compile.py
+  and engine/ntm/linker.py). The C engine tells a fact's fields apart by a 32-bit hash of their names
+  alone: a ruleset whose names share a hash is refused.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import string
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,8 +53,12 @@ import orjson
 
 Op = Literal["==", ">=", "<=", ">", "<"]
 _OPS = {">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
-_DISCRIMINATOR = ("cfc_fact", True)
-_DISCRIMINATOR_JSON = orjson.dumps({_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}).decode()[1:-1]  # "cfc_fact":true
+# Short, like the fields (see short_names), and never one of them: short_names gives letters only.
+_DISCRIMINATOR = ("_", True)
+_DISCRIMINATOR_JSON = orjson.dumps({_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}).decode()[1:-1]  # "_":true
+# What the engine and this module put in a fact or the session state document beside the caller's fields.
+RESERVED = frozenset({"sid", "id", "n", "$s", _DISCRIMINATOR[0]})
+_LETTERS = string.ascii_lowercase + string.ascii_uppercase
 # Matches the fact at position 0 of each call (fire gives its one fact position 0 too). createStateNode
 # (src/rules/state.c) leaves a new session's action context (context.messages, context.stateFact) as
 # malloc left it, startAction sets it, deleteStateNode frees it: a session in which no action ever
@@ -88,12 +97,42 @@ class RuleEngineError(RuntimeError):
     pass
 
 
+def short_names() -> Iterator[str]:
+    """Fact field names, shortest first: a…z, A…Z, then two letters, never a reserved one ("n"). Each
+    firing serialises its whole fact, and a fact's text is parsed and its fields hashed per assert: a
+    criteria fact with one letter per field is about half as long as with the item ids spelt out."""
+    for size in itertools.count(1):
+        for letters in itertools.product(_LETTERS, repeat=size):
+            name = "".join(letters)
+            if name not in RESERVED:
+                yield name
+
+
+def name_hash(name: str) -> int:
+    """The C engine's hash of a field name (FNV-1a, 32 bits, src/rules/state.c fnv1Hash32): the engine
+    matches a fact's field to a rule's by this hash alone."""
+    value = 0x811C9DC5
+    for byte in name.encode("ascii"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
 class RuleSet:
     """A compiled set of rules; thread-safe; build once and reuse."""
 
     def __init__(self, name: str, rules: Mapping[str, Sequence[Comparison]]) -> None:
         if not rules:
             raise ValueError("a ruleset needs at least one rule")
+        fields = {c.field for comparisons in rules.values() for c in comparisons}
+        if fields & RESERVED:
+            raise ValueError(f"fact fields {sorted(fields & RESERVED)} are the engine's own")
+        hashes: dict[int, str] = {}
+        for field in sorted(fields | RESERVED):
+            if not field.isascii() or '"' in field or "\\" in field or "." in field:
+                raise ValueError(f"fact field {field!r} must be ASCII, without quotes, backslashes or dots")
+            other = hashes.setdefault(name_hash(field), field)
+            if other != field:
+                raise ValueError(f"fact fields {other!r} and {field!r} share a hash in durable_rules")
         definition: dict[str, dict] = {
             _ALWAYS: {"all": [{"m": {"$and": [{_DISCRIMINATOR[0]: _DISCRIMINATOR[1]}, {"n": 0}]}}]}}
         for rule_name, comparisons in rules.items():

@@ -71,7 +71,7 @@ class Engine:
         # numerator * scale // denominator.
         self._fact_plan = [
             (plan.field, plan.value, plan.numerator, plan.denominator, 100 * RATE_UNITS, plan.round_up,
-             plan.field + "_none")
+             plan.none_field)
             for plan in self._plans
         ]
         # Per input, the items that read it (positions) and their criteria (indexes in _slices): a missing

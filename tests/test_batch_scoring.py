@@ -105,7 +105,7 @@ def test_fire_many_is_fire_for_each_fact():
         facts = [{}, {"x": 3}, {"x": 12, "f": True}, {"f": False, "x": 7}, {"y": 1}] * 23
         assert [sorted(n) for n in rules.fire_many(facts)] == [sorted(rules.fire(f)) for f in facts]
         assert rules.fire_many([]) == []
-        for bad in ({"n": 1}, {"sid": "x"}, {"cfc_fact": True}):
+        for bad in ({"n": 1}, {"sid": "x"}, {"_": True}):
             with pytest.raises(ValueError):
                 rules.fire_many([{"x": 1}, bad])
     finally:
