@@ -21,7 +21,8 @@ def fact_fields(cs: CriteriaSet) -> list[tuple[str, str]]:
     firing carries the whole fact."""
     names = short_names()
     fields = [next(names) for _ in cs.items]  # the ones in almost every fact get the single letters
-    return [(field, next(names) if item.is_rate else "") for field, item in zip(fields, cs.items, strict=True)]
+    return [(field, next(names) if item.is_rate else "")
+            for field, item in zip(fields, cs.items, strict=True)]
 
 
 def rule_name(item: Item, band: int | str) -> str:

@@ -4,6 +4,7 @@ session) gives exactly what scoring them one by one gives, and leaves no session
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 
 import pytest
@@ -14,7 +15,9 @@ from engine import Engine
 from engine.assessment import InvalidAssessment
 from engine.io.catalog import Catalog
 from engine.io.jsonout import result_json
-from engine.rules import BATCH, Comparison, RuleSet
+from engine.compile import compile_rules
+from engine.ntm.linker import compile_ntm_rules
+from engine.rules import BATCH, RESERVED, Comparison, RuleSet, name_hash, short_names
 from tests.strategies import assessments, random_assessment
 
 CATALOG = Catalog.load()
@@ -186,3 +189,49 @@ def test_batches_from_many_threads_at_once():
         got = list(pool.map(lambda part: [result_json(r) for r in WITH_NTM.score_many(part)], slices * 2))
     assert [line for part in got[:4] for line in part] == want
     assert [line for part in got[4:] for line in part] == want
+
+
+def test_short_field_names():
+    # Letters only, shortest first, all different, never a name the engine or engine/rules.py puts in a
+    # fact itself; distinct in durable_rules' hash too, as far as a criteria set and a link table go.
+    names = list(itertools.islice(short_names(), 3000))
+    assert names[:3] == ["a", "b", "c"] and "n" not in names and not RESERVED & set(names)
+    assert len(set(names)) == len(names) and all(n.isascii() and n.isalpha() for n in names)
+    assert all(len(n) == 1 for n in names[:51]) and len(names[51]) == 2
+    assert len({name_hash(n) for n in names}) == len(names)
+
+
+def test_a_ruleset_whose_field_names_share_a_hash_is_refused():
+    # durable_rules matches a fact's field to a rule's by the FNV-1a hash of its name alone: a rule on
+    # "fyyao" fires for a fact holding only "f1kia" (seen on 2.0.28). Such a ruleset is refused, and so
+    # are the fields the engine writes itself.
+    assert name_hash("fyyao") == name_hash("f1kia") == 0x5B68A133
+    with pytest.raises(ValueError, match="share a hash"):
+        RuleSet("collide", {"a": [Comparison("fyyao", ">=", 5)], "b": [Comparison("f1kia", "<", 5)]})
+    for reserved in ("n", "sid", "_"):
+        with pytest.raises(ValueError, match="engine's own"):
+            RuleSet("reserved", {"a": [Comparison(reserved, ">=", 5)]})
+    for bad in ("a.b", 'a"b', "ả"):
+        with pytest.raises(ValueError, match="ASCII"):
+            RuleSet("bad-name", {"a": [Comparison(bad, ">=", 5)]})
+
+
+def test_the_engine_facts_use_short_names_and_the_ntm_fact_only_what_its_rules_read():
+    # Every field of a fact is one its ruleset's rules compare (plus nothing else), for criteria and NTM.
+    rng = random.Random(8)
+    linker = WITH_NTM.linker(2022)
+    assert linker is not None
+    criteria_fields = {c.field for terms in compile_rules(CS).values() for c in terms}
+    ntm_fields_read = {c.field for terms in compile_ntm_rules(linker.table, CS).values() for c in terms}
+    for n in range(200):
+        doc = random_assessment(CS, rng, missing=True)
+        doc["commune"]["region"] = CS.regions[n % len(CS.regions)].id
+        for flag in WITH_NTM.commune_flags:
+            doc["commune"][flag.id] = n % 3 == 0
+        valid, _ = WITH_NTM.validator.validate(doc)
+        assert valid is not None
+        fact, present = WITH_NTM.facts(valid)
+        assert set(fact) <= criteria_fields and all(len(name) <= 2 for name in fact)
+        scored, _ = WITH_NTM._decide(valid, present, WITH_NTM.rules.fire(fact))
+        ntm_fact = linker.fact_from_figures(valid.values, present, scored.points, valid.commune)
+        assert set(ntm_fact) <= ntm_fields_read and all(len(name) <= 2 for name in ntm_fact)

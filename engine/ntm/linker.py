@@ -180,7 +180,10 @@ class NtmLinker:
                      self._ranks[i], cs.item(i)) for i in ind.items)))
             else:
                 self._plans.append((3,))
-        self._region_fields = {region: name for (what, region), name in fields.items() if what == "region"}
+        # The flag of the commune's region, for the regions a rule reads (a fact holds nothing else).
+        read = {c.field for terms in rules.values() for c in terms}
+        self._region_fields = {region: name for (what, region), name in fields.items()
+                               if what == "region" and name in read}
 
     # --- facts ---
 
