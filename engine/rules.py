@@ -19,7 +19,7 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
   never accumulates, and the limit of 1,024 live sessions per ruleset is never approached (a call holds
   one session at a time). Every session must start at least one action before it is deleted: the C
   engine leaves a new session's action context unset until an action starts, and `delete_state` frees
-  it (a segfault, seen when the first fact of a ruleset matched nothing). One rule matches the fact at
+  it (a crash, "free(): invalid pointer", seen when the first fact of a ruleset matched nothing). One rule matches the fact at
   position 0 of every call, and only it, so that each session starts exactly one action of its own.
 - `fire_many(facts)` asserts up to BATCH facts into one session (`assert_facts`), since opening a session
   is most of a call's cost (it allocates every rule's frames, docs/reference/durable-rules.md). Each fact
@@ -62,7 +62,8 @@ _LETTERS = string.ascii_lowercase + string.ascii_uppercase
 # Matches the fact at position 0 of each call (fire gives its one fact position 0 too). createStateNode
 # (src/rules/state.c) leaves a new session's action context (context.messages, context.stateFact) as
 # malloc left it, startAction sets it, deleteStateNode frees it: a session in which no action ever
-# started crashes `delete_state` (segfault, seen when the first fact of a ruleset matched nothing). With
+# started crashes `delete_state` (an abort or a segfault, seen when the first fact of a ruleset matched
+# nothing; reproduced on 2.0.28, docs/reference/durable-rules.md). With
 # this rule every session starts one action. Matching only position 0 rather than every fact saves a
 # firing per fact (docs/reference/durable-rules.md).
 _ALWAYS = "$fact"
