@@ -19,8 +19,9 @@ How it avoids durable_rules' sharp edges (see docs/reference/durable-rules.md):
   never accumulates, and the limit of 1,024 live sessions per ruleset is never approached (a call holds
   one session at a time). Every session must start at least one action before it is deleted: the C
   engine leaves a new session's action context unset until an action starts, and `delete_state` frees
-  it (a crash, "free(): invalid pointer", seen when the first fact of a ruleset matched nothing). One rule matches the fact at
-  position 0 of every call, and only it, so that each session starts exactly one action of its own.
+  it (a crash, "free(): invalid pointer", seen when the first fact of a ruleset matched nothing). One
+  rule matches the fact at position 0 of every call, and only it, so that each session starts exactly
+  one action of its own.
 - `fire_many(facts)` asserts up to BATCH facts into one session (`assert_facts`), since opening a session
   is most of a call's cost (it allocates every rule's frames, docs/reference/durable-rules.md). Each fact
   carries its position `"n"` as its first field, so an action's JSON begins `{"<rule>":{"m":{"n":<k>,` and

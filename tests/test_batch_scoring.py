@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from engine import Engine
 from engine.assessment import InvalidAssessment
+from engine.compile import compile_rules
 from engine.io.catalog import Catalog
 from engine.io.jsonout import result_json
-from engine.compile import compile_rules
 from engine.ntm.linker import compile_ntm_rules
 from engine.rules import BATCH, RESERVED, Comparison, RuleSet, name_hash, short_names
 from tests.strategies import assessments, random_assessment
