@@ -18,7 +18,7 @@ from .db import get_session, write_lock
 from .drafts import create_draft
 from .engines import score_or_none
 from .form_values import ParsedForm, raw_from_values, scorable
-from .fragments import fragment, macro
+from .fragments import fragment, macro, score_panel
 from .messages import MSG_CONFLICT, MSG_HAS_ERRORS, MSG_NO_CRITERIA
 from .models import ROLE_COMMUNE, Assessment, Commune, HistoryEntry
 from .services import self_assessment
@@ -148,6 +148,7 @@ def render_form(
             a=a,
             cs=cs,
             section_html=section_html(cs, parsed, editable, crit_points, changed or set(), corrections),
+            score_panel_html=score_panel(cs, result, parsed),
             parsed=parsed,
             result=result,
             editable=editable,
@@ -277,7 +278,7 @@ def live_score(assessment_id: int) -> Any:
     typed = typed_figures(a, request.form)
     cs, parsed = typed.cs, typed.parsed
     result = score_or_none(typed.engine, scorable(typed.document, parsed))
-    panel = render_template("_score_panel.html", result=result, cs=cs, a=a, parsed=parsed)
+    panel = score_panel(cs, result, parsed)
     crit = {c.id: f"{c.points}/{c.max}" for c in result.criteria} if result is not None else {}
     return jsonify({"panel": panel, "errors": parsed.errors, "criteria": crit,
                     "total": result.total if result is not None else None})

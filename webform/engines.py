@@ -12,6 +12,7 @@ import json
 import threading
 from typing import Any
 
+import orjson
 from flask import Flask, current_app
 
 from engine import Engine, InvalidAssessment, Result
@@ -43,9 +44,19 @@ def make_assessment(commune_profile: dict[str, Any], period: int, values: dict[s
 def score_or_none(eng: Engine, assessment: dict[str, Any]) -> Result | None:
     """The engine's result, or None when the figures are not valid enough to score."""
     try:
-        return _cached_score(eng, json.dumps(assessment, sort_keys=True, ensure_ascii=False))
+        return _cached_score(eng, _key(assessment))
     except InvalidAssessment:
         return None
+
+
+def _key(assessment: dict[str, Any]) -> bytes | str:
+    """The figures as sorted JSON: what the score cache is keyed by and what is scored. orjson writes it
+    about ten times faster than json.dumps; what orjson refuses (an integer beyond 64 bits) is written by
+    json.dumps, whose text the cache keeps apart from orjson's bytes, and the engine then judges it."""
+    try:
+        return orjson.dumps(assessment, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(assessment, sort_keys=True, ensure_ascii=False)
 
 
 def scores_or_none(eng: Engine, assessments: list[dict[str, Any]]) -> list[Result | None]:
@@ -55,7 +66,8 @@ def scores_or_none(eng: Engine, assessments: list[dict[str, Any]]) -> list[Resul
 
 
 @functools.lru_cache(maxsize=4096)
-def _cached_score(eng: Engine, assessment_json: str) -> Result:
+def _cached_score(eng: Engine, assessment_json: bytes | str) -> Result:
     # Scoring is a pure function of (criteria set, assessment) and results are frozen, so the same figures
     # (a review page opened again, a live-score request repeated) are scored once.
-    return eng.score(json.loads(assessment_json))
+    return eng.score(orjson.loads(assessment_json) if isinstance(assessment_json, bytes)
+                     else json.loads(assessment_json))

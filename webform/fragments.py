@@ -129,6 +129,37 @@ def _render(template: str, context: dict[str, Any]) -> Fragment:
     return Fragment(current_app.jinja_env.get_template(template).render(slot=slot, **context))
 
 
+_PANELS: OrderedDict[int, tuple[Any, str, Markup]] = OrderedDict()
+MAX_PANELS = 512  # a panel is about 5 KB: at most a few MB per process
+
+
+def score_panel(cs: Any, result: Any, parsed: Any) -> Markup:
+    """_score_panel.html for this result, rendered once per result object while it is kept here.
+
+    Without typing errors the panel reads nothing but the criteria set and the engine's result, and a
+    result is immutable and comes from the engine cache (webform/engines.py) keyed by its figures: the
+    same figures (the form shown after its own save, a page opened again) give the same result object.
+    The entry holds the result itself, so its id cannot be taken by another object while the entry lives;
+    nothing another process can change goes into the panel."""
+    env = current_app.jinja_env
+    key = id(result)
+    cacheable = result is not None and not (parsed and parsed.errors) and bool(cs.content_hash) and \
+        not env.auto_reload
+    if cacheable:
+        with _lock:
+            found = _PANELS.get(key)
+            if found is not None and found[0] is result and found[1] == cs.content_hash:
+                _PANELS.move_to_end(key)
+                return found[2]
+    html = Markup(env.get_template("_score_panel.html").render(result=result, cs=cs, parsed=parsed))
+    if cacheable:
+        with _lock:
+            _PANELS[key] = (result, cs.content_hash, html)
+            while len(_PANELS) > MAX_PANELS:
+                _PANELS.popitem(last=False)
+    return html
+
+
 def macro(template: str, name: str) -> Callable[..., Markup]:
     """A macro of a template, to render the rare per-request parts with the same markup."""
     return getattr(current_app.jinja_env.get_template(template).module, name)
@@ -138,3 +169,4 @@ def clear() -> None:
     """Forget every fragment (tests that change templates or criteria in place)."""
     with _lock:
         _cache.clear()
+        _PANELS.clear()

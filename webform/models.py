@@ -350,7 +350,12 @@ class CriteriaVersion(Base):
     def label(self) -> str:
         """A version's identifier, "qd06-2019 · ab2a7b32f561" (the history records it); people read
         versions.version_name(v)."""
-        return f"{self.set_id} · {self.short_hash}"
+        return version_label(self.set_id, self.content_hash)
+
+
+def version_label(set_id: str, content_hash: str) -> str:
+    """CriteriaVersion.label from the two columns it is made of (pages that read only those)."""
+    return f"{set_id} · {content_hash[:12]}"
 
 
 class Correction(Base):

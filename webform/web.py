@@ -7,14 +7,20 @@ URL carries its content hash (`?v=...`) is cached for a year, so a changed file 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, request, send_from_directory, url_for
+from flask import Flask, has_request_context, redirect, request, send_from_directory, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+from itsdangerous import URLSafeTimedSerializer
 
 compress = Compress()
 YEAR = 365 * 24 * 3600
+MAX_URLS = 4096  # addresses a page builds: a few dozen per record shown recently
 
 
 def _static_version(app: Flask, filename: str) -> str | None:
@@ -37,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_LEVEL", 1)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     compress.init_app(app)
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
+    app.session_interface = CookieSessions()
 
     @app.url_defaults
     def _version_static(endpoint: str, values: dict[str, Any]) -> None:
@@ -70,3 +78,57 @@ def init_app(app: Flask) -> None:
         # The address officers type from memory; the form lives in the auth blueprint.
         query: dict[str, Any] = request.args.to_dict()
         return redirect(url_for("auth.login", **query), code=301)
+
+
+def remembered_url_for(app: Flask) -> Callable[..., str]:
+    """`url_for` for templates, each address built once per process: a page builds a dozen or more, each
+    through Werkzeug's URL map and the url_defaults (about 20 µs apiece). An address depends only on the
+    endpoint, its arguments (plain strings and integers here), the app's URL map and the script root the
+    app is mounted at, none of which a request or another process can change (static files' versions are
+    their content hashes). Anything else (a relative endpoint, _external, _anchor..., debug mode where
+    static files are hashed again as they are edited) goes to Flask's own url_for."""
+    cache: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+    lock = threading.Lock()
+
+    def remembered(endpoint: str, **values: Any) -> str:
+        if app.debug or endpoint[:1] == "." or not has_request_context() or any(
+                k[:1] == "_" or type(v) not in (str, int) for k, v in values.items()):
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, *sorted((k, type(v), v) for k, v in values.items()))
+        with lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+                return found
+        built = url_for(endpoint, **values)
+        with lock:
+            cache[key] = built
+            while len(cache) > MAX_URLS:
+                cache.popitem(last=False)
+        return built
+
+    return remembered
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, unchanged, with their serializer built once per set of keys instead of
+    twice per request (reading and writing the cookie): building one serializes an empty dict to test the
+    serializer's type. The serializer holds only the keys and settings; it is rebuilt whenever the secret
+    key or its fallbacks change."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        key = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self._serializers.get(key)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if found is None:
+                return None
+            if len(self._serializers) > 8:  # keys changed in place again and again (tests): start over
+                self._serializers.clear()
+            self._serializers[key] = found
+        return found

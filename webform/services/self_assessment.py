@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.states import EDITABLE_STATES, STATE_LABELS
 
 from .. import history
-from ..db import commit
+from ..db import commit, write_lock
 from ..engines import make_assessment, score_or_none
 from ..form_values import MSG_MISSING, ParsedForm, parse_form, validate
 from ..messages import MSG_HAS_ERRORS, MSG_INCOMPLETE, MSG_NOT_EDITABLE, MSG_RESUBMITTED
@@ -73,10 +73,20 @@ def save(session: Session, a: Assessment, user: User, typed: Typed, version: int
         if not confirmed:
             # Sending cannot be undone by the commune: the caller says what goes and asks once more.
             return Saved(result, stored=False, submitted=False)
-    history.store_figures(session, a, user.id, parsed.values, result.total if result is not None else None,
-                          [d.id for d in typed.cs.inputs], sources=parsed.sources)
-    if submit:
-        _submit(session, a, user, TRANSITIONS["submit"].target)
+    total = result.total if result is not None else None
+    order = [d.id for d in typed.cs.inputs]
+    if not submit:
+        # A draft: the figures and their history rows in two statements (history.save_figures).
+        with write_lock(session):
+            stored = history.save_figures(session, a, user.id, parsed.values, total, order, parsed.sources)
+            if stored:
+                session.commit()
+        if not stored:
+            session.rollback()
+            raise Stale([], session.get(Assessment, a.id))
+        return Saved(result, stored=True, submitted=False)
+    history.store_figures(session, a, user.id, parsed.values, total, order, sources=parsed.sources)
+    _submit(session, a, user, TRANSITIONS["submit"].target)
     try:
         commit(session)
     except StaleDataError:
