@@ -8,16 +8,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from engine.common import fact_slug
 from engine.criteria import CriteriaSet, Item
 from engine.rates import rate_units, threshold_units
-from engine.rules import Comparison, Op
+from engine.rules import Comparison, Op, short_names
 
 NONE_BAND = "none"  # the rule a rate item fires when its denominator is 0
 
 
-def fact_field(item: Item) -> str:
-    return "i" + fact_slug(item.id)
+def fact_fields(cs: CriteriaSet) -> list[tuple[str, str]]:
+    """Per item of cs.items, in order: the fact field holding its figure and, for a rate, the field saying
+    there is nothing to count ("" for other items). Short names (engine/rules.py short_names): every
+    firing carries the whole fact."""
+    names = short_names()
+    fields = [next(names) for _ in cs.items]  # the ones in almost every fact get the single letters
+    return [(field, next(names) if item.is_rate else "")
+            for field, item in zip(fields, cs.items, strict=True)]
 
 
 def rule_name(item: Item, band: int | str) -> str:
@@ -45,8 +50,7 @@ def compile_rules(cs: CriteriaSet) -> dict[str, list[Comparison]]:
     """Bands are tried from the best down and the first that holds wins; as rules, band k holds when its
     own bound holds and the bound of band k-1 does not, so at most one rule fires per item."""
     rules: dict[str, list[Comparison]] = {}
-    for item in cs.items:
-        field = fact_field(item)
+    for item, (field, none_field) in zip(cs.items, fact_fields(cs), strict=True):
         if item.rule == "yes_no":
             rules[rule_name(item, 0)] = [Comparison(field, "==", True)]
             continue
@@ -59,7 +63,7 @@ def compile_rules(cs: CriteriaSet) -> dict[str, list[Comparison]]:
                 terms.append(Comparison(field, worse, _band_value(item, index - 1)))
             rules[rule_name(item, index)] = terms
         if item.is_rate:
-            rules[rule_name(item, NONE_BAND)] = [Comparison(field + "_none", "==", True)]
+            rules[rule_name(item, NONE_BAND)] = [Comparison(none_field, "==", True)]
     return rules
 
 
@@ -69,6 +73,7 @@ class ItemPlan:
 
     item: Item
     field: str
+    none_field: str  # a rate's: there is nothing to count ("" for other items)
     reads: tuple[str, ...]  # the inputs the item reads
     value: str | None  # yes/no and count items: the input compared
     numerator: str | None  # rate items
@@ -82,7 +87,8 @@ def plan_items(cs: CriteriaSet) -> list[ItemPlan]:
     return [
         ItemPlan(
             item=item,
-            field=fact_field(item),
+            field=field,
+            none_field=none_field,
             reads=tuple(item.inputs),
             value=item.input,
             numerator=item.numerator,
@@ -91,7 +97,7 @@ def plan_items(cs: CriteriaSet) -> list[ItemPlan]:
             band_points=tuple(b.points for b in item.bands),
             none_points=item.none_points,
         )
-        for item in cs.items
+        for item, (field, none_field) in zip(cs.items, fact_fields(cs), strict=True)
     ]
 
 
@@ -113,7 +119,7 @@ def build_fact(plans: list[ItemPlan], values: Mapping[str, int | bool]) -> tuple
             continue
         denominator = int(values[plan.denominator])  # type: ignore[index]
         if denominator == 0:
-            fact[plan.field + "_none"] = True
+            fact[plan.none_field] = True
         else:
             fact[plan.field] = rate_units(int(values[plan.numerator]), denominator, plan.round_up)
     return fact, present

@@ -66,14 +66,16 @@ class Engine:
             plan = self._plans[position]
             got = plan.none_points if band == NONE_BAND else plan.band_points[band]  # type: ignore[index]
             self._fired_as[name] = (position, band, got)
-        # Per item, what the fact needs: (field, the input compared or None, numerator, denominator, scale,
-        # round up, the field saying there is nothing to count). A rate in RATE_UNITS is
-        # numerator * scale // denominator.
-        self._fact_plan = [
-            (plan.field, plan.value, plan.numerator, plan.denominator, 100 * RATE_UNITS, plan.round_up,
-             plan.field + "_none")
-            for plan in self._plans
-        ]
+        # What the fact needs, by kind, for facts(): (position, field, input) of the items compared on an
+        # input, and (position, field, numerator, denominator, scale, round up, the field saying there is
+        # nothing to count) of the rates. A rate in RATE_UNITS is numerator * scale // denominator.
+        self._direct_plan: list[tuple[int, str, str]] = [
+            (position, plan.field, cast(str, plan.value))
+            for position, plan in enumerate(self._plans) if plan.numerator is None]
+        self._rate_plan: list[tuple[int, str, str, str, int, bool, str]] = [
+            (position, plan.field, plan.numerator, cast(str, plan.denominator), 100 * RATE_UNITS,
+             plan.round_up, plan.none_field)
+            for position, plan in enumerate(self._plans) if plan.numerator is not None]
         # Per input, the items that read it (positions) and their criteria (indexes in _slices): a missing
         # input leaves them unassessed.
         self._readers: dict[str, list[int]] = {}
@@ -124,23 +126,25 @@ class Engine:
         so none of its rules can fire — and, per item, whether it could be assessed (compile.build_fact,
         from plans prepared once)."""
         values = assessment.values
-        present = [True] * len(self._fact_plan)
+        present = [True] * len(self._plans)
         missing = assessment.missing
         if missing:
             readers = self._readers
             for name in missing:
                 for position in readers.get(name, ()):
                     present[position] = False
-        fact: dict[str, int | bool] = {}
-        for ok, (field, value, numerator, denominator, scale, round_up, none_field) in zip(
-                present, self._fact_plan, strict=True):
-            if not ok:
-                continue
-            if numerator is None:
-                fact[field] = values[value]  # type: ignore[index]
-                continue
+        # By kind, as prepared in __init__: the items whose fact field is an input, then the rates (in that
+        # order: a fact's field order means nothing to the rules).
+        if missing:
+            fact: dict[str, int | bool] = {
+                field: values[value] for position, field, value in self._direct_plan if present[position]}
+            rates = [plan for plan in self._rate_plan if present[plan[0]]]
+        else:
+            fact = {field: values[value] for _, field, value in self._direct_plan}
+            rates = self._rate_plan
+        for _, field, numerator, denominator, scale, round_up, none_field in rates:
             # Counts are exact ints (validated), and arithmetic on a bool would give what int() gives.
-            den = values[denominator]  # type: ignore[index]
+            den = values[denominator]
             if not den:
                 fact[none_field] = True
             elif round_up:

@@ -4,6 +4,7 @@ session) gives exactly what scoring them one by one gives, and leaves no session
 from __future__ import annotations
 
 import copy
+import itertools
 import random
 
 import pytest
@@ -12,9 +13,11 @@ from hypothesis import strategies as st
 
 from engine import Engine
 from engine.assessment import InvalidAssessment
+from engine.compile import compile_rules
 from engine.io.catalog import Catalog
 from engine.io.jsonout import result_json
-from engine.rules import BATCH, Comparison, RuleSet
+from engine.ntm.linker import compile_ntm_rules
+from engine.rules import BATCH, RESERVED, Comparison, RuleSet, name_hash, short_names
 from tests.strategies import assessments, random_assessment
 
 CATALOG = Catalog.load()
@@ -105,11 +108,52 @@ def test_fire_many_is_fire_for_each_fact():
         facts = [{}, {"x": 3}, {"x": 12, "f": True}, {"f": False, "x": 7}, {"y": 1}] * 23
         assert [sorted(n) for n in rules.fire_many(facts)] == [sorted(rules.fire(f)) for f in facts]
         assert rules.fire_many([]) == []
-        for bad in ({"n": 1}, {"sid": "x"}, {"cfc_fact": True}):
+        for bad in ({"n": 1}, {"sid": "x"}, {"_": True}):
             with pytest.raises(ValueError):
                 rules.fire_many([{"x": 1}, bad])
     finally:
         rules.close()
+
+
+_FIRST_SESSIONS = """
+from engine.rules import BATCH, Comparison, RuleSet
+rules = {"big": [Comparison("x", ">=", 10)], "small": [Comparison("x", "<", 10)]}
+# Forty more, as many as a criteria set has: each session then allocates enough for malloc to hand it
+# memory that held something before (what made a session without actions crash on deletion).
+rules.update({f"r{i}": [Comparison(f"x{i}", ">=", 5)] for i in range(40)})
+# A fresh ruleset whose very first session holds a first fact that no rule of its own matches.
+first = RuleSet("first-batch", rules)
+assert first.fire_many([{}, {"x": 3}, {"y": 1}, {"x": 12}]) == [[], ["small"], [], ["big"]]
+assert first.fire({}) == [] and first.fire({"x": 10}) == ["big"]
+# A fresh ruleset first fired with a single empty fact, then batches in which no fact matches a rule of
+# its own, more of them than the 1,024 live sessions a ruleset can hold.
+single = RuleSet("first-single", rules)
+assert single.fire({}) == []
+for round_ in range(1100):
+    size = (1, BATCH, BATCH + 1)[round_ % 3]
+    facts = [{"y": i, **{f"x{k}": (i + k) % 3 for k in range(40)}} for i in range(size)]
+    assert single.fire_many(facts) == [[] for _ in range(size)]
+    assert single.fire(facts[0]) == []
+assert single.fire_many([{"x": 1}, {}]) == [["small"], []]
+first.close()
+single.close()
+print("ok")
+"""
+
+
+def test_sessions_whose_facts_match_no_rule_of_their_own():
+    # Only the fact at position 0 of a call matches the rule that starts the session's one action of
+    # its own (deleting a session in which no action started crashed the C engine). Run in a child
+    # process: a crash there is this test failing, not the test run ending.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", _FIRST_SESSIONS], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_no_session_is_left_behind():
@@ -145,3 +189,49 @@ def test_batches_from_many_threads_at_once():
         got = list(pool.map(lambda part: [result_json(r) for r in WITH_NTM.score_many(part)], slices * 2))
     assert [line for part in got[:4] for line in part] == want
     assert [line for part in got[4:] for line in part] == want
+
+
+def test_short_field_names():
+    # Letters only, shortest first, all different, never a name the engine or engine/rules.py puts in a
+    # fact itself; distinct in durable_rules' hash too, as far as a criteria set and a link table go.
+    names = list(itertools.islice(short_names(), 3000))
+    assert names[:3] == ["a", "b", "c"] and "n" not in names and not RESERVED & set(names)
+    assert len(set(names)) == len(names) and all(n.isascii() and n.isalpha() for n in names)
+    assert all(len(n) == 1 for n in names[:51]) and len(names[51]) == 2
+    assert len({name_hash(n) for n in names}) == len(names)
+
+
+def test_a_ruleset_whose_field_names_share_a_hash_is_refused():
+    # durable_rules matches a fact's field to a rule's by the FNV-1a hash of its name alone: a rule on
+    # "fyyao" fires for a fact holding only "f1kia" (seen on 2.0.28). Such a ruleset is refused, and so
+    # are the fields the engine writes itself.
+    assert name_hash("fyyao") == name_hash("f1kia") == 0x5B68A133
+    with pytest.raises(ValueError, match="share a hash"):
+        RuleSet("collide", {"a": [Comparison("fyyao", ">=", 5)], "b": [Comparison("f1kia", "<", 5)]})
+    for reserved in ("n", "sid", "_"):
+        with pytest.raises(ValueError, match="engine's own"):
+            RuleSet("reserved", {"a": [Comparison(reserved, ">=", 5)]})
+    for bad in ("a.b", 'a"b', "ả"):
+        with pytest.raises(ValueError, match="ASCII"):
+            RuleSet("bad-name", {"a": [Comparison(bad, ">=", 5)]})
+
+
+def test_the_engine_facts_use_short_names_and_the_ntm_fact_only_what_its_rules_read():
+    # Every field of a fact is one its ruleset's rules compare (plus nothing else), for criteria and NTM.
+    rng = random.Random(8)
+    linker = WITH_NTM.linker(2022)
+    assert linker is not None
+    criteria_fields = {c.field for terms in compile_rules(CS).values() for c in terms}
+    ntm_fields_read = {c.field for terms in compile_ntm_rules(linker.table, CS).values() for c in terms}
+    for n in range(200):
+        doc = random_assessment(CS, rng, missing=True)
+        doc["commune"]["region"] = CS.regions[n % len(CS.regions)].id
+        for flag in WITH_NTM.commune_flags:
+            doc["commune"][flag.id] = n % 3 == 0
+        valid, _ = WITH_NTM.validator.validate(doc)
+        assert valid is not None
+        fact, present = WITH_NTM.facts(valid)
+        assert set(fact) <= criteria_fields and all(len(name) <= 2 for name in fact)
+        scored, _ = WITH_NTM._decide(valid, present, WITH_NTM.rules.fire(fact))
+        ntm_fact = linker.fact_from_figures(valid.values, present, scored.points, valid.commune)
+        assert set(ntm_fact) <= ntm_fields_read and all(len(name) <= 2 for name in ntm_fact)

@@ -170,7 +170,7 @@ def test_fire_refuses_a_fact_carrying_the_session_fields():
     try:
         assert rules.fire({"x": 1}) == ["a"]
         assert rules.fire({}) == []
-        for bad in ({"sid": "1", "x": 1}, {"cfc_fact": True}):
+        for bad in ({"sid": "1", "x": 1}, {"_": True}, {"n": 0}):
             with pytest.raises(ValueError):
                 rules.fire(bad)
     finally:

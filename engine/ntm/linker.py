@@ -13,7 +13,6 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import cast
 
 from engine.assessment import Commune
-from engine.common import fact_slug
 from engine.criteria import CriteriaError, CriteriaSet, Item, Problem
 from engine.explain import ItemExplainer
 from engine.ntm import messages as nmsg
@@ -29,7 +28,7 @@ from engine.ntm.models import (
 )
 from engine.rates import PercentFormat, decimals_of, format_number, rate_units, threshold_units
 from engine.result import ItemResult, NtmStatus, Result
-from engine.rules import Comparison, RuleSet
+from engine.rules import Comparison, RuleSet, short_names
 from engine.yamlsource import format_loc
 
 Fact = dict[str, int | bool]
@@ -43,66 +42,75 @@ def _figure(numerator: int, denominator: int, percent: PercentFormat) -> str:
     return f"{numerator}/{denominator} = {percent(numerator, denominator)}"
 
 
-def _rate_field(item_id: str) -> str:
-    return "q" + fact_slug(item_id)
-
-
-def _rank_field(item_id: str) -> str:
-    return "b" + fact_slug(item_id)
-
-
-def _points_field(item_id: str) -> str:
-    return "p" + fact_slug(item_id)
-
-
-def _assessed_missing(item_id: str) -> str:
-    return "a" + fact_slug(item_id) + "_missing"
-
-
-def _input_field(input_id: str) -> str:
-    return "v_" + input_id
-
-
-def _region_field(region: str) -> str:
-    return "reg_" + region
+def ntm_fields(table: NtmTable, cs: CriteriaSet) -> dict[tuple[str, str], str]:
+    """The fact field of each figure a link table's rules read, by (what, id): ("region", region id),
+    ("rate", item id), ("input", input id), ("rank", item id), ("points", item id), and the flags
+    ("rate_none", item id), ("rate_missing", item id), ("input_missing", input id), ("missing", item id).
+    Short names (engine/rules.py short_names, every firing carries the whole fact), the single letters to
+    what almost every fact holds. An item's band rank is in the fact only for an indicator on top bands,
+    its points only for one on full points: the rules read nothing else."""
+    common: list[tuple[str, str]] = [("region", r.id) for r in cs.regions]
+    if table.region_override is not None:
+        common.append(("region", table.region_override.region))
+    rare: list[tuple[str, str]] = []
+    for ind in table.indicators:
+        rule = ind.rule
+        if isinstance(rule, RateAtMostRegional):
+            common += [("region", region) for region in rule.thresholds]
+            common.append(("rate", rule.item))
+            rare += [("rate_none", rule.item), ("rate_missing", rule.item)]
+        elif isinstance(rule, InputTrue):
+            common.append(("input", rule.input))
+            rare.append(("input_missing", rule.input))
+        elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
+            what = "rank" if isinstance(rule, ItemsAtTopBand) else "points"
+            common += [(what, item_id) for item_id in ind.items]
+            rare += [("missing", item_id) for item_id in ind.items]
+    names = short_names()
+    return {key: next(names) for key in dict.fromkeys(common + rare)}
 
 
 def _name(index: int, status: str, detail: str = "") -> str:
     return f"{index}#{status}#{detail}"
 
 
-def compile_ntm_rules(table: NtmTable, cs: CriteriaSet) -> dict[str, list[Comparison]]:
+def compile_ntm_rules(table: NtmTable, cs: CriteriaSet,
+                      fields: Mapping[tuple[str, str], str] | None = None) -> dict[str, list[Comparison]]:
+    """The link table's rules on facts with the fields `fields` (ntm_fields(table, cs) if not given)."""
+    f = ntm_fields(table, cs) if fields is None else fields
     rules: dict[str, list[Comparison]] = {}
     for index, ind in enumerate(table.indicators):
         rule = ind.rule
         if isinstance(rule, RateAtMostRegional):
-            field = _rate_field(rule.item)
+            field = f["rate", rule.item]
             for region, ceiling in rule.thresholds.items():
-                flag = Comparison(_region_field(region), "==", True)
+                flag = Comparison(f["region", region], "==", True)
                 units = threshold_units(ceiling)
                 rules[_name(index, "dat", region)] = [flag, Comparison(field, "<=", units)]
                 rules[_name(index, "chua_dat", region)] = [flag, Comparison(field, ">", units)]
-            rules[_name(index, "can_xem_xet", "none")] = [Comparison(field + "_none", "==", True)]
-            rules[_name(index, "can_xem_xet", "missing")] = [Comparison(field + "_missing", "==", True)]
+            rules[_name(index, "can_xem_xet", "none")] = [Comparison(f["rate_none", rule.item], "==", True)]
+            rules[_name(index, "can_xem_xet", "missing")] = [
+                Comparison(f["rate_missing", rule.item], "==", True)]
         elif isinstance(rule, InputTrue):
-            field = _input_field(rule.input)
+            field = f["input", rule.input]
             rules[_name(index, "dat")] = [Comparison(field, "==", True)]
             rules[_name(index, "chua_dat")] = [Comparison(field, "==", False)]
-            rules[_name(index, "can_xem_xet", "missing")] = [Comparison(field + "_missing", "==", True)]
+            rules[_name(index, "can_xem_xet", "missing")] = [
+                Comparison(f["input_missing", rule.input], "==", True)]
         elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
             held = []
             for item_id in ind.items:
                 if isinstance(rule, ItemsAtTopBand):  # band rank 0 is the top band
-                    rank = _rank_field(item_id)
+                    rank = f["rank", item_id]
                     at, below = Comparison(rank, "==", 0), Comparison(rank, ">", 0)
                 else:
                     best = cs.item(item_id).max
-                    at = Comparison(_points_field(item_id), ">=", best)
-                    below = Comparison(_points_field(item_id), "<", best)
+                    at = Comparison(f["points", item_id], ">=", best)
+                    below = Comparison(f["points", item_id], "<", best)
                 held.append(at)
                 rules[_name(index, "can_xem_xet", item_id)] = [below]
                 rules[_name(index, "can_xem_xet", "missing:" + item_id)] = [
-                    Comparison(_assessed_missing(item_id), "==", True)
+                    Comparison(f["missing", item_id], "==", True)
                 ]
             rules[_name(index, "dat")] = held
     return rules
@@ -131,7 +139,8 @@ class NtmLinker:
         self.cs = cs
         # The best band of each item, as the explanations name it ("≥ 95 %"), worked out once.
         self._top_band = {item.id: ItemExplainer(item).band_text(0) for item in cs.items}
-        rules = compile_ntm_rules(table, cs)
+        self._fields = fields = ntm_fields(table, cs)
+        rules = compile_ntm_rules(table, cs, fields)
         self.rules = RuleSet(f"ntm-{table.id}-{cs.id}", rules) if rules else None
         self._cache: dict[tuple, NtmStatus] = {}
         # Per rate indicator, region and outcome: the sentence around the figures (a few dozen at most).
@@ -158,16 +167,23 @@ class NtmLinker:
             rule = ind.rule
             if isinstance(rule, RateAtMostRegional):
                 item = cs.item(rule.item)
-                self._plans.append((0, _rate_field(item.id), item.numerator or "", item.denominator or ""))
+                self._plans.append((0, fields["rate", item.id], item.numerator or "", item.denominator or "",
+                                    fields["rate_missing", item.id], fields["rate_none", item.id]))
             elif isinstance(rule, InputTrue):
-                field = _input_field(rule.input)
-                self._plans.append((1, field, rule.input, field + "_missing"))
+                self._plans.append((1, fields["input", rule.input], rule.input,
+                                    fields["input_missing", rule.input]))
             elif isinstance(rule, ItemsAtTopBand | ItemsAtMax):
+                # Per item: its band rank's field (top bands) or its points' field (full points).
+                top = isinstance(rule, ItemsAtTopBand)
                 self._plans.append((2, tuple(
-                    (positions[i], _assessed_missing(i), _rank_field(i), _points_field(i), self._ranks[i],
-                     cs.item(i)) for i in ind.items)))
+                    (positions[i], fields["missing", i], fields["rank" if top else "points", i], top,
+                     self._ranks[i], cs.item(i)) for i in ind.items)))
             else:
                 self._plans.append((3,))
+        # The flag of the commune's region, for the regions a rule reads (a fact holds nothing else).
+        read = {c.field for terms in rules.values() for c in terms}
+        self._region_fields = {region: name for (what, region), name in fields.items()
+                               if what == "region" and name in read}
 
     # --- facts ---
 
@@ -185,16 +201,18 @@ class NtmLinker:
         """The same fact as build_fact(), from the engine's figures (per item of cs.items, in order: whether
         it was assessed and its points) rather than from a finished result."""
         region, _ = self.table.effective_region(commune)
-        fact: Fact = {_region_field(region): True}
+        region_field = self._region_fields.get(region)
+        # A region no table names (none of the rules reads it) needs no flag.
+        fact: Fact = {} if region_field is None else {region_field: True}
         for plan in self._plans:
             kind = plan[0]
             if kind == 0:
-                _, field, numerator, denominator = plan
+                _, field, numerator, denominator, missing, none = plan
                 num, den = values.get(numerator), values.get(denominator)
                 if num is None or den is None:
-                    fact[field + "_missing"] = True
+                    fact[missing] = True
                 elif den == 0:
-                    fact[field + "_none"] = True
+                    fact[none] = True
                 else:
                     fact[field] = rate_units(int(num), int(den), round_up=True)
             elif kind == 1:
@@ -204,14 +222,16 @@ class NtmLinker:
                 else:
                     fact[missing] = True
             elif kind == 2:
-                for position, missing, rank_field, points_field, ranks, item in plan[1]:
+                for position, missing, field, top, ranks, item in plan[1]:
                     if not assessed[position]:
                         fact[missing] = True
                         continue
                     got = points[position]
-                    rank = ranks.get(got)
-                    fact[rank_field] = band_rank(item, got) if rank is None else rank
-                    fact[points_field] = got
+                    if top:
+                        rank = ranks.get(got)
+                        fact[field] = band_rank(item, got) if rank is None else rank
+                    else:
+                        fact[field] = got
         return fact
 
     # --- statuses ---
