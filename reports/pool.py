@@ -1,9 +1,13 @@
 """A small pool of warm processes that lay out and write the documents of one PDF file at once.
 
 A proposal file is three documents (tờ trình, biên bản, phụ lục); laid out one after the other in the
-requesting process they take most of a second on a 2-core machine, nearly all of it WeasyPrint. With a pool
-of N processes the last N documents (the longest: the score annex first) are rendered in the pool while the
-requesting process renders the others, and the written files are joined (reports.pdfjoin): the file is
+requesting process they take most of a second on a 2-core machine, nearly all of it WeasyPrint. The score
+annex, the longest, is laid out as two documents when annexes follow it (the NTM annex: each begins on a
+page of its own, so the pages are the same): the score annex, and the annexes after it numbered on from the
+score annex's page count as the last file had it (checked when both are done: a wrong guess lays the second
+piece out again, so a page number is never wrong). The documents are shared out longest first, by the CPU
+each kind took the last times, between the N pool processes and the requesting process (which would
+otherwise only wait, and joins the file after); the written files are joined (reports.pdfjoin): the file is
 ready in the time of its longest share, and one warm process is enough to use two cores.
 
 - How many: CFC_PDF_PROCS processes per app process (default 0: no pool, render in the requesting
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -34,6 +39,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -73,15 +79,21 @@ def _warm(warmed: Any = None, alive: Connection | None = None) -> None:
     font_config, stylesheet = render._fonts_and_stylesheet()
     render._html("<p>Thẩm định <b>phụ lục</b> <i>trẻ em</i></p>").render(
         stylesheets=[stylesheet], font_config=font_config).write_pdf(**render.PDF_OPTIONS)
+    # What is loaded now (WeasyPrint, fonts, styles: ~100,000 objects) lives as long as the process: kept out
+    # of the collector's full passes, which otherwise walk it again during every few documents (measured:
+    # the full passes' time per proposal file fell from about 18 to 8 ms).
+    gc.collect()
+    gc.freeze()
     if warmed is not None:
         warmed.release()
 
 
-def _render_one(part: Part, title: str, author: str, subject: str) -> tuple[bytes, float, int]:
-    """(the document's PDF, the CPU seconds it took, this process's id)."""
+def _render_one(part: Part, title: str, author: str, subject: str) -> tuple[bytes, float, int, int]:
+    """(the document's PDF, the CPU seconds it took, this process's id, its number of pages)."""
     cpu = time.process_time()
-    pdf = _write([part.render()], title, author=author, subject=subject)
-    return pdf, time.process_time() - cpu, os.getpid()
+    doc = part.render()
+    pdf = _write([doc], title, author=author, subject=subject)
+    return pdf, time.process_time() - cpu, os.getpid(), len(doc.pages)
 
 
 def _pid() -> int:
@@ -89,6 +101,76 @@ def _pid() -> int:
 
 
 # --------------------------------------------------------------------------- in the app's process
+# The pages of a document's first piece the last time (Part.piece_key): the guess the second piece is numbered
+# from. A wrong guess costs the second piece again, never a wrong page number.
+_PAGE_GUESS: dict[tuple, int] = {}
+# CPU seconds of each kind of document the last times (an average that follows changes), for sharing them out;
+# the first figures are this machine's of 2026-12 (their ratios are what matters).
+_COST: dict[str, float] = {"to_trinh.html": 0.07, "bien_ban.html": 0.30, "annex_scores.html": 0.43,
+                           "annex_scores.html/scores": 0.35, "annex_scores.html/extra": 0.08}
+_DEFAULT_COST = 0.3
+# The pool size from which the score annex is split. Measured by callgrind (1 December 2026, the web bench's
+# file, millions of instructions): tờ trình 349, biên bản 1,461, score annex 1,998 whole or 1,788 + 320 in
+# two pieces, join 178-183. With 2 pool processes the longest share falls from 1,998 to 1,788 (critical
+# path with the join 2,176 -> 1,971); with 1, no share of the split file is shorter than the whole annex
+# (the second document costs 110 more), so a pool of 1 renders it whole.
+SPLIT_FROM = 2
+_JOIN_COST = 0.05
+
+
+@dataclass
+class _Job:
+    part: Part
+    meta: tuple[str, str, str]  # title, author, subject of the PDF written for it
+    kind: str
+    piece_key: tuple | None = None
+    after: int | None = None  # a second piece: the index of the job whose pages come before its own
+
+    @property
+    def args(self) -> tuple[Part, str, str, str]:
+        return (self.part, *self.meta)
+
+
+def _jobs(f: PdfFile, split: bool = True) -> list[_Job]:
+    """The file's documents; with `split`, the ones that have pieces (the score annex and the annexes after
+    it) as two."""
+    jobs: list[_Job] = []
+    for i, part in enumerate(f.parts):
+        # The first document carries the file's metadata (its XMP and Info become the file's).
+        meta = (f.title, f.author, f.subject) if i == 0 else (part.title, "", "")
+        key = part.piece_key() if split else None
+        if key is None:
+            jobs.append(_Job(part, meta, part.template))
+            continue
+        guess = _PAGE_GUESS.get(key) or max(_PAGE_GUESS.values(), default=1)
+        first, second = part.pieces(guess)
+        jobs.append(_Job(first, meta, f"{part.template}/scores"))
+        jobs.append(_Job(second, (part.title, "", ""), f"{part.template}/extra", piece_key=key,
+                         after=len(jobs) - 1))
+    return jobs
+
+
+def _learn_cost(kind: str, cpu: float) -> None:
+    old = _COST.get(kind)
+    _COST[kind] = cpu if old is None else 0.7 * old + 0.3 * cpu
+
+
+def _schedule(jobs: list[_Job], size: int) -> tuple[list[int], list[int]]:
+    """(the jobs the requesting process renders, the pool's, longest first): each job, the longest first, to
+    the least loaded of the pool's `size` processes and the requesting one (which starts with the join it
+    does after them all)."""
+    order = sorted(range(len(jobs)), key=lambda i: -_COST.get(jobs[i].kind, _DEFAULT_COST))
+    loads = [0.0] * size + [_JOIN_COST]  # the last one is the requesting process, which joins the file after
+    shares: list[list[int]] = [[] for _ in loads]
+    for i in order:
+        b = min(range(len(loads)), key=loads.__getitem__)
+        loads[b] += _COST.get(jobs[i].kind, _DEFAULT_COST)
+        shares[b].append(i)
+    local = sorted(shares[-1])
+    pooled = [i for i in order if i not in local]
+    return local, pooled
+
+
 class RenderPool:
     def __init__(self, size: int) -> None:
         self.size = size
@@ -122,27 +204,36 @@ class RenderPool:
     def render(self, f: PdfFile) -> bytes:
         from . import pdfjoin
 
-        # The first document carries the file's metadata (its XMP and Info become the file's).
-        jobs = [(part, f.title, f.author, f.subject) if i == 0 else (part, part.title, "", "")
-                for i, part in enumerate(f.parts)]
-        # The pool takes the last documents, the longest (the score annex), one per process; the requesting
-        # process, which would otherwise only wait, renders the first ones meanwhile. One warm process
-        # thus already gives a proposal file two cores.
-        local = max(0, len(jobs) - self.size)
-        futures: dict[int, Future] = {}
-        for i in reversed(range(local, len(jobs))):
-            futures[i] = self.executor.submit(_render_one, *jobs[i])
-        here = [_render_one(*jobs[i]) for i in range(local)]
+        jobs = _jobs(f, split=self.size >= SPLIT_FROM)
+        local, pooled = _schedule(jobs, self.size)
+        # The pool takes the longest documents first, one per process; the requesting process, which would
+        # otherwise only wait, renders its share meanwhile. One warm process thus already gives a proposal
+        # file two cores.
+        futures: dict[int, Future] = {i: self.executor.submit(_render_one, *jobs[i].args) for i in pooled}
+        done: dict[int, tuple[bytes, float, int, int]] = {i: _render_one(*jobs[i].args) for i in local}
         deadline = time.monotonic() + TIMEOUT
-        done = here + [futures[i].result(timeout=max(0.1, deadline - time.monotonic()))
-                       for i in range(local, len(jobs))]
+        for i in pooled:
+            done[i] = futures[i].result(timeout=max(0.1, deadline - time.monotonic()))
         cpu_by_process: dict[int, float] = {}
-        for _pdf, cpu, pid in done:
+        for i, job in enumerate(jobs):
+            _pdf, cpu, pid, _pages = done[i]
             cpu_by_process[pid] = cpu_by_process.get(pid, 0.0) + cpu
+            _learn_cost(job.kind, cpu)
+        # A piece numbered on from a wrong guess of the pages before it is laid out again, here, with the
+        # right number: the file is always the one the whole document gives.
+        for i, job in enumerate(jobs):
+            if job.after is None or job.piece_key is None:
+                continue
+            pages_before = done[job.after][3]
+            _PAGE_GUESS[job.piece_key] = pages_before
+            if job.part.first_page != pages_before + 1:
+                job.part = replace(job.part, first_page=pages_before + 1)
+                done[i] = again = _render_one(*job.args)
+                cpu_by_process[os.getpid()] = cpu_by_process.get(os.getpid(), 0.0) + again[1]
         # The benchmark reads these: on an idle machine the file takes the busiest process's CPU time.
         self.last_local_cpu = cpu_by_process.pop(os.getpid(), 0.0)
         self.last_cpu = cpu_by_process
-        return pdfjoin.join([pdf for pdf, _cpu, _pid in done])
+        return pdfjoin.join([done[i][0] for i in range(len(jobs))])
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -12,7 +12,7 @@ import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +163,15 @@ def _margin_css(notice: str, demo: bool) -> str:
     return f"@page {{ @bottom-center {{ content: {content}; }} }}"
 
 
-def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, title: str) -> Any:
+def _first_page_css(first_page: int) -> str:
+    """A document that continues another one from page `first_page` (a piece of it, rendered alone): its
+    first page is numbered on and shows its number, as the same page does in the whole document."""
+    return (f"@page :first {{ counter-reset: page {int(first_page)}; "
+            "@top-center { content: counter(page); } }")
+
+
+def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, title: str,
+            first_page: int = 1) -> Any:
     """One document -> weasyprint.Document (laid out, not yet written)."""
     import weasyprint
 
@@ -174,6 +182,8 @@ def _render(template: str, context: Mapping[str, Any], notice: str, demo: bool, 
     font_config, stylesheet = _fonts_and_stylesheet()
     stylesheets = [stylesheet]
     extra = _margin_css(notice, demo)
+    if first_page != 1:
+        extra += _first_page_css(first_page)
     if extra:
         # The notice is the same for every document of a criteria set: parsed once per thread.
         margins: dict[str, Any] = _local.__dict__.setdefault("margins", {})
@@ -429,9 +439,32 @@ class Part:
     notice: str
     demo: bool
     title: str
+    first_page: int = 1  # the number of its first page: 1, or more for a piece of a document (pieces())
 
     def render(self) -> Any:
-        return _render(self.template, self.context, self.notice, self.demo, self.title)
+        return _render(self.template, self.context, self.notice, self.demo, self.title, self.first_page)
+
+    def piece_key(self) -> tuple | None:
+        """What the page count of this document's first piece depends on, for a guess of it (None: this
+        document has no pieces). The score annex is the longest document of a proposal; the annexes after
+        it begin on a page of their own, so the two can be laid out apart and at once."""
+        if self.template != "annex_scores.html" or self.context.get("sections", "all") != "all":
+            return None
+        if not self.context.get("extra_annexes"):
+            return None
+        rows = self.context.get("rows") or []
+        return (self.template, bool(self.context.get("both")), len(rows),
+                sum(len(getattr(r, "items", ()) or ()) for r in rows), self.notice != "" or self.demo)
+
+    def pieces(self, first_pages: int) -> list[Part]:
+        """This document as two, laid out apart: the score annex, then the annexes after it, numbered on as
+        if the score annex had `first_pages` pages (the caller checks that it had, and lays the second piece
+        out again when it did not). Their pages, joined, are the pages of this document."""
+        if self.piece_key() is None:
+            return [self]
+        return [replace(self, context={**self.context, "sections": "scores"}),
+                replace(self, context={**self.context, "sections": "extra"},
+                                    first_page=first_pages + 1)]
 
 
 @dataclass

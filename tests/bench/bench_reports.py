@@ -5,8 +5,8 @@
 Targets (issue 4): ≤ 1 s per proposal PDF (tờ trình + biên bản + phụ lục), ≤ 10 s for a 100-commune summary.
 Issue 13: the same proposal from the web app in one run, side by side with the ratios of each to the others:
 a cold `cfc report proposal` (a new process); the first request rendered in the app process (the documents
-one after the other); the first request with a warm pool of 1 and of 2 processes (the pool renders the last
-documents while the request process renders the others; target ≤ 0.5 s on 2 cores); and the second request,
+one after the other); the first request with a warm pool of 1 and of 2 processes (the documents shared out
+longest first between the pool and the request process; target ≤ 0.5 s on 2 cores); and the second request,
 served from the PDF cache.
 Wall-clock and CPU time are both printed: on a shared machine the CPU time is the steadier figure.
 """
@@ -97,8 +97,9 @@ def main() -> int:
             ("in-process", "first request, CFC_PDF_PROCS=0: the documents one after the other",
              web["serial"], web["serial_cpu"])]
     for size in POOL_SIZES:
-        rows.append((f"pool of {size}", f"first request, CFC_PDF_PROCS={size}, warm: the pool renders the "
-                     f"last {size} document{'s' if size > 1 else ''}, the request process the others",
+        rows.append((f"pool of {size}", f"first request, CFC_PDF_PROCS={size}, warm: the documents (the "
+                     f"score annex and the annexes after it as two) shared out longest first between the "
+                     f"pool's {size} process{'es' if size > 1 else ''} and the request process",
                      web[f"pool{size}"], web[f"pool{size}_critical_cpu"]))
     rows.append(("cached", "second request, served from the database", web["cached"], None))
     print("proposal PDF from the web app (Ia Tơi; medians of first requests with the cache emptied):")

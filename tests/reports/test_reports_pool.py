@@ -180,3 +180,41 @@ def test_a_pool_of_one_renders_the_annex_while_the_request_renders_the_rest(cs, 
     finally:
         one.shutdown()
     assert pdf_pages(pdf, "proposal-pool-of-one") == pdf_pages(proposal_pdf, "proposal-serial")
+
+
+def test_a_wrong_guess_of_the_annex_pages_is_laid_out_again(monkeypatch, cs, toi_doc, review, toi_results):
+    # The annexes after the score annex are laid out apart, numbered on from the score annex's page count
+    # as guessed from the last file: a wrong guess (here 1 page) must never show as a wrong page number.
+    from .test_reports_pieces import EXTRA
+
+    rs, rv = toi_results
+    corrections = [{"field": c["field"], "verified_value": c["value"], "reason": c["reason"],
+                    "evidence": c["evidence"]} for c in review["corrections"]]
+    captured: dict = {}
+
+    def render(renderer):
+        return reports.render_proposal(rs, rv, corrections, None, criteria_set=cs, assessment=toi_doc,
+                                       review_date=review["date"], document_date=review["document_date"],
+                                       annexes=EXTRA, renderer=renderer)
+
+    monkeypatch.setattr(pool, "SPLIT_FROM", 1)  # a pool of one process, made to split (cheaper than two)
+    one = pool.RenderPool(1)
+
+    def keep(f):
+        captured["f"] = f
+        return one.render(f)
+
+    try:
+        one.wait_ready()
+        serial = pdf_pages(render(None), "proposal-extra-serial")
+        monkeypatch.setattr(pool, "_PAGE_GUESS", {})
+        assert pdf_pages(render(keep), "proposal-extra-pooled") == serial  # no guess yet
+        key = captured["f"].parts[-1].piece_key()
+        learned = pool._PAGE_GUESS[key]
+        assert learned > 1
+        pool._PAGE_GUESS[key] = 1
+        assert pdf_pages(render(keep), "proposal-extra-pooled-wrong-guess") == serial
+        assert pool._PAGE_GUESS[key] == learned
+        assert pdf_pages(render(keep), "proposal-extra-pooled-right-guess") == serial
+    finally:
+        one.shutdown()
