@@ -81,8 +81,9 @@ def store_figures(
     sources: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
-    """The one way a commune's figures change (form save or spreadsheet upload): a history entry per changed
-    figure and source note, then the new figures and the self-assessed total."""
+    """How a commune's figures change through the ORM (a submit, a spreadsheet upload): a history entry per
+    changed figure and source note, then the new figures and the self-assessed total. A draft saved from the
+    form takes `save_figures`, which writes the same rows in two statements."""
     record_changes(session, assessment, user_id, "values", dict(assessment.values or {}), values, reason,
                    order=order)
     if sources is not None:
