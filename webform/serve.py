@@ -5,7 +5,8 @@ the compiled rules and the templates are loaded once and shared copy-on-write, a
 out of every worker's garbage collection. Nothing a request relies on lives only in one process: accounts,
 sessions, the login limiter, saves and cached PDFs are in the database (see the README, "Many processes,
 many machines"). CFC_WORKERS sets the number of processes; CFC_WORKERS=0 serves from this one process with
-waitress (for platforms without fork).
+waitress (for platforms without fork). CFC_WORKER_CLASS=sync serves with gunicorn's sync workers instead,
+for behind a buffering reverse proxy: measured back to back, they queue requests in one line (README).
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ def _own_listener(worker: Any) -> None:
             worker.sockets.append(TCPSocket(listener.cfg_addr, worker.cfg, worker.log))
 
 
+WORKER_CLASSES = ("gthread", "sync")
+
+
 def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int,
-              keepalive_requests: int = 10) -> None:
+              keepalive_requests: int = 10, worker_class: str = "gthread") -> None:
     from gunicorn.app.base import BaseApplication
 
     def post_fork(_server: Any, worker: Any) -> None:
@@ -88,7 +92,9 @@ def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int,
 
         pool.shutdown()
 
-    reuse_port = hasattr(socket, "SO_REUSEPORT")
+    # A sync worker takes a connection only when it is idle, from the one shared socket: a socket of its
+    # own would hold connections the kernel hashed to it while it is busy and the other worker idles.
+    reuse_port = hasattr(socket, "SO_REUSEPORT") and worker_class == "gthread"
     if reuse_port:
         # SO_REUSEPORT would let a second server on the same port share it silently (half the requests to
         # each); a plain bind first fails as usual when anything listens there.
@@ -104,8 +110,9 @@ def _gunicorn(app: Any, host: str, port: int, workers: int, threads: int,
         # connections over the workers evenly, instead of leaving them to whichever wakes first.
         "reuse_port": reuse_port,
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
+        "worker_class": worker_class,
+        # gunicorn turns a sync worker with more than one thread into a gthread worker without a word.
+        "threads": threads if worker_class == "gthread" else 1,
         "keepalive": 5,
         "timeout": 120,  # a PDF of a whole district takes seconds, not minutes
         "graceful_timeout": 10,
@@ -141,10 +148,17 @@ def main() -> None:
                         default=int(os.environ.get("CFC_KEEPALIVE_REQUESTS", "10")),
                         help="requests on one connection before the client is asked to reconnect (spreads "
                              "clients over the workers)")
+    parser.add_argument("--worker-class", default=os.environ.get("CFC_WORKER_CLASS", "gthread"),
+                        help="gthread (default: threads, kept-alive connections) or sync (one request at a "
+                             "time per process, for behind a buffering reverse proxy only)")
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo accounts")
     parser.add_argument("--empty-demo", action="store_true",
                         help="seed the demo with empty self-assessments (not the figures of examples/)")
     args = parser.parse_args()
+    if args.worker_class not in WORKER_CLASSES:
+        # argparse checks `choices` only on the command line, not on a default taken from the environment.
+        parser.error(f"CFC_WORKER_CLASS / --worker-class phải là gthread hoặc sync, không phải "
+                     f"{args.worker_class!r}")
 
     app = create_app()
     upgrade(app.config["DATABASE_URL"])
@@ -177,7 +191,8 @@ def main() -> None:
         serve(app, host=args.host, port=args.port, threads=max(args.threads, 8), ident="cfc")
         return
     print(f"Đang phục vụ tại {where}  ({workers} tiến trình; Ctrl+C để dừng)", flush=True)
-    _gunicorn(app, args.host, args.port, workers, args.threads, max(1, args.keepalive_requests))
+    _gunicorn(app, args.host, args.port, workers, args.threads, max(1, args.keepalive_requests),
+              args.worker_class)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ server with two worker processes: no error, and every acknowledged save is the o
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -150,13 +151,23 @@ def test_two_processes_share_lockouts_and_logouts(database, tmp_path):
         assert status == 429 and "đăng nhập sai quá nhiều lần" in page
 
 
-def test_twenty_clients_two_workers_no_error_no_lost_save(database, tmp_path):
+@pytest.mark.parametrize("worker_class", ["gthread", "sync"])
+def test_twenty_clients_two_workers_no_error_no_lost_save(database, tmp_path, worker_class):
+    """Both kinds of worker (CFC_WORKER_CLASS): the default, and sync workers for behind a proxy."""
     url, ids = database
     officers = sorted(k for k in ids if k.startswith("bench"))[:16]
     errors: list[str] = []
     last_saved: dict[int, int] = {}
     lock = threading.Lock()
-    with server(url, 2, tmp_path / "s.log") as port:
+    with server(url, 2, tmp_path / "s.log", CFC_WORKER_CLASS=worker_class) as port:
+        # The kind asked for is the kind serving: a sync worker closes every connection after its answer.
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        probe.request("GET", "/auth/login")
+        answer = probe.getresponse()
+        answer.read()
+        probe.close()
+        assert answer.status == 200
+        assert (answer.getheader("Connection") == "close") == (worker_class == "sync")
         start = threading.Barrier(len(officers) + 4 + 1)
         stop = [0.0]
 
@@ -210,6 +221,18 @@ def test_twenty_clients_two_workers_no_error_no_lost_save(database, tmp_path):
                                    .where(Assessment.id.in_(list(last_saved)))).all())
     engine.dispose()
     assert {aid: v["children_under16"] for aid, v in stored.items()} == last_saved
+
+
+def test_an_unknown_worker_class_is_refused_before_anything_is_served(tmp_path):
+    """A typo in CFC_WORKER_CLASS stops the server at once with its reason (exit 2), before it migrates or
+    seeds anything: not a traceback from gunicorn, not a server of some other kind."""
+    url = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="x", CFC_WORKER_CLASS="eventlet")
+    done = subprocess.run([sys.executable, "-m", "webform.serve", "--port", str(_free_port()), "--no-seed"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "CFC_WORKER_CLASS / --worker-class phải là gthread hoặc sync, không phải 'eventlet'" in done.stderr
+    assert not (tmp_path / "never.sqlite3").exists()
 
 
 def _descendants(pid: int) -> set[int]:
