@@ -4,7 +4,7 @@
 
 Targets (issue 13): start-up ≤ 0.3 s; ≥ 3,000 JSON files/s; ≥ 1,500 YAML files/s (whole runs, start-up
 included, best of 3 on this shared machine). Printed beside every figure, measured in the same run:
-- the code before issue 13's CLI work (commit df9a5f1) and before this round of it (31205db), each extracted
+- the code before issue 13's CLI work (commit df9a5f1) and before this round of it (4d77683), each extracted
   with `git archive` (or checkouts given with --reference), run on the same files;
 - the same code in one process (CFC_PROCS=1), since by default many files are shared by one worker process
   per core (engine/cli/score.py);
@@ -39,7 +39,7 @@ from engine.io.load import load_criteria_set  # noqa: E402
 from tests.strategies import random_assessment  # noqa: E402
 
 # (label, commit): main before issue 13's CLI work, and main before this round of it.
-REFERENCE_COMMITS = (("before", "df9a5f1"), ("last round", "31205db"))
+REFERENCE_COMMITS = (("before", "df9a5f1"), ("last round", "4d77683"))
 
 
 def best_of(cmd: list[str], cwd: Path, runs: int = 3, env: dict | None = None) -> tuple[float, float]:

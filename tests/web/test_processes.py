@@ -151,9 +151,9 @@ def test_two_processes_share_lockouts_and_logouts(database, tmp_path):
         assert status == 429 and "đăng nhập sai quá nhiều lần" in page
 
 
-@pytest.mark.parametrize("worker_class", ["gthread", "sync"])
+@pytest.mark.parametrize("worker_class", ["sync", "gthread"])
 def test_twenty_clients_two_workers_no_error_no_lost_save(database, tmp_path, worker_class):
-    """Both kinds of worker (CFC_WORKER_CLASS): the default, and sync workers for behind a proxy."""
+    """Both kinds of worker (CFC_WORKER_CLASS): sync (the default) and gthread."""
     url, ids = database
     officers = sorted(k for k in ids if k.startswith("bench"))[:16]
     errors: list[str] = []
@@ -298,11 +298,12 @@ def _owners(port: int, pids: set[int]) -> dict[int, int]:
 
 
 def test_connections_opened_at_once_spread_over_the_workers(database, tmp_path):
-    """Forty browsers connecting in the same second are served by both workers, not all by one (the kernel
-    spreads them over each worker's own listening socket), and a kept-alive connection is asked to reconnect
-    after a few requests, so that a spread once made does not stay lopsided."""
+    """gthread workers (which keep connections alive): forty browsers connecting in the same second are
+    served by both workers, not all by one (the kernel spreads them over each worker's own listening
+    socket), and a kept-alive connection is asked to reconnect after a few requests, so that a spread once
+    made does not stay lopsided."""
     url, _ = database
-    with server(url, 2, tmp_path / "s.log") as port:
+    with server(url, 2, tmp_path / "s.log", CFC_WORKER_CLASS="gthread") as port:
         master = next(int(p.parent.name) for p in Path("/proc").glob("[0-9]*/cmdline")
                       if f"--port\0{port}\0".encode() in p.read_bytes())
         for _ in range(300):
