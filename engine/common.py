@@ -1,6 +1,6 @@
 """What the criteria models (engine/criteria.py) and the NTM link models (engine/ntm/models.py) share: the
 frozen base model, the id patterns, the legal reference, the document header (kind, id, name, legal basis,
-period in force), the period-in-force test and the fact-field slug.
+period in force) and the period-in-force test.
 
 Both kinds of file are edited by hand and checked the same way, so they are read by the same pieces.
 """
@@ -62,9 +62,3 @@ def in_force(effective_from: date, effective_to: date | None, period: int) -> bo
     """Whether a document effective from/to these dates is in force for an assessment period."""
     day = period_end(period)
     return effective_from <= day and (effective_to is None or day <= effective_to)
-
-
-def fact_slug(item_id: str) -> str:
-    """An item id as part of a rule fact's field name: "8.2" -> "8_2"."""
-    # Dots would be read as nested fields by the rule engine.
-    return item_id.replace(".", "_")
