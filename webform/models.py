@@ -344,7 +344,7 @@ class CriteriaVersion(Base):
 
     @property
     def short_hash(self) -> str:
-        return self.content_hash[:12]
+        return short_hash(self.content_hash)
 
     @property
     def label(self) -> str:
@@ -353,9 +353,14 @@ class CriteriaVersion(Base):
         return version_label(self.set_id, self.content_hash)
 
 
+def short_hash(content_hash: str) -> str:
+    """The first 12 hex digits of a version's content hash: enough to tell versions apart on a page."""
+    return content_hash[:12]
+
+
 def version_label(set_id: str, content_hash: str) -> str:
     """CriteriaVersion.label from the two columns it is made of (pages that read only those)."""
-    return f"{set_id} · {content_hash[:12]}"
+    return f"{set_id} · {short_hash(content_hash)}"
 
 
 class Correction(Base):
